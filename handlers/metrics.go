@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+var latencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+type routeKey struct{ method, route string }
+
+type routeStats struct {
+	byStatus map[int]uint64
+	buckets  []uint64
+	sum      float64
+	count    uint64
+}
+
+// metrics is a small Prometheus exposition of request counts and latencies.
+type metrics struct {
+	mu     sync.Mutex
+	routes map[routeKey]*routeStats
+}
+
+func newMetrics() *metrics { return &metrics{routes: map[routeKey]*routeStats{}} }
+
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := routeKey{method, route}
+	st := m.routes[k]
+	if st == nil {
+		st = &routeStats{byStatus: map[int]uint64{}, buckets: make([]uint64, len(latencyBuckets))}
+		m.routes[k] = st
+	}
+	st.byStatus[status]++
+	secs := d.Seconds()
+	for i, le := range latencyBuckets {
+		if secs <= le {
+			st.buckets[i]++
+		}
+	}
+	st.sum += secs
+	st.count++
+}
+
+func (m *metrics) write(w io.Writer) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys := make([]routeKey, 0, len(m.routes))
+	for k := range m.routes {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].route != keys[j].route {
+			return keys[i].route < keys[j].route
+		}
+		return keys[i].method < keys[j].method
+	})
+	fmt.Fprintln(w, "# HELP duoadmin_http_requests_total HTTP requests by method, route and status code.")
+	fmt.Fprintln(w, "# TYPE duoadmin_http_requests_total counter")
+	for _, k := range keys {
+		st := m.routes[k]
+		codes := make([]int, 0, len(st.byStatus))
+		for c := range st.byStatus {
+			codes = append(codes, c)
+		}
+		sort.Ints(codes)
+		for _, code := range codes {
+			fmt.Fprintf(w, "duoadmin_http_requests_total{method=%q,route=%q,code=\"%d\"} %d\n", k.method, k.route, code, st.byStatus[code])
+		}
+	}
+	fmt.Fprintln(w, "# HELP duoadmin_http_request_duration_seconds HTTP request latency by method and route.")
+	fmt.Fprintln(w, "# TYPE duoadmin_http_request_duration_seconds histogram")
+	for _, k := range keys {
+		st := m.routes[k]
+		for i, le := range latencyBuckets {
+			fmt.Fprintf(w, "duoadmin_http_request_duration_seconds_bucket{method=%q,route=%q,le=%q} %d\n", k.method, k.route, strconv.FormatFloat(le, 'g', -1, 64), st.buckets[i])
+		}
+		fmt.Fprintf(w, "duoadmin_http_request_duration_seconds_bucket{method=%q,route=%q,le=\"+Inf\"} %d\n", k.method, k.route, st.count)
+		fmt.Fprintf(w, "duoadmin_http_request_duration_seconds_sum{method=%q,route=%q} %g\n", k.method, k.route, st.sum)
+		fmt.Fprintf(w, "duoadmin_http_request_duration_seconds_count{method=%q,route=%q} %d\n", k.method, k.route, st.count)
+	}
+}
+
+func (s *Server) getMetrics(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	c.Response().WriteHeader(200)
+	s.metrics.write(c.Response())
+	return nil
+}

@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// RouteInfo describes one route for the authorization matrix and docs.
+type RouteInfo struct {
+	Method string
+	Path   string
+	Access Access
+}
+
+// Routes lists every route with its access rule.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, r := range s.echo.Routes() {
+		if a, ok := s.routeAccess[r.Method+" "+r.Path]; ok {
+			out = append(out, RouteInfo{Method: r.Method, Path: r.Path, Access: a})
+		}
+	}
+	out = append(out, s.groupRoutes.order...)
+	return append(out, s.projectRoutes.order...)
+}
+
+func (s *Server) handle(e *echo.Echo, method, path string, a Access, h echo.HandlerFunc) {
+	e.Add(method, path, s.guard(a, h))
+	s.routeAccess[method+" "+path] = a
+}
+
+func (s *Server) routes(e *echo.Echo) {
+	s.routeAccess = map[string]Access{}
+	get, post := http.MethodGet, http.MethodPost
+
+	e.GET("/static/*", s.serveStatic)
+	s.handle(e, get, "/-/health", Public, s.getHealth)
+	s.handle(e, get, "/-/liveness", Public, s.getLiveness)
+	s.handle(e, get, "/-/readiness", Public, s.getReadiness)
+	s.handle(e, get, "/-/metrics", Public, s.getMetrics)
+
+	s.handle(e, get, "/users/sign_in", Public, s.getSignIn)
+	s.handle(e, post, "/users/sign_in", Public, s.postSignIn)
+	s.handle(e, post, "/users/sign_out", SignedIn, s.postSignOut)
+	s.handle(e, get, "/", SignedIn, s.getHome)
+
+	s.handle(e, get, "/admin", AdminArea, s.getAdmin)
+	s.handle(e, get, "/admin/users", AdminArea, s.getAdminUsers)
+	s.handle(e, get, "/admin/users/new", AdminArea, s.getAdminUsersNew)
+	s.handle(e, post, "/admin/users", AdminArea, s.postAdminUsers)
+	s.handle(e, get, "/admin/users/:username", AdminArea, s.getAdminUser)
+	s.handle(e, get, "/admin/users/:username/edit", AdminArea, s.getAdminUserEdit)
+	s.handle(e, post, "/admin/users/:username", AdminArea, s.postAdminUser)
+	s.handle(e, post, "/admin/users/:username/:state_action", AdminArea, s.postAdminUserState)
+	s.handle(e, get, "/admin/groups", AdminArea, s.getAdminGroups)
+	s.handle(e, get, "/admin/groups/new", AdminArea, s.getAdminGroupsNew)
+	s.handle(e, post, "/admin/groups", AdminArea, s.postAdminGroups)
+
+	// The parent group or project is checked in the handler (authorizeGroup).
+	s.handle(e, get, "/groups/new", SignedIn, s.getGroupsNew)
+	s.handle(e, post, "/groups", SignedIn, s.postGroups)
+	s.handle(e, get, "/projects/new", SignedIn, s.getProjectsNew)
+	s.handle(e, post, "/projects", SignedIn, s.postProjects)
+
+	s.groupRoutes = newScopedRouter("/groups/:group_path")
+	g := s.groupRoutes
+	g.add(get, "", GroupOwner, s.getGroup)
+	g.add(get, "-/group_members", GroupOwner, s.getGroupMembers)
+	g.add(post, "-/group_members", GroupOwner, s.postGroupMembers)
+	g.add(post, "-/group_members/:id", GroupOwner, s.postGroupMember)
+	g.add(post, "-/group_members/:id/delete", GroupOwner, s.postGroupMemberDelete)
+
+	s.projectRoutes = newScopedRouter("/:project_path")
+	p := s.projectRoutes
+	p.add(get, "", ProjectOwner, s.getProject)
+	p.add(get, "-/project_members", ProjectOwner, s.getProjectMembers)
+	p.add(post, "-/project_members", ProjectOwner, s.postProjectMembers)
+	p.add(post, "-/project_members/:id", ProjectOwner, s.postProjectMember)
+	p.add(post, "-/project_members/:id/delete", ProjectOwner, s.postProjectMemberDelete)
+
+	e.Any("/groups/*", s.dispatchGroup)
+	e.Any("/*", s.dispatchProject)
+}

@@ -1,0 +1,77 @@
+// Package handlers holds one file per screen (GET and POST together), the
+// /api/v4 endpoints, and the middleware that every request goes through.
+package handlers
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+)
+
+type Options struct {
+	Store         *models.Store
+	Deployment    models.Deployment
+	BaseURL       string // e.g. https://duo.example.com; https makes cookies Secure
+	SessionSecret string
+	Logger        *slog.Logger
+	Static        fs.FS
+	// MaxBodyBytes caps request bodies; larger ones answer 413.
+	MaxBodyBytes int64
+}
+
+type Server struct {
+	store         *models.Store
+	deployment    models.Deployment
+	baseURL       string
+	log           *slog.Logger
+	sessions      *sessions.CookieStore
+	static        fs.FS
+	maxBody       int64
+	metrics       *metrics
+	routeAccess   map[string]Access
+	groupRoutes   *scopedRouter
+	projectRoutes *scopedRouter
+	echo          *echo.Echo
+}
+
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 8 << 20
+	}
+	s := &Server{
+		store:      opts.Store,
+		deployment: opts.Deployment,
+		baseURL:    strings.TrimSuffix(opts.BaseURL, "/"),
+		log:        opts.Logger,
+		sessions:   newSessionStore(opts.SessionSecret, strings.HasPrefix(opts.BaseURL, "https://")),
+		static:     opts.Static,
+		maxBody:    opts.MaxBodyBytes,
+		metrics:    newMetrics(),
+	}
+	s.echo = s.buildEcho()
+	return s
+}
+
+// ServeHTTP makes the Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+func (s *Server) buildEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.requestID, s.recoverPanics, s.observe, s.securityHeaders, s.limitBody, s.loadSession, s.csrf)
+	s.routes(e)
+	return e
+}

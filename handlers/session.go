@@ -1,0 +1,153 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+)
+
+const (
+	sessionCookie = "_duoadmin_session"
+	csrfField     = "authenticity_token"
+	csrfHeader    = "X-CSRF-Token"
+	keySession    = "session"
+	keyViewer     = "viewer"
+	sessionUserID = "uid"
+	sessionID     = "sid"
+	sessionCSRF   = "csrf"
+	sessionMaxAge = 7 * 24 * 3600
+)
+
+func newSessionStore(secret string, secure bool) *sessions.CookieStore {
+	hashKey := sha256.Sum256([]byte("duoadmin-session-hash:" + secret))
+	blockKey := sha256.Sum256([]byte("duoadmin-session-block:" + secret))
+	st := sessions.NewCookieStore(hashKey[:], blockKey[:])
+	st.Options = &sessions.Options{Path: "/", MaxAge: sessionMaxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	st.MaxAge(sessionMaxAge)
+	return st
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func session(c echo.Context) *sessions.Session { return c.Get(keySession).(*sessions.Session) }
+
+func (s *Server) saveSession(c echo.Context) error {
+	return session(c).Save(c.Request(), c.Response())
+}
+
+// loadSession reads the cookie and re-checks the signed-in user on every
+// request, so a blocked user is signed out at once.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if isAPI(c) || isStatic(c) {
+			return next(c)
+		}
+		sess, err := s.sessions.Get(c.Request(), sessionCookie)
+		if err != nil {
+			// A cookie from another secret: start over rather than fail.
+			sess, _ = s.sessions.New(c.Request(), sessionCookie)
+		}
+		c.Set(keySession, sess)
+		dirty := false
+		if _, ok := sess.Values[sessionCSRF].(string); !ok {
+			sess.Values[sessionCSRF] = randomToken()
+			dirty = true
+		}
+		if uid, ok := sess.Values[sessionUserID].(int64); ok {
+			u, err := s.store.UserByID(c.Request().Context(), uid)
+			switch {
+			case err == nil && canSignIn(u):
+				c.Set(keyViewer, u)
+				_ = s.store.TouchActivity(c.Request().Context(), u)
+			case err == nil || errors.Is(err, models.ErrNotFound):
+				delete(sess.Values, sessionUserID)
+				sess.AddFlash(flashValue("danger", "Your account has been blocked. Contact your GitLab administrator."))
+				dirty = true
+			default:
+				return err
+			}
+		}
+		if dirty {
+			if err := s.saveSession(c); err != nil {
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+func canSignIn(u *models.User) bool {
+	return u.State == models.StateActive && !u.Bot
+}
+
+// viewer is the signed-in user, or nil.
+func viewer(c echo.Context) *models.User {
+	u, _ := c.Get(keyViewer).(*models.User)
+	return u
+}
+
+func csrfToken(c echo.Context) string {
+	sess, ok := c.Get(keySession).(*sessions.Session)
+	if !ok {
+		return ""
+	}
+	t, _ := sess.Values[sessionCSRF].(string)
+	return t
+}
+
+// csrf checks the session's token on every non-GET request outside /api/v4,
+// which authenticates with tokens instead of cookies.
+func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if isAPI(c) {
+			return next(c)
+		}
+		want := csrfToken(c)
+		got := c.Request().Header.Get(csrfHeader)
+		if got == "" {
+			got = c.FormValue(csrfField)
+		}
+		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+			return echo.NewHTTPError(http.StatusForbidden, "Invalid or missing authenticity token. Reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+// startSession signs u in with a fresh session id and CSRF token, so a
+// token planted before sign-in is useless after it.
+func (s *Server) startSession(c echo.Context, u *models.User) error {
+	sess := session(c)
+	for k := range sess.Values {
+		delete(sess.Values, k)
+	}
+	sess.Values[sessionUserID] = u.ID
+	sess.Values[sessionID] = randomToken()
+	sess.Values[sessionCSRF] = randomToken()
+	return s.saveSession(c)
+}
+
+func (s *Server) endSession(c echo.Context) error {
+	sess := session(c)
+	for k := range sess.Values {
+		delete(sess.Values, k)
+	}
+	sess.Values[sessionCSRF] = randomToken()
+	return s.saveSession(c)
+}

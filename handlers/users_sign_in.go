@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+	"duoadmin/views/pages/users"
+)
+
+const invalidLogin = "Invalid login or password."
+
+// GET /users/sign_in
+func (s *Server) getSignIn(c echo.Context) error {
+	if viewer(c) != nil {
+		return c.Redirect(http.StatusFound, "/")
+	}
+	return ok(c, users.SignIn(s.chrome(c, "Sign in"), users.SignInProps{}))
+}
+
+// POST /users/sign_in
+func (s *Server) postSignIn(c echo.Context) error {
+	ctx := c.Request().Context()
+	login, password := c.FormValue("user[login]"), c.FormValue("user[password]")
+	again := func(status int, msg string) error {
+		return render(c, status, users.SignIn(s.chrome(c, "Sign in"), users.SignInProps{Login: login, Error: msg}))
+	}
+	now := time.Now()
+	if until, err := s.store.SignInLockedUntil(ctx, login, now); err != nil {
+		return err
+	} else if !until.IsZero() {
+		mins := int(math.Ceil(until.Sub(now).Minutes()))
+		return again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", mins))
+	}
+	u, err := s.store.UserByLogin(ctx, login)
+	if err != nil && err != models.ErrNotFound {
+		return err
+	}
+	if u == nil || !u.PasswordMatches(password) {
+		if err := s.store.RecordSignInFailure(ctx, login, now); err != nil {
+			return err
+		}
+		return again(http.StatusUnprocessableEntity, invalidLogin)
+	}
+	switch {
+	case u.Bot:
+		return again(http.StatusUnprocessableEntity, invalidLogin)
+	case u.State == models.StateBlocked || u.State == models.StateBanned:
+		return again(http.StatusUnprocessableEntity, "Your account has been blocked. Contact your GitLab administrator if you think this is an error.")
+	case u.State == models.StateDeactivated:
+		// GitLab reactivates a deactivated user who signs in again.
+		if u, err = s.store.SetUserState(ctx, models.ActorFor(u), u.ID, models.StateActive); err != nil {
+			return err
+		}
+	}
+	if err := s.store.ClearSignInFailures(ctx, login); err != nil {
+		return err
+	}
+	returnTo, _ := session(c).Values["return_to"].(string)
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, safeReturnTo(returnTo))
+}
+
+// POST /users/sign_out
+func (s *Server) postSignOut(c echo.Context) error {
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/users/sign_in", "info", "Signed out successfully.")
+}

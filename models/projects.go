@@ -1,0 +1,63 @@
+package models
+
+import (
+	"context"
+	"strings"
+)
+
+func (s *Store) ProjectByID(ctx context.Context, id int64) (*Project, error) {
+	return first[Project](s.q(ctx).Where("id = ?", id))
+}
+
+func (s *Store) ProjectByFullPath(ctx context.Context, fullPath string) (*Project, error) {
+	return first[Project](s.q(ctx).Where("lower(full_path) = lower(?)", fullPath))
+}
+
+func (s *Store) ProjectsInGroup(ctx context.Context, groupID int64) ([]Project, error) {
+	var ps []Project
+	err := s.q(ctx).Where("namespace_id = ?", groupID).Order("lower(name), id").Find(&ps).Error
+	return ps, err
+}
+
+func (s *Store) CountProjects(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&Project{}).Count(&n).Error
+	return n, err
+}
+
+type ProjectInput struct {
+	Path string
+	Name string
+}
+
+func (s *Store) CreateProject(ctx context.Context, actor Actor, g *Group, in ProjectInput) (*Project, error) {
+	in.Path, in.Name = strings.TrimSpace(in.Path), strings.TrimSpace(in.Name)
+	errs := FieldErrors{}
+	if in.Name == "" {
+		errs.Add("name", "can't be blank")
+	}
+	if !validPath(in.Path) {
+		errs.Add("path", "can contain only letters, digits, '_', '-' and '.'; cannot start with '-', end in '.', '.git' or '.atom', or be a reserved name")
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	p := &Project{NamespaceID: g.ID, Path: in.Path, FullPath: g.FullPath + "/" + in.Path, Name: in.Name}
+	err := s.Tx(ctx, func(tx *Store) error {
+		if taken, err := tx.fullPathTaken(ctx, p.FullPath); err != nil {
+			return err
+		} else if taken {
+			return FieldErrors{"path": "has already been taken"}
+		}
+		if err := tx.q(ctx).Create(p).Error; err != nil {
+			return err
+		}
+		nsID := g.RootID()
+		return tx.Audit(ctx, actor, AuditEntry{Action: "project_created", TargetType: "Project", TargetID: p.ID,
+			TargetName: p.FullPath, NamespaceID: &nsID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

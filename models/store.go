@@ -1,0 +1,211 @@
+// Package models holds the entities, every query and transaction (the Store)
+// and the domain rules of duoadmin.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"duoadmin/migrations"
+)
+
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// Store is the only way into the database. A Store made by Tx runs every
+// query in that transaction.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+}
+
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrSchemaBehind means migrations are pending; serving would break.
+	ErrSchemaBehind = errors.New("database schema is behind: run `duoadmin migrate`")
+)
+
+// ParseDatabaseURL splits DATABASE_URL into dialect and driver DSN.
+func ParseDatabaseURL(url string) (Dialect, string, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return Postgres, url, nil
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return "", "", errors.New("sqlite: needs a file path, e.g. sqlite:data/duoadmin.db")
+		}
+		return SQLite, path, nil
+	}
+	return "", "", errors.New("must start with postgres:// or sqlite:")
+}
+
+// Open connects without migrating.
+func Open(databaseURL string) (*Store, error) {
+	dialect, dsn, err := ParseDatabaseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+	}
+	var db *gorm.DB
+	switch dialect {
+	case Postgres:
+		db, err = gorm.Open(postgres.Open(dsn), cfg)
+	case SQLite:
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+		db, err = gorm.Open(sqlite.Open(dsn), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// One writer at a time is all SQLite allows; a single connection
+		// avoids "database is locked" between our own goroutines.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	return &Store{db: db, dialect: dialect}, nil
+}
+
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// SQLDB exposes the pool for health checks and benchmarks' baselines.
+func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
+
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+func (s *Store) migrationsFS() (fs.FS, error) {
+	return fs.Sub(migrations.FS, string(s.dialect))
+}
+
+func (s *Store) goose() (*goose.Provider, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := s.migrationsFS()
+	if err != nil {
+		return nil, err
+	}
+	d := goose.DialectPostgres
+	if s.dialect == SQLite {
+		d = goose.DialectSQLite3
+	}
+	return goose.NewProvider(d, sqlDB, fsys)
+}
+
+// Migrate applies every pending migration and returns how many ran.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	p, err := s.goose()
+	if err != nil {
+		return 0, err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// CheckSchema returns ErrSchemaBehind when a migration is pending.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	p, err := s.goose()
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if pending {
+		return ErrSchemaBehind
+	}
+	return nil
+}
+
+// Tx runs fn in one transaction: everything fn does is written or nothing.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+		return fn(&Store{db: gtx, dialect: s.dialect})
+	})
+}
+
+func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// first loads one row into dst, mapping "no row" to ErrNotFound.
+func first[T any](q *gorm.DB) (*T, error) {
+	var v T
+	if err := q.Take(&v).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &v, nil
+}
+
+// IsUniqueViolation tells a duplicate-key error from other failures.
+func IsUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// likeEscape makes user text match literally inside LIKE.
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// ilike is case-insensitive on both dialects (SQLite's LIKE already is for ASCII).
+func (s *Store) ilike() string {
+	if s.dialect == Postgres {
+		return "ILIKE"
+	}
+	return "LIKE"
+}

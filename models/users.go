@@ -1,0 +1,291 @@
+package models
+
+import (
+	"context"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// PasswordCost is bcrypt's cost; tests lower it to keep the suite fast.
+var PasswordCost = bcrypt.DefaultCost
+
+const MinPasswordLength = 8
+
+var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,254}$`)
+
+func HashPassword(pw string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(pw), PasswordCost)
+	return string(b), err
+}
+
+func (u *User) PasswordMatches(pw string) bool {
+	if u.PasswordHash == "" {
+		return false
+	}
+	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pw)) == nil
+}
+
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s, "@")
+}
+
+func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
+	return first[User](s.q(ctx).Where("id = ?", id))
+}
+
+func (s *Store) UserByUsername(ctx context.Context, username string) (*User, error) {
+	return first[User](s.q(ctx).Where("lower(username) = lower(?)", username))
+}
+
+// UserByLogin finds a user by username or email, as GitLab's sign-in does.
+func (s *Store) UserByLogin(ctx context.Context, login string) (*User, error) {
+	return first[User](s.q(ctx).Where("lower(username) = lower(?) OR lower(email) = lower(?)", login, login))
+}
+
+func (s *Store) UsersByUsernames(ctx context.Context, usernames []string) ([]User, error) {
+	lower := make([]string, len(usernames))
+	for i, u := range usernames {
+		lower[i] = strings.ToLower(u)
+	}
+	var users []User
+	err := s.q(ctx).Where("lower(username) IN ?", lower).Find(&users).Error
+	return users, err
+}
+
+type UserFilter struct {
+	Search string
+	State  UserState // empty: every state
+	Role   string    // "", "admins", "auditors", "bots"
+}
+
+func (s *Store) ListUsers(ctx context.Context, f UserFilter, page Page) (Paged[User], error) {
+	page = page.normalized()
+	q := s.q(ctx).Model(&User{})
+	if f.Search != "" {
+		pat := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
+		q = q.Where("lower(username) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\'", pat, pat, pat)
+	}
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	switch f.Role {
+	case "admins":
+		q = q.Where("admin")
+	case "auditors":
+		q = q.Where("auditor")
+	case "bots":
+		q = q.Where("bot")
+	}
+	out := Paged[User]{Page: page.Number, PerPage: page.PerPage}
+	if err := q.Count(&out.Total).Error; err != nil {
+		return out, err
+	}
+	err := q.Order("id").Offset(page.Offset()).Limit(page.PerPage).Find(&out.Items).Error
+	return out, err
+}
+
+// UserInput is what the admin user form and the importer may set.
+type UserInput struct {
+	Username    string
+	Name        string
+	Email       string
+	PublicEmail bool
+	Password    string // empty: keep (edit) or none (create)
+	State       UserState
+	Bot         bool
+	Admin       bool
+	Auditor     bool
+}
+
+func (in *UserInput) normalize() {
+	in.Username = strings.TrimSpace(in.Username)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = strings.TrimSpace(in.Email)
+	if in.State == "" {
+		in.State = StateActive
+	}
+}
+
+func (in UserInput) validate() FieldErrors {
+	errs := FieldErrors{}
+	if !usernamePattern.MatchString(in.Username) {
+		errs.Add("username", "can contain only letters, digits, '_', '-' and '.', and cannot start with '-' or '.'")
+	}
+	if in.Name == "" {
+		errs.Add("name", "can't be blank")
+	}
+	if !ValidEmail(in.Email) {
+		errs.Add("email", "is not a valid address")
+	}
+	if in.Password != "" && len(in.Password) < MinPasswordLength {
+		errs.Add("password", "is too short (minimum is 8 characters)")
+	}
+	if !in.State.Valid() {
+		errs.Add("state", "is not a state (active, blocked, banned, deactivated)")
+	}
+	return errs
+}
+
+func (s *Store) uniqueUserErrors(ctx context.Context, in UserInput, exceptID int64) FieldErrors {
+	errs := FieldErrors{}
+	var n int64
+	s.q(ctx).Model(&User{}).Where("lower(username) = lower(?) AND id <> ?", in.Username, exceptID).Count(&n)
+	if n > 0 {
+		errs.Add("username", "has already been taken")
+	}
+	s.q(ctx).Model(&User{}).Where("lower(email) = lower(?) AND id <> ?", in.Email, exceptID).Count(&n)
+	if n > 0 {
+		errs.Add("email", "has already been taken")
+	}
+	return errs
+}
+
+func (s *Store) CreateUser(ctx context.Context, actor Actor, in UserInput) (*User, error) {
+	in.normalize()
+	if errs := in.validate(); len(errs) > 0 {
+		return nil, errs
+	}
+	u := &User{Username: in.Username, Name: in.Name, Email: in.Email, PublicEmail: in.PublicEmail,
+		State: in.State, Bot: in.Bot, Admin: in.Admin, Auditor: in.Auditor}
+	if in.Password != "" {
+		h, err := HashPassword(in.Password)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = h
+	}
+	err := s.Tx(ctx, func(tx *Store) error {
+		if errs := tx.uniqueUserErrors(ctx, in, 0); len(errs) > 0 {
+			return errs
+		}
+		if err := tx.q(ctx).Create(u).Error; err != nil {
+			return err
+		}
+		return tx.Audit(ctx, actor, AuditEntry{Action: "user_created", TargetType: "User", TargetID: u.ID,
+			TargetName: u.Username, Details: map[string]any{"state": u.State, "admin": u.Admin, "auditor": u.Auditor, "bot": u.Bot}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UpdateUser changes a user's profile and flags; State goes through SetUserState.
+func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, in UserInput) (*User, error) {
+	in.normalize()
+	var out *User
+	err := s.Tx(ctx, func(tx *Store) error {
+		u, err := tx.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		in.State = u.State
+		if errs := in.validate(); len(errs) > 0 {
+			return errs
+		}
+		if errs := tx.uniqueUserErrors(ctx, in, id); len(errs) > 0 {
+			return errs
+		}
+		before := *u
+		u.Username, u.Name, u.Email, u.PublicEmail = in.Username, in.Name, in.Email, in.PublicEmail
+		u.Bot, u.Admin, u.Auditor = in.Bot, in.Admin, in.Auditor
+		if in.Password != "" {
+			if u.PasswordHash, err = HashPassword(in.Password); err != nil {
+				return err
+			}
+		}
+		if err := tx.q(ctx).Select("username", "name", "email", "public_email", "bot", "admin", "auditor", "password_hash", "updated_at").Save(u).Error; err != nil {
+			return err
+		}
+		details := map[string]any{}
+		diff := func(k string, a, b any) {
+			if a != b {
+				details[k] = change(a, b)
+			}
+		}
+		diff("username", before.Username, u.Username)
+		diff("name", before.Name, u.Name)
+		diff("email", before.Email, u.Email)
+		diff("public_email", before.PublicEmail, u.PublicEmail)
+		diff("bot", before.Bot, u.Bot)
+		diff("admin", before.Admin, u.Admin)
+		diff("auditor", before.Auditor, u.Auditor)
+		if in.Password != "" {
+			details["password"] = "changed"
+		}
+		out = u
+		if len(details) == 0 {
+			return nil
+		}
+		return tx.Audit(ctx, actor, AuditEntry{Action: "user_updated", TargetType: "User", TargetID: u.ID,
+			TargetName: u.Username, Details: details})
+	})
+	return out, err
+}
+
+// StateChangeHooks run inside the transaction that changes a user's state,
+// so later features (seat removal) commit or roll back with it.
+var StateChangeHooks []func(ctx context.Context, tx *Store, actor Actor, u *User, from UserState) error
+
+func (s *Store) SetUserState(ctx context.Context, actor Actor, id int64, state UserState) (*User, error) {
+	if !state.Valid() {
+		return nil, FieldErrors{"state": "is not a state (active, blocked, banned, deactivated)"}
+	}
+	var out *User
+	err := s.Tx(ctx, func(tx *Store) error {
+		u, err := tx.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		out = u
+		if u.State == state {
+			return nil
+		}
+		from := u.State
+		u.State = state
+		if err := tx.q(ctx).Model(u).Select("state", "updated_at").Updates(u).Error; err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, actor, AuditEntry{Action: "user_state_changed", TargetType: "User", TargetID: u.ID,
+			TargetName: u.Username, Details: map[string]any{"state": change(from, state)}}); err != nil {
+			return err
+		}
+		for _, hook := range StateChangeHooks {
+			if err := hook(ctx, tx, actor, u, from); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// TouchActivity records that the user did something today (at most one write a day).
+func (s *Store) TouchActivity(ctx context.Context, u *User) error {
+	today := Today()
+	if u.LastActivityOn != nil && !u.LastActivityOn.Before(today) {
+		return nil
+	}
+	return s.q(ctx).Model(&User{}).Where("id = ?", u.ID).Update("last_activity_on", today).Error
+}
+
+type UserCounts struct {
+	Total, Active, Blocked, Banned, Deactivated, Admins, Auditors, Bots int64
+}
+
+func (s *Store) CountUsers(ctx context.Context) (UserCounts, error) {
+	var c UserCounts
+	err := s.q(ctx).Model(&User{}).Select(`count(*) AS total,
+		count(CASE WHEN state = 'active' THEN 1 END) AS active,
+		count(CASE WHEN state = 'blocked' THEN 1 END) AS blocked,
+		count(CASE WHEN state = 'banned' THEN 1 END) AS banned,
+		count(CASE WHEN state = 'deactivated' THEN 1 END) AS deactivated,
+		count(CASE WHEN admin THEN 1 END) AS admins,
+		count(CASE WHEN auditor THEN 1 END) AS auditors,
+		count(CASE WHEN bot THEN 1 END) AS bots`).Scan(&c).Error
+	return c, err
+}
