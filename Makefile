@@ -1,0 +1,96 @@
+# duoadmin developer tasks. `make` (or `make help`) lists them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO  ?= go
+NPM ?= npm
+
+# Store tests run on SQLite always, and on Postgres too when this is set
+# (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable).
+# Empty by default: the Postgres tests skip themselves.
+TEST_DATABASE_URL ?=
+export TEST_DATABASE_URL
+
+TEST_TIMEOUT ?= 20m
+# Extra flags for go test, e.g. make test TEST_FLAGS='-run TestMembers -v'
+TEST_FLAGS ?=
+# Tests append lines such as "database: sqlite" or "browser: skipped (why)".
+TEST_REPORT := $(CURDIR)/.test-report
+TEST_LOG    := $(CURDIR)/.test-log
+
+# staticcheck is not a go.mod tool (its newest golang.org/x/exp cannot be
+# resolved as a module requirement here), so it is installed on demand into
+# bin/tools/ with `go install pkg@version`, which leaves go.mod alone.
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK_DIR     := $(CURDIR)/bin/tools/staticcheck-$(STATICCHECK_VERSION)
+
+# Front-end assets: GitLab's design system, pinned in package-lock.json.
+NPM_STAMP  := node_modules/.duoadmin-npm-ci
+VENDOR_CSS := static/vendor/gitlab-ui/index.css
+VENDOR_TW  := static/vendor/gitlab-ui/tailwind.css
+VENDOR_SVG := static/vendor/gitlab-svgs/icons.svg
+
+.PHONY: help run test build generate assets lint migrate
+
+help: ## List the targets
+	@echo "Usage: make TARGET"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: assets generate ## Build assets, generate templ, serve (migrates; loads demo data into an empty DB)
+	$(GO) run ./cmd/duoadmin serve
+
+test: assets generate ## Run all tests, then summarise which databases and browser they used
+	@rm -f $(TEST_REPORT) $(TEST_LOG)
+	@echo "TEST_DATABASE_URL=$${TEST_DATABASE_URL:-<unset: Postgres tests skip>}"
+	@set -o pipefail; status=0; \
+	DUOADMIN_TEST_REPORT=$(TEST_REPORT) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... 2>&1 \
+		| tee $(TEST_LOG) || status=$$?; \
+	echo; \
+	echo "== Test summary =="; \
+	if [ -f $(TEST_REPORT) ]; then sort -u $(TEST_REPORT); else echo "no report written"; fi; \
+	passed=$$(grep -cE '^ok[[:space:]]' $(TEST_LOG) || true); \
+	failed=$$(grep -cE '^FAIL[[:space:]]' $(TEST_LOG) || true); \
+	echo "packages: $$passed passed, $$failed failed"; \
+	exit $$status
+
+build: assets generate ## Build bin/duoadmin
+	$(GO) build -o bin/duoadmin ./cmd/duoadmin
+
+generate: ## Generate Go code from .templ files (go tool templ generate)
+	$(GO) tool templ generate
+
+assets: $(VENDOR_CSS) $(VENDOR_TW) $(VENDOR_SVG) ## Install the pinned npm packages and copy their CSS/SVG into static/vendor/
+
+$(NPM_STAMP): package.json package-lock.json
+	$(NPM) ci --ignore-scripts --legacy-peer-deps --no-audit --no-fund
+	@touch $@
+
+$(VENDOR_CSS): $(NPM_STAMP)
+	install -D -m 0644 node_modules/@gitlab/ui/dist/index.css $@
+
+# The gl-* utility classes GitLab UI's own components use (a purged subset).
+$(VENDOR_TW): $(NPM_STAMP)
+	install -D -m 0644 node_modules/@gitlab/ui/dist/tailwind.css $@
+
+$(VENDOR_SVG): $(NPM_STAMP)
+	install -D -m 0644 node_modules/@gitlab/svgs/dist/icons.svg $@
+
+lint: generate ## go vet, gofmt check (generated *_templ.go excluded), staticcheck
+	$(GO) vet ./...
+	@unformatted=$$(find . -path ./node_modules -prune -o -path ./.git -prune -o \
+		-name '*.go' ! -name '*_templ.go' -print0 | xargs -0 -r gofmt -l); \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$unformatted"; exit 1; \
+	fi; \
+	echo "gofmt: ok"
+	@if GOBIN=$(STATICCHECK_DIR) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); then \
+		echo "staticcheck $(STATICCHECK_VERSION) ./..."; \
+		$(STATICCHECK_DIR)/staticcheck ./...; \
+	else \
+		echo "lint: WARNING: staticcheck $(STATICCHECK_VERSION) unavailable (go install failed); ran go vet and gofmt only"; \
+	fi
+
+migrate: ## Apply database migrations (DATABASE_URL, default SQLite)
+	$(GO) run ./cmd/duoadmin migrate
