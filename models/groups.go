@@ -8,11 +8,17 @@ import (
 
 var pathPattern = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,254}$`)
 
-// reservedPaths would clash with our own URLs.
-var reservedPaths = map[string]bool{"-": true, "admin": true, "groups": true, "projects": true, "users": true, "api": true, "assets": true, "static": true, "new": true, "edit": true}
+// reservedTopLevel would clash with our own top-level URLs; "-" and "edit"
+// end a group or project URL at any depth ("/acme/api/edit").
+var (
+	reservedTopLevel = map[string]bool{"admin": true, "groups": true, "projects": true, "users": true, "api": true,
+		"assets": true, "static": true, "new": true, "dashboard": true, "help": true}
+	reservedAnywhere = map[string]bool{"-": true, "edit": true}
+)
 
-func validPath(p string) bool {
-	return pathPattern.MatchString(p) && !reservedPaths[strings.ToLower(p)] &&
+func validPath(p string, topLevel bool) bool {
+	lower := strings.ToLower(p)
+	return pathPattern.MatchString(p) && !reservedAnywhere[lower] && !(topLevel && reservedTopLevel[lower]) &&
 		!strings.HasSuffix(p, ".") && !strings.HasSuffix(p, ".git") && !strings.HasSuffix(p, ".atom")
 }
 
@@ -104,7 +110,7 @@ func (s *Store) CreateGroup(ctx context.Context, actor Actor, parent *Group, in 
 	if in.Name == "" {
 		errs.Add("name", "can't be blank")
 	}
-	if !validPath(in.Path) {
+	if !validPath(in.Path, parent == nil) {
 		errs.Add("path", "can contain only letters, digits, '_', '-' and '.'; cannot start with '-', end in '.', '.git' or '.atom', or be a reserved name")
 	}
 	if parent == nil {

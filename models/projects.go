@@ -36,7 +36,7 @@ func (s *Store) CreateProject(ctx context.Context, actor Actor, g *Group, in Pro
 	if in.Name == "" {
 		errs.Add("name", "can't be blank")
 	}
-	if !validPath(in.Path) {
+	if !validPath(in.Path, false) {
 		errs.Add("path", "can contain only letters, digits, '_', '-' and '.'; cannot start with '-', end in '.', '.git' or '.atom', or be a reserved name")
 	}
 	if len(errs) > 0 {

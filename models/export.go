@@ -1,0 +1,138 @@
+package models
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Export writes the organisation as an import document, every field
+// explicit, so importing it back into the same database changes nothing.
+// Password hashes are never exported. Rows come in a stable order (by id
+// for users, by full path otherwise) so exports of one database diff well.
+func (s *Store) Export(ctx context.Context) (*Document, error) {
+	st, err := s.InstanceSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	doc := &Document{Instance: &InstanceDoc{Plan: st.Plan}}
+	var users []User
+	if err := s.q(ctx).Order("id").Find(&users).Error; err != nil {
+		return nil, err
+	}
+	var groups []Group
+	if err := s.q(ctx).Find(&groups).Error; err != nil {
+		return nil, err
+	}
+	var projects []Project
+	if err := s.q(ctx).Find(&projects).Error; err != nil {
+		return nil, err
+	}
+	byPath := func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
+	slices.SortFunc(groups, func(a, b Group) int { return byPath(a.FullPath, b.FullPath) })
+	slices.SortFunc(projects, func(a, b Project) int { return byPath(a.FullPath, b.FullPath) })
+
+	usernames := map[int64]string{}
+	for _, u := range users {
+		usernames[u.ID] = u.Username
+		doc.Users = append(doc.Users, exportUser(u))
+	}
+	groupPaths := map[int64]string{}
+	for _, g := range groups {
+		groupPaths[g.ID] = g.FullPath
+		doc.Groups = append(doc.Groups, GroupDoc{Path: g.FullPath, Name: g.Name, Plan: g.Plan})
+	}
+	projectPaths := map[int64]string{}
+	for _, p := range projects {
+		projectPaths[p.ID] = p.FullPath
+		doc.Projects = append(doc.Projects, ProjectDoc{Path: p.FullPath, Name: p.Name})
+	}
+	if doc.Members, err = s.exportMembers(ctx, usernames, groupPaths, projectPaths); err != nil {
+		return nil, err
+	}
+	if doc.GroupLinks, err = s.exportGroupLinks(ctx, groupPaths, projectPaths); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+func exportUser(u User) UserDoc {
+	date := func(d *Date) Nullable[string] {
+		if d == nil {
+			return NullableOf[string](nil)
+		}
+		return NullableOf(new(d.String()))
+	}
+	return UserDoc{Username: u.Username, Name: u.Name, Email: u.Email, PublicEmail: new(u.PublicEmail),
+		State: u.State, Bot: new(u.Bot), Admin: new(u.Admin), Auditor: new(u.Auditor),
+		LastActivityOn: date(u.LastActivityOn), LastDuoActivityOn: date(u.LastDuoActivityOn)}
+}
+
+func (s *Store) exportMembers(ctx context.Context, usernames, groupPaths, projectPaths map[int64]string) ([]MemberDoc, error) {
+	var members []Member
+	if err := s.q(ctx).Find(&members).Error; err != nil {
+		return nil, err
+	}
+	type row struct {
+		doc   MemberDoc
+		level AccessLevel
+	}
+	var rows []row
+	for _, m := range members {
+		src := groupPaths[m.SourceID]
+		if m.SourceType == SourceProject {
+			src = projectPaths[m.SourceID]
+		}
+		if src == "" { // members has no foreign key to its source
+			continue
+		}
+		rows = append(rows, row{MemberDoc{User: usernames[m.UserID], Source: src, AccessLevel: m.AccessLevel.Key(),
+			Pending: new(m.Pending)}, m.AccessLevel})
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.doc.Source), strings.ToLower(b.doc.Source)),
+			cmp.Compare(b.level, a.level),
+			strings.Compare(strings.ToLower(a.doc.User), strings.ToLower(b.doc.User)))
+	})
+	out := make([]MemberDoc, len(rows))
+	for i, r := range rows {
+		out[i] = r.doc
+	}
+	return out, nil
+}
+
+func (s *Store) exportGroupLinks(ctx context.Context, groupPaths, projectPaths map[int64]string) ([]GroupLinkDoc, error) {
+	var gls []GroupGroupLink
+	if err := s.q(ctx).Find(&gls).Error; err != nil {
+		return nil, err
+	}
+	var pls []ProjectGroupLink
+	if err := s.q(ctx).Find(&pls).Error; err != nil {
+		return nil, err
+	}
+	var out []GroupLinkDoc
+	for _, l := range gls {
+		out = append(out, GroupLinkDoc{SharedGroup: groupPaths[l.SharedGroupID], WithGroup: groupPaths[l.SharedWithGroupID],
+			AccessLevel: l.GroupAccess.Key()})
+	}
+	for _, l := range pls {
+		out = append(out, GroupLinkDoc{SharedProject: projectPaths[l.ProjectID], WithGroup: groupPaths[l.GroupID],
+			AccessLevel: l.GroupAccess.Key()})
+	}
+	slices.SortFunc(out, func(a, b GroupLinkDoc) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.SharedGroup+a.SharedProject), strings.ToLower(b.SharedGroup+b.SharedProject)),
+			strings.Compare(strings.ToLower(a.WithGroup), strings.ToLower(b.WithGroup)))
+	})
+	return out, nil
+}
+
+// WriteDocument writes doc as indented JSON.
+func WriteDocument(w io.Writer, doc *Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}

@@ -1,0 +1,340 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ImportActor is who imports are by in the audit log.
+var ImportActor = Actor{Username: "import"}
+
+// ErrDatabaseNotEmpty: the demo only loads into a database without users.
+var ErrDatabaseNotEmpty = errors.New("the database already has users")
+
+// ImportCounts is what an import did with one section of the file.
+type ImportCounts struct{ InFile, Created, Updated int }
+
+type SectionCounts struct {
+	Section string // the document key, e.g. "group_links"
+	Label   string // e.g. "6 group links (6 new)"
+	ImportCounts
+}
+
+type ImportResult struct {
+	File     string
+	Sections []SectionCounts
+}
+
+// Count returns the counts of one section by its document key.
+func (r *ImportResult) Count(section string) ImportCounts {
+	for _, s := range r.Sections {
+		if s.Section == section {
+			return s.ImportCounts
+		}
+	}
+	return ImportCounts{}
+}
+
+// Summary is the one line the import command prints.
+func (r *ImportResult) Summary() string {
+	var parts []string
+	for _, s := range r.Sections {
+		if s.InFile > 0 {
+			parts = append(parts, s.Label)
+		}
+	}
+	if len(parts) == 0 {
+		return "imported " + r.File + ": the file is empty"
+	}
+	return "imported " + r.File + ": " + strings.Join(parts, ", ")
+}
+
+func (c ImportCounts) changes() string {
+	var parts []string
+	if c.Created > 0 {
+		parts = append(parts, fmt.Sprintf("%d new", c.Created))
+	}
+	if c.Updated > 0 {
+		parts = append(parts, fmt.Sprintf("%d updated", c.Updated))
+	}
+	if len(parts) == 0 {
+		return "unchanged"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// importSection is one part of the document. Sections are validated, then
+// applied, in this order, so a section may rely on the ones before it
+// (members need users, groups and projects).
+type importSection struct {
+	key      string
+	singular string
+	plural   string
+	// load reads the existing rows the section compares with; optional.
+	load     func(r *importRun, ctx context.Context) error
+	validate func(r *importRun)
+	apply    func(r *importRun, ctx context.Context) (ImportCounts, error)
+}
+
+var importSections = []importSection{
+	{key: "instance", singular: "instance settings", plural: "instance settings",
+		validate: (*importRun).validateInstance, apply: (*importRun).applyInstance},
+	{key: "users", singular: "user", plural: "users",
+		validate: (*importRun).validateUsers, apply: (*importRun).applyUsers},
+	{key: "groups", singular: "group", plural: "groups",
+		validate: (*importRun).validateGroups, apply: (*importRun).applyGroups},
+	{key: "projects", singular: "project", plural: "projects",
+		validate: (*importRun).validateProjects, apply: (*importRun).applyProjects},
+	{key: "members", singular: "member", plural: "members", load: (*importRun).loadMembers,
+		validate: (*importRun).validateMembers, apply: (*importRun).applyMembers},
+	{key: "group_links", singular: "group link", plural: "group links", load: (*importRun).loadGroupLinks,
+		validate: (*importRun).validateGroupLinks, apply: (*importRun).applyGroupLinks},
+}
+
+func (sec importSection) label(c ImportCounts) string {
+	if sec.key == "instance" {
+		if c.Updated > 0 {
+			return sec.plural + " (updated)"
+		}
+		return sec.plural + " (unchanged)"
+	}
+	noun := sec.plural
+	if c.InFile == 1 {
+		noun = sec.singular
+	}
+	return fmt.Sprintf("%d %s (%s)", c.InFile, noun, c.changes())
+}
+
+// importRun is one import in its transaction. Maps are keyed by the
+// lower-cased username or full path, as the unique indexes are.
+type importRun struct {
+	tx    *Store
+	actor Actor
+	doc   *Document
+	errs  *ImportErrors
+
+	// Existing rows the file refers to; apply adds the rows it creates.
+	users    map[string]*User
+	groups   map[string]*Group
+	projects map[string]*Project
+	// Existing users by lower-cased email, to report taken addresses.
+	emails map[string]*User
+
+	// Index of each username or path in its section of the file.
+	fileUsers    map[string]int
+	fileGroups   map[string]int
+	fileProjects map[string]int
+
+	members      map[memberKey]*Member
+	groupLinks   map[[2]int64]*GroupGroupLink
+	projectLinks map[[2]int64]*ProjectGroupLink
+}
+
+type memberKey struct {
+	sourceType       string
+	sourceID, userID int64
+}
+
+// Import loads doc in one transaction: every problem is reported as
+// *ImportErrors and nothing is written, or all of it is, with one audit
+// event. Rows are matched by username and full path, so importing the same
+// file again changes nothing.
+func (s *Store) Import(ctx context.Context, actor Actor, file string, doc *Document) (*ImportResult, error) {
+	return s.importDocument(ctx, actor, file, doc, false)
+}
+
+func (s *Store) importDocument(ctx context.Context, actor Actor, file string, doc *Document, onlyIntoEmpty bool) (*ImportResult, error) {
+	var res *ImportResult
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.lockForImport(ctx); err != nil {
+			return err
+		}
+		if onlyIntoEmpty {
+			var n int64
+			if err := tx.q(ctx).Model(&User{}).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return ErrDatabaseNotEmpty
+			}
+		}
+		r := &importRun{tx: tx, actor: actor, doc: doc, errs: &ImportErrors{File: file},
+			fileUsers: map[string]int{}, fileGroups: map[string]int{}, fileProjects: map[string]int{}}
+		if err := r.loadReferenced(ctx); err != nil {
+			return err
+		}
+		for _, sec := range importSections {
+			if sec.load != nil {
+				if err := sec.load(r, ctx); err != nil {
+					return err
+				}
+			}
+		}
+		for _, sec := range importSections {
+			sec.validate(r)
+		}
+		if err := r.errs.orNil(); err != nil {
+			return err
+		}
+		res = &ImportResult{File: file}
+		details := map[string]any{"file": file}
+		for _, sec := range importSections {
+			c, err := sec.apply(r, ctx)
+			if err != nil {
+				return err
+			}
+			res.Sections = append(res.Sections, SectionCounts{Section: sec.key, Label: sec.label(c), ImportCounts: c})
+			details[sec.key] = map[string]int{"in_file": c.InFile, "created": c.Created, "updated": c.Updated}
+		}
+		return tx.Audit(ctx, actor, AuditEntry{Action: "organisation_imported", TargetType: "Instance",
+			TargetName: file, Details: details})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// lockForImport makes imports run one at a time. SQLite transactions
+// already take the write lock when they begin (_txlock=immediate).
+func (s *Store) lockForImport(ctx context.Context) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	var id int64
+	return s.q(ctx).Raw("SELECT id FROM instance_settings WHERE id = 1 FOR UPDATE").Scan(&id).Error
+}
+
+// loadReferenced reads, in a few queries, every existing user, group and
+// project the file names, so validation and apply need no query per row.
+func (r *importRun) loadReferenced(ctx context.Context) error {
+	usernames, emails, paths := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	addPath := func(p string) {
+		if p != "" {
+			paths[strings.ToLower(p)] = true
+		}
+	}
+	d := r.doc
+	for _, u := range d.Users {
+		usernames[strings.ToLower(u.Username)] = true
+		emails[strings.ToLower(u.Email)] = true
+	}
+	for _, g := range d.Groups {
+		addPath(g.Path)
+		addPath(parentPath(g.Path))
+	}
+	for _, p := range d.Projects {
+		addPath(p.Path)
+		addPath(parentPath(p.Path))
+	}
+	for _, m := range d.Members {
+		usernames[strings.ToLower(m.User)] = true
+		addPath(m.Source)
+	}
+	for _, l := range d.GroupLinks {
+		addPath(l.SharedGroup)
+		addPath(l.SharedProject)
+		addPath(l.WithGroup)
+	}
+	tx := r.tx
+	users, err := findInLower[User](ctx, tx, "username", usernames)
+	if err != nil {
+		return err
+	}
+	byEmail, err := findInLower[User](ctx, tx, "email", emails)
+	if err != nil {
+		return err
+	}
+	groups, err := findInLower[Group](ctx, tx, "full_path", paths)
+	if err != nil {
+		return err
+	}
+	projects, err := findInLower[Project](ctx, tx, "full_path", paths)
+	if err != nil {
+		return err
+	}
+	r.users, r.emails = map[string]*User{}, map[string]*User{}
+	r.groups, r.projects = map[string]*Group{}, map[string]*Project{}
+	for i := range users {
+		r.users[strings.ToLower(users[i].Username)] = &users[i]
+	}
+	for i := range byEmail {
+		r.emails[strings.ToLower(byEmail[i].Email)] = &byEmail[i]
+	}
+	for i := range groups {
+		r.groups[strings.ToLower(groups[i].FullPath)] = &groups[i]
+	}
+	for i := range projects {
+		r.projects[strings.ToLower(projects[i].FullPath)] = &projects[i]
+	}
+	return nil
+}
+
+// importChunk keeps IN lists and multi-row inserts well under the bind
+// parameter limits of both databases.
+const importChunk = 500
+
+// findInLower loads the rows whose lower(column) is one of keys.
+func findInLower[T any](ctx context.Context, s *Store, column string, keys map[string]bool) ([]T, error) {
+	list := make([]string, 0, len(keys))
+	for k := range keys {
+		list = append(list, k)
+	}
+	slices.Sort(list)
+	var out []T
+	for chunk := range slices.Chunk(list, importChunk) {
+		var part []T
+		if err := s.q(ctx).Where("lower("+column+") IN ?", chunk).Find(&part).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// findInIDs loads the rows whose column is one of ids.
+func findInIDs[T any](ctx context.Context, s *Store, where string, ids []int64) ([]T, error) {
+	var out []T
+	for chunk := range slices.Chunk(ids, importChunk) {
+		var part []T
+		if err := s.q(ctx).Where(where, chunk).Find(&part).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// parentPath is "acme/platform" for "acme/platform/api", "" for "acme".
+func parentPath(fullPath string) string {
+	i := strings.LastIndexByte(fullPath, '/')
+	if i < 0 {
+		return ""
+	}
+	return fullPath[:i]
+}
+
+func lastSegment(fullPath string) string { return fullPath[strings.LastIndexByte(fullPath, '/')+1:] }
+
+func pathDepth(fullPath string) int { return strings.Count(fullPath, "/") }
+
+func (r *importRun) groupKnown(path string) bool {
+	k := strings.ToLower(path)
+	_, inFile := r.fileGroups[k]
+	return inFile || r.groups[k] != nil
+}
+
+func (r *importRun) projectKnown(path string) bool {
+	k := strings.ToLower(path)
+	_, inFile := r.fileProjects[k]
+	return inFile || r.projects[k] != nil
+}
+
+func (r *importRun) userKnown(username string) bool {
+	k := strings.ToLower(username)
+	_, inFile := r.fileUsers[k]
+	return inFile || r.users[k] != nil
+}

@@ -1,0 +1,255 @@
+package models
+
+import (
+	"cmp"
+	"context"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// setCol assigns v and notes the column when it differs, so unchanged rows
+// are not written and keep their updated_at.
+func setCol[T comparable](cols *[]string, col string, dst *T, v T) {
+	if *dst != v {
+		*dst = v
+		*cols = append(*cols, col)
+	}
+}
+
+func setColPtr[T comparable](cols *[]string, col string, dst *T, v *T) {
+	if v != nil {
+		setCol(cols, col, dst, *v)
+	}
+}
+
+// setColDate applies a Nullable date: unset keeps, null clears.
+func setColDate(cols *[]string, col string, dst **Date, v Nullable[string]) {
+	if !v.Set {
+		return
+	}
+	var next *Date
+	if v.Value != nil {
+		d, _ := ParseDate(*v.Value) // validated
+		next = &d
+	}
+	same := (*dst == nil && next == nil) || (*dst != nil && next != nil && (*dst).String() == next.String())
+	if !same {
+		*dst = next
+		*cols = append(*cols, col)
+	}
+}
+
+func (r *importRun) applyInstance(ctx context.Context) (ImportCounts, error) {
+	in := r.doc.Instance
+	if in == nil {
+		return ImportCounts{}, nil
+	}
+	c := ImportCounts{InFile: 1}
+	st, err := r.tx.InstanceSettings(ctx)
+	if err != nil {
+		return c, err
+	}
+	var cols []string
+	setCol(&cols, "plan", &st.Plan, cmp.Or(in.Plan, st.Plan))
+	if len(cols) == 0 {
+		return c, nil
+	}
+	c.Updated = 1
+	return c, r.tx.q(ctx).Model(st).Select(cols).Updates(st).Error
+}
+
+// hashPasswords returns the new hash of each user (by index) whose given
+// password is not already the stored one. bcrypt is slow by design, so the
+// work is spread over the CPUs.
+func (r *importRun) hashPasswords() (map[int]string, error) {
+	type job struct {
+		i        int
+		password string
+		current  *User
+	}
+	var jobs []job
+	for i, u := range r.doc.Users {
+		if u.Password != "" {
+			jobs = append(jobs, job{i, u.Password, r.users[strings.ToLower(u.Username)]})
+		}
+	}
+	hashes := make([]string, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for k, j := range jobs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if j.current != nil && j.current.PasswordMatches(j.password) {
+				return
+			}
+			hashes[k], errs[k] = HashPassword(j.password)
+		})
+	}
+	wg.Wait()
+	out := map[int]string{}
+	for k, j := range jobs {
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		if hashes[k] != "" {
+			out[j.i] = hashes[k]
+		}
+	}
+	return out, nil
+}
+
+func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.Users)}
+	hashes, err := r.hashPasswords()
+	if err != nil {
+		return c, err
+	}
+	var created []User
+	type update struct {
+		user *User
+		cols []string
+		from UserState
+	}
+	var updates []update
+	for i, d := range r.doc.Users {
+		cur := r.users[strings.ToLower(d.Username)]
+		if cur == nil {
+			u := User{Username: d.Username, State: StateActive}
+			var ignored []string
+			r.fillUser(&u, &ignored, d, hashes[i])
+			created = append(created, u)
+			continue
+		}
+		next := *cur
+		var cols []string
+		r.fillUser(&next, &cols, d, hashes[i])
+		if len(cols) > 0 {
+			from := cur.State
+			*cur = next
+			updates = append(updates, update{cur, cols, from})
+		}
+	}
+	// Updates go first: an address a user gives up may be a new user's.
+	for _, up := range updates {
+		if err := r.tx.q(ctx).Model(up.user).Select(up.cols).Updates(up.user).Error; err != nil {
+			return c, err
+		}
+		if up.from != up.user.State {
+			for _, hook := range StateChangeHooks {
+				if err := hook(ctx, r.tx, r.actor, up.user, up.from); err != nil {
+					return c, err
+				}
+			}
+		}
+	}
+	c.Updated = len(updates)
+	if len(created) > 0 {
+		if err := r.tx.q(ctx).CreateInBatches(&created, importChunk/10).Error; err != nil {
+			return c, err
+		}
+	}
+	for i := range created {
+		r.users[strings.ToLower(created[i].Username)] = &created[i]
+	}
+	c.Created = len(created)
+	return c, nil
+}
+
+func (r *importRun) fillUser(u *User, cols *[]string, d UserDoc, hash string) {
+	setCol(cols, "name", &u.Name, strings.TrimSpace(d.Name))
+	setCol(cols, "email", &u.Email, d.Email)
+	setColPtr(cols, "public_email", &u.PublicEmail, d.PublicEmail)
+	if hash != "" {
+		setCol(cols, "password_hash", &u.PasswordHash, hash)
+	}
+	if d.State != "" {
+		setCol(cols, "state", &u.State, d.State)
+	}
+	setColPtr(cols, "bot", &u.Bot, d.Bot)
+	setColPtr(cols, "admin", &u.Admin, d.Admin)
+	setColPtr(cols, "auditor", &u.Auditor, d.Auditor)
+	setColDate(cols, "last_activity_on", &u.LastActivityOn, d.LastActivityOn)
+	setColDate(cols, "last_duo_activity_on", &u.LastDuoActivityOn, d.LastDuoActivityOn)
+}
+
+func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.Groups)}
+	// Parents first, whatever order the file lists them in.
+	order := make([]int, len(r.doc.Groups))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(pathDepth(r.doc.Groups[a].Path), pathDepth(r.doc.Groups[b].Path))
+	})
+	for _, i := range order {
+		d := r.doc.Groups[i]
+		key := strings.ToLower(d.Path)
+		if g := r.groups[key]; g != nil {
+			var cols []string
+			setCol(&cols, "name", &g.Name, strings.TrimSpace(d.Name))
+			if g.TopLevel() && d.Plan != "" {
+				setCol(&cols, "plan", &g.Plan, d.Plan)
+			}
+			if len(cols) > 0 {
+				if err := r.tx.q(ctx).Model(g).Select(cols).Updates(g).Error; err != nil {
+					return c, err
+				}
+				c.Updated++
+			}
+			continue
+		}
+		g := &Group{Path: lastSegment(d.Path), FullPath: d.Path, Name: strings.TrimSpace(d.Name), Plan: cmp.Or(d.Plan, PlanFree)}
+		parent := r.groups[strings.ToLower(parentPath(d.Path))]
+		if parent != nil {
+			pid := parent.ID
+			g.ParentID, g.Plan = &pid, ""
+			g.FullPath = parent.FullPath + "/" + g.Path
+		}
+		if err := r.tx.q(ctx).Create(g).Error; err != nil {
+			return c, err
+		}
+		g.TraversalPath = traversalPathOf(parent, g.ID)
+		if err := r.tx.q(ctx).Model(g).Update("traversal_path", g.TraversalPath).Error; err != nil {
+			return c, err
+		}
+		r.groups[key] = g
+		c.Created++
+	}
+	return c, nil
+}
+
+func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.Projects)}
+	var created []Project
+	for _, d := range r.doc.Projects {
+		if p := r.projects[strings.ToLower(d.Path)]; p != nil {
+			var cols []string
+			setCol(&cols, "name", &p.Name, strings.TrimSpace(d.Name))
+			if len(cols) > 0 {
+				if err := r.tx.q(ctx).Model(p).Select(cols).Updates(p).Error; err != nil {
+					return c, err
+				}
+				c.Updated++
+			}
+			continue
+		}
+		g := r.groups[strings.ToLower(parentPath(d.Path))]
+		created = append(created, Project{NamespaceID: g.ID, Path: lastSegment(d.Path),
+			FullPath: g.FullPath + "/" + lastSegment(d.Path), Name: strings.TrimSpace(d.Name)})
+	}
+	if len(created) > 0 {
+		if err := r.tx.q(ctx).CreateInBatches(&created, importChunk/10).Error; err != nil {
+			return c, err
+		}
+	}
+	for i := range created {
+		r.projects[strings.ToLower(created[i].FullPath)] = &created[i]
+	}
+	c.Created = len(created)
+	return c, nil
+}

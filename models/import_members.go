@@ -1,0 +1,186 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// sourceOf resolves a member source path after groups and projects are applied.
+func (r *importRun) sourceOf(path string) Source {
+	k := strings.ToLower(path)
+	if g := r.groups[k]; g != nil {
+		return GroupSource(g)
+	}
+	p := r.projects[k]
+	return Source{Type: SourceProject, ID: p.ID, FullPath: p.FullPath}
+}
+
+// loadMembers reads the memberships of the existing sources the file names.
+func (r *importRun) loadMembers(ctx context.Context) error {
+	r.members = map[memberKey]*Member{}
+	var groupIDs, projectIDs []int64
+	for _, m := range r.doc.Members {
+		k := strings.ToLower(m.Source)
+		if g := r.groups[k]; g != nil {
+			groupIDs = append(groupIDs, g.ID)
+		} else if p := r.projects[k]; p != nil {
+			projectIDs = append(projectIDs, p.ID)
+		}
+	}
+	for _, part := range []struct {
+		typ string
+		ids []int64
+	}{{SourceGroup, uniqueIDs(groupIDs)}, {SourceProject, uniqueIDs(projectIDs)}} {
+		ms, err := findInIDs[Member](ctx, r.tx, "source_type = '"+part.typ+"' AND source_id IN ?", part.ids)
+		if err != nil {
+			return err
+		}
+		for i := range ms {
+			m := &ms[i]
+			r.members[memberKey{m.SourceType, m.SourceID, m.UserID}] = m
+		}
+	}
+	return nil
+}
+
+func uniqueIDs(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (r *importRun) applyMembers(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.Members)}
+	var created []Member
+	demoted := map[int64]int{} // top-level group id → members[i] that took an owner away
+	for i, d := range r.doc.Members {
+		u := r.users[strings.ToLower(d.User)]
+		src := r.sourceOf(d.Source)
+		level, _ := ParseAccessLevel(d.AccessLevel) // validated
+		m := r.members[memberKey{src.Type, src.ID, u.ID}]
+		if m == nil {
+			created = append(created, Member{UserID: u.ID, SourceType: src.Type, SourceID: src.ID,
+				AccessLevel: level, Pending: d.Pending != nil && *d.Pending})
+			continue
+		}
+		wasOwner := m.AccessLevel == Owner && !m.Pending
+		var cols []string
+		setCol(&cols, "access_level", &m.AccessLevel, level)
+		setColPtr(&cols, "pending", &m.Pending, d.Pending)
+		if len(cols) == 0 {
+			continue
+		}
+		if err := r.tx.q(ctx).Model(m).Select(cols).Updates(m).Error; err != nil {
+			return c, err
+		}
+		c.Updated++
+		if wasOwner && src.TopLevel && (m.AccessLevel != Owner || m.Pending) {
+			demoted[src.ID] = i
+		}
+	}
+	if len(created) > 0 {
+		if err := r.tx.q(ctx).CreateInBatches(&created, importChunk/5).Error; err != nil {
+			return c, err
+		}
+	}
+	c.Created = len(created)
+	return c, r.checkOwnersLeft(ctx, demoted)
+}
+
+// checkOwnersLeft keeps GitLab's rule that a top-level group has an owner.
+func (r *importRun) checkOwnersLeft(ctx context.Context, demoted map[int64]int) error {
+	for groupID, i := range demoted {
+		var n int64
+		err := r.tx.q(ctx).Model(&Member{}).Where("source_type = ? AND source_id = ? AND access_level = ? AND NOT pending",
+			SourceGroup, groupID, Owner).Count(&n).Error
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			r.errs.add(fmt.Sprintf("members[%d].access_level", i), "%s", ErrLastOwner.Error())
+		}
+	}
+	return r.errs.orNil()
+}
+
+func (r *importRun) loadGroupLinks(ctx context.Context) error {
+	r.groupLinks, r.projectLinks = map[[2]int64]*GroupGroupLink{}, map[[2]int64]*ProjectGroupLink{}
+	var groupIDs, projectIDs []int64
+	for _, l := range r.doc.GroupLinks {
+		if g := r.groups[strings.ToLower(l.SharedGroup)]; g != nil {
+			groupIDs = append(groupIDs, g.ID)
+		}
+		if p := r.projects[strings.ToLower(l.SharedProject)]; p != nil {
+			projectIDs = append(projectIDs, p.ID)
+		}
+	}
+	gls, err := findInIDs[GroupGroupLink](ctx, r.tx, "shared_group_id IN ?", uniqueIDs(groupIDs))
+	if err != nil {
+		return err
+	}
+	for i := range gls {
+		r.groupLinks[[2]int64{gls[i].SharedGroupID, gls[i].SharedWithGroupID}] = &gls[i]
+	}
+	pls, err := findInIDs[ProjectGroupLink](ctx, r.tx, "project_id IN ?", uniqueIDs(projectIDs))
+	if err != nil {
+		return err
+	}
+	for i := range pls {
+		r.projectLinks[[2]int64{pls[i].ProjectID, pls[i].GroupID}] = &pls[i]
+	}
+	return nil
+}
+
+func (r *importRun) applyGroupLinks(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.GroupLinks)}
+	var newGroupLinks []GroupGroupLink
+	var newProjectLinks []ProjectGroupLink
+	for _, d := range r.doc.GroupLinks {
+		with := r.groups[strings.ToLower(d.WithGroup)]
+		level, _ := ParseAccessLevel(d.AccessLevel) // validated
+		var existing any
+		var access *AccessLevel
+		if d.SharedGroup != "" {
+			shared := r.groups[strings.ToLower(d.SharedGroup)]
+			if l := r.groupLinks[[2]int64{shared.ID, with.ID}]; l != nil {
+				existing, access = l, &l.GroupAccess
+			} else {
+				newGroupLinks = append(newGroupLinks, GroupGroupLink{SharedGroupID: shared.ID, SharedWithGroupID: with.ID, GroupAccess: level})
+			}
+		} else {
+			p := r.projects[strings.ToLower(d.SharedProject)]
+			if l := r.projectLinks[[2]int64{p.ID, with.ID}]; l != nil {
+				existing, access = l, &l.GroupAccess
+			} else {
+				newProjectLinks = append(newProjectLinks, ProjectGroupLink{ProjectID: p.ID, GroupID: with.ID, GroupAccess: level})
+			}
+		}
+		if existing == nil || *access == level {
+			continue
+		}
+		*access = level
+		if err := r.tx.q(ctx).Model(existing).Update("group_access", level).Error; err != nil {
+			return c, err
+		}
+		c.Updated++
+	}
+	if len(newGroupLinks) > 0 {
+		if err := r.tx.q(ctx).CreateInBatches(&newGroupLinks, importChunk/5).Error; err != nil {
+			return c, err
+		}
+	}
+	if len(newProjectLinks) > 0 {
+		if err := r.tx.q(ctx).CreateInBatches(&newProjectLinks, importChunk/5).Error; err != nil {
+			return c, err
+		}
+	}
+	c.Created = len(newGroupLinks) + len(newProjectLinks)
+	return c, nil
+}
