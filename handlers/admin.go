@@ -27,7 +27,7 @@ func (s *Server) getAdmin(c echo.Context) error {
 	}
 	p.Plan, p.Deployment = st.Plan, s.deployment
 	ch := s.chrome(c, "Admin area")
-	ch.Nav = adminNav("Overview")
+	ch.Nav = s.adminNav("Overview")
 	ch.Breadcrumbs = []layouts.Crumb{{Text: "Admin area", Href: "/admin"}}
 	return ok(c, admin.Overview(ch, p))
 }

@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
@@ -130,8 +132,9 @@ func (in UserInput) validate() FieldErrors {
 	return errs
 }
 
-func (s *Store) uniqueUserErrors(ctx context.Context, in UserInput, exceptID int64) FieldErrors {
-	errs := FieldErrors{}
+// userInputErrors reports every problem at once: format and uniqueness.
+func (s *Store) userInputErrors(ctx context.Context, in UserInput, exceptID int64) FieldErrors {
+	errs := in.validate()
 	var n int64
 	s.q(ctx).Model(&User{}).Where("lower(username) = lower(?) AND id <> ?", in.Username, exceptID).Count(&n)
 	if n > 0 {
@@ -146,7 +149,7 @@ func (s *Store) uniqueUserErrors(ctx context.Context, in UserInput, exceptID int
 
 func (s *Store) CreateUser(ctx context.Context, actor Actor, in UserInput) (*User, error) {
 	in.normalize()
-	if errs := in.validate(); len(errs) > 0 {
+	if errs := s.userInputErrors(ctx, in, 0); len(errs) > 0 {
 		return nil, errs
 	}
 	u := &User{Username: in.Username, Name: in.Name, Email: in.Email, PublicEmail: in.PublicEmail,
@@ -159,15 +162,16 @@ func (s *Store) CreateUser(ctx context.Context, actor Actor, in UserInput) (*Use
 		u.PasswordHash = h
 	}
 	err := s.Tx(ctx, func(tx *Store) error {
-		if errs := tx.uniqueUserErrors(ctx, in, 0); len(errs) > 0 {
-			return errs
-		}
 		if err := tx.q(ctx).Create(u).Error; err != nil {
 			return err
 		}
 		return tx.Audit(ctx, actor, AuditEntry{Action: "user_created", TargetType: "User", TargetID: u.ID,
 			TargetName: u.Username, Details: map[string]any{"state": u.State, "admin": u.Admin, "auditor": u.Auditor, "bot": u.Bot}})
 	})
+	if IsUniqueViolation(err) {
+		// Another request took the username or email meanwhile.
+		return nil, s.userInputErrors(ctx, in, 0)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -184,10 +188,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, in UserIn
 			return err
 		}
 		in.State = u.State
-		if errs := in.validate(); len(errs) > 0 {
-			return errs
-		}
-		if errs := tx.uniqueUserErrors(ctx, in, id); len(errs) > 0 {
+		if errs := tx.userInputErrors(ctx, in, id); len(errs) > 0 {
 			return errs
 		}
 		before := *u
@@ -231,31 +232,62 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, in UserIn
 // so later features (seat removal) commit or roll back with it.
 var StateChangeHooks []func(ctx context.Context, tx *Store, actor Actor, u *User, from UserState) error
 
+// AllowedTransition reports whether GitLab lets an admin move a user from
+// one state to another: block from active or deactivated, unblock from
+// blocked, ban and deactivate from active, unban from banned, activate from
+// deactivated.
+func AllowedTransition(from, to UserState) bool {
+	switch to {
+	case StateBlocked:
+		return from == StateActive || from == StateDeactivated
+	case StateBanned, StateDeactivated:
+		return from == StateActive
+	case StateActive:
+		return from == StateBlocked || from == StateBanned || from == StateDeactivated
+	}
+	return false
+}
+
+// ErrStateTransition: the user is not in a state the change applies to.
+var ErrStateTransition = errors.New("the user is not in a state this change applies to")
+
+// SetUserState moves a user to state, checking the transition inside the
+// transaction so two admins acting at once cannot slip past it. Setting
+// the state a user already has is a no-op.
 func (s *Store) SetUserState(ctx context.Context, actor Actor, id int64, state UserState) (*User, error) {
+	return s.ChangeUserState(ctx, actor, id, nil, state)
+}
+
+// ChangeUserState is SetUserState for one admin action ("unblock"), which
+// applies only from the states in from (nil: any allowed transition).
+func (s *Store) ChangeUserState(ctx context.Context, actor Actor, id int64, from []UserState, state UserState) (*User, error) {
 	if !state.Valid() {
 		return nil, FieldErrors{"state": "is not a state (active, blocked, banned, deactivated)"}
 	}
 	var out *User
 	err := s.Tx(ctx, func(tx *Store) error {
-		u, err := tx.UserByID(ctx, id)
+		u, err := first[User](tx.forUpdate(ctx).Where("id = ?", id))
 		if err != nil {
 			return err
 		}
 		out = u
-		if u.State == state {
+		if u.State == state && from == nil {
 			return nil
 		}
-		from := u.State
+		if !AllowedTransition(u.State, state) || (from != nil && !slices.Contains(from, u.State)) {
+			return ErrStateTransition
+		}
+		before := u.State
 		u.State = state
 		if err := tx.q(ctx).Model(u).Select("state", "updated_at").Updates(u).Error; err != nil {
 			return err
 		}
 		if err := tx.Audit(ctx, actor, AuditEntry{Action: "user_state_changed", TargetType: "User", TargetID: u.ID,
-			TargetName: u.Username, Details: map[string]any{"state": change(from, state)}}); err != nil {
+			TargetName: u.Username, Details: map[string]any{"state": change(before, state)}}); err != nil {
 			return err
 		}
 		for _, hook := range StateChangeHooks {
-			if err := hook(ctx, tx, actor, u, from); err != nil {
+			if err := hook(ctx, tx, actor, u, before); err != nil {
 				return err
 			}
 		}

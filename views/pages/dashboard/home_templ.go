@@ -60,7 +60,7 @@ func Home(ch layouts.Chrome, p HomeProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(p.OwnedGroups) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p class=\"text-secondary\">You do not own any group. Group owners manage GitLab Duo for their groups here.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p class=\"text-muted\">You do not own any group. Group owners manage GitLab Duo for their groups here.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
