@@ -91,9 +91,21 @@ func (s *Server) denied(c echo.Context, err error) error {
 	if isWrite(c) {
 		return errForbidden
 	}
-	session(c).Values["return_to"] = c.Request().URL.RequestURI()
-	_ = s.saveSession(c)
+	if isPageLoad(c) {
+		session(c).Values["return_to"] = c.Request().URL.RequestURI()
+		_ = s.saveSession(c)
+	}
 	return c.Redirect(http.StatusFound, "/users/sign_in")
+}
+
+// isPageLoad tells a navigation from the requests a page makes for itself
+// (a favicon, an image), which must not replace where sign-in returns to.
+func isPageLoad(c echo.Context) bool {
+	switch c.Request().Header.Get("Sec-Fetch-Dest") {
+	case "", "document":
+		return true
+	}
+	return false
 }
 
 // authorizeGroup checks the viewer against a group they asked for.

@@ -87,7 +87,7 @@ func apiMessage(status int, msg string) string {
 	case http.StatusNotFound:
 		return "404 Not Found"
 	case http.StatusForbidden:
-		if msg == "" || msg == errorMessages[http.StatusForbidden] {
+		if msg == "" || msg == errorMessages[http.StatusForbidden] || msg == errForbidden.Message {
 			return "403 Forbidden"
 		}
 	case http.StatusUnauthorized:

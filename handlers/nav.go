@@ -6,32 +6,47 @@ import (
 )
 
 // Sidebars of the three contexts, as GitLab's super sidebar shows them.
+// They are methods because some items depend on the deployment.
 
-func adminNav(active string) *layouts.Nav {
+func (s *Server) adminNav(active string) *layouts.Nav {
 	items := []layouts.NavItem{
 		{Text: "Overview", Href: "/admin", Icon: "overview"},
 		{Text: "Users", Href: "/admin/users", Icon: "users"},
 		{Text: "Groups", Href: "/admin/groups", Icon: "group"},
 	}
+	// GitLab.com has no instance setting to change.
+	if s.deployment != models.GitLabCom {
+		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: "/admin/gitlab_duo/configuration", Icon: "tanuki-ai"})
+	}
 	return &layouts.Nav{Context: "Admin area", Title: "Admin area", Href: "/admin", Items: markActive(items, active)}
 }
 
-func groupNav(g *models.Group, active string) *layouts.Nav {
+func (s *Server) groupNav(g *models.Group, active string) *layouts.Nav {
 	base := "/groups/" + g.FullPath
 	items := []layouts.NavItem{
 		{Text: "Group overview", Href: base, Icon: "group"},
 		{Text: "Members", Href: base + "/-/group_members", Icon: "users"},
+		{Text: "Settings", Href: base + "/-/edit", Icon: "settings"},
+	}
+	// On GitLab.com a top-level group is where GitLab Duo is configured.
+	if s.deployment == models.GitLabCom && g.TopLevel() {
+		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: groupDuoConfigPath(g), Icon: "tanuki-ai"})
 	}
 	return &layouts.Nav{Context: "Group", Title: g.Name, Href: base, Items: markActive(items, active)}
 }
 
-func projectNav(p *models.Project, active string) *layouts.Nav {
+func (s *Server) projectNav(p *models.Project, active string) *layouts.Nav {
 	base := "/" + p.FullPath
 	items := []layouts.NavItem{
 		{Text: "Project overview", Href: base, Icon: "project"},
 		{Text: "Members", Href: base + "/-/project_members", Icon: "users"},
+		{Text: "Settings", Href: base + "/edit", Icon: "settings"},
 	}
 	return &layouts.Nav{Context: "Project", Title: p.Name, Href: base, Items: markActive(items, active)}
+}
+
+func groupDuoConfigPath(g *models.Group) string {
+	return "/groups/" + g.FullPath + "/-/settings/gitlab_duo/configuration"
 }
 
 func markActive(items []layouts.NavItem, active string) []layouts.NavItem {

@@ -35,6 +35,7 @@ func (s *Server) routes(e *echo.Echo) {
 	get, post := http.MethodGet, http.MethodPost
 
 	e.GET("/static/*", s.serveStatic)
+	s.handle(e, get, "/favicon.ico", Public, s.getFavicon)
 	s.handle(e, get, "/-/health", Public, s.getHealth)
 	s.handle(e, get, "/-/liveness", Public, s.getLiveness)
 	s.handle(e, get, "/-/readiness", Public, s.getReadiness)
@@ -56,6 +57,8 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handle(e, get, "/admin/groups", AdminArea, s.getAdminGroups)
 	s.handle(e, get, "/admin/groups/new", AdminArea, s.getAdminGroupsNew)
 	s.handle(e, post, "/admin/groups", AdminArea, s.postAdminGroups)
+	s.handle(e, get, "/admin/gitlab_duo/configuration", AdminArea, s.getAdminGitlabDuoConfiguration)
+	s.handle(e, post, "/admin/gitlab_duo/configuration", AdminArea, s.postAdminGitlabDuoConfiguration)
 
 	// The parent group or project is checked in the handler (authorizeGroup).
 	s.handle(e, get, "/groups/new", SignedIn, s.getGroupsNew)
@@ -70,6 +73,10 @@ func (s *Server) routes(e *echo.Echo) {
 	g.add(post, "-/group_members", GroupOwner, s.postGroupMembers)
 	g.add(post, "-/group_members/:id", GroupOwner, s.postGroupMember)
 	g.add(post, "-/group_members/:id/delete", GroupOwner, s.postGroupMemberDelete)
+	g.add(get, "-/edit", GroupOwner, s.getGroupEdit)
+	g.add(post, "-/edit", GroupOwner, s.postGroupEdit)
+	g.add(get, "-/settings/gitlab_duo/configuration", GroupOwner, s.getGroupGitlabDuoConfiguration)
+	g.add(post, "-/settings/gitlab_duo/configuration", GroupOwner, s.postGroupGitlabDuoConfiguration)
 
 	s.projectRoutes = newScopedRouter("/:project_path")
 	p := s.projectRoutes
@@ -78,6 +85,18 @@ func (s *Server) routes(e *echo.Echo) {
 	p.add(post, "-/project_members", ProjectOwner, s.postProjectMembers)
 	p.add(post, "-/project_members/:id", ProjectOwner, s.postProjectMember)
 	p.add(post, "-/project_members/:id/delete", ProjectOwner, s.postProjectMemberDelete)
+	p.add(get, "edit", ProjectOwner, s.getProjectEdit)
+	p.add(post, "edit", ProjectOwner, s.postProjectEdit)
+
+	// /api/v4 authenticates with tokens (apiAuth); resources are checked in
+	// the handlers through apiGroup / apiProject, with the same rules.
+	put := http.MethodPut
+	s.handle(e, get, "/api/v4/application/duo_settings", SignedIn, s.getAPIApplicationDuoSettings)
+	s.handle(e, put, "/api/v4/application/duo_settings", SignedIn, s.putAPIApplicationDuoSettings)
+	s.handle(e, get, "/api/v4/groups/:id/duo_settings", SignedIn, s.getAPIGroupDuoSettings)
+	s.handle(e, put, "/api/v4/groups/:id/duo_settings", SignedIn, s.putAPIGroupDuoSettings)
+	s.handle(e, get, "/api/v4/projects/:id/duo_settings", SignedIn, s.getAPIProjectDuoSettings)
+	s.handle(e, put, "/api/v4/projects/:id/duo_settings", SignedIn, s.putAPIProjectDuoSettings)
 
 	e.Any("/groups/*", s.dispatchGroup)
 	e.Any("/*", s.dispatchProject)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -9,9 +10,15 @@ import (
 // serveStatic serves the embedded static/ tree (our CSS/JS and the copied
 // @gitlab/ui and @gitlab/svgs files).
 func (s *Server) serveStatic(c echo.Context) error {
-	if s.static == nil {
+	p := c.Param("*")
+	if s.static == nil || !(strings.HasPrefix(p, "css/") || strings.HasPrefix(p, "js/") || strings.HasPrefix(p, "vendor/") || p == "favicon.svg") {
 		return errNotFound
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 	return echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(s.static))))(c)
+}
+
+// GET /favicon.ico: browsers ask for it whatever the page says.
+func (s *Server) getFavicon(c echo.Context) error {
+	return c.Redirect(http.StatusMovedPermanently, "/static/favicon.svg")
 }

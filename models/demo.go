@@ -39,9 +39,10 @@ var demoGroups = []GroupDoc{
 	{Path: "acme/platform/infrastructure", Name: "Infrastructure"},
 	{Path: "acme/data", Name: "Data"},
 	{Path: "acme/data/ml", Name: "Machine Learning"},
-	{Path: "acme/data/ml/research", Name: "Research"},
+	// Research opts out by default; Security keeps GitLab Duo away entirely.
+	{Path: "acme/data/ml/research", Name: "Research", DuoAvailability: DefaultOff},
 	{Path: "acme/data/analytics", Name: "Analytics"},
-	{Path: "acme/security", Name: "Security"},
+	{Path: "acme/security", Name: "Security", DuoAvailability: NeverOn},
 	{Path: "acme/docs", Name: "Documentation"},
 	{Path: "globex", Name: "Globex", Plan: PlanPremium},
 	{Path: "globex/apps", Name: "Apps"},
@@ -51,7 +52,7 @@ var demoGroups = []GroupDoc{
 	{Path: "globex/apps/web", Name: "Web"},
 	{Path: "globex/operations", Name: "Operations"},
 	{Path: "globex/operations/sre", Name: "SRE"},
-	{Path: "globex/marketing", Name: "Marketing"},
+	{Path: "globex/marketing", Name: "Marketing", DuoAvailability: DefaultOff},
 	{Path: "partners", Name: "Partners", Plan: PlanFree},
 }
 

@@ -80,8 +80,12 @@ type Group struct {
 	Name          string
 	Plan          Plan // only top-level groups carry a plan
 	TraversalPath string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// DuoFeaturesEnabled is nil when the group inherits the setting.
+	DuoFeaturesEnabled        *bool
+	LockDuoFeaturesEnabled    bool
+	ExperimentFeaturesEnabled bool
+	CreatedAt                 time.Time
+	UpdatedAt                 time.Time
 }
 
 func (Group) TableName() string { return "namespaces" }
@@ -114,8 +118,10 @@ type Project struct {
 	Path        string
 	FullPath    string
 	Name        string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// The column defaults to true; the tag keeps gorm from writing false on create.
+	DuoFeaturesEnabled bool `gorm:"default:true"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 const (
@@ -154,12 +160,13 @@ type ProjectGroupLink struct {
 
 // InstanceSettings is the single row of instance-wide settings.
 type InstanceSettings struct {
-	ID                     int64
-	Plan                   Plan
-	SessionSecret          string `json:"-"`
-	DuoFeaturesEnabled     bool
-	LockDuoFeaturesEnabled bool
-	UpdatedAt              time.Time
+	ID                        int64
+	Plan                      Plan
+	SessionSecret             string `json:"-"`
+	DuoFeaturesEnabled        bool
+	LockDuoFeaturesEnabled    bool
+	ExperimentFeaturesEnabled bool
+	UpdatedAt                 time.Time
 }
 
 type AddOn string

@@ -35,3 +35,8 @@ func (f FieldErrors) OrNil() error {
 	}
 	return f
 }
+
+// Message is an error whose text is written for people and shown as is.
+type Message string
+
+func (m Message) Error() string { return string(m) }

@@ -18,7 +18,8 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := &Document{Instance: &InstanceDoc{Plan: st.Plan}}
+	doc := &Document{Instance: &InstanceDoc{Plan: st.Plan,
+		DuoAvailability: InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled)}}
 	var users []User
 	if err := s.q(ctx).Order("id").Find(&users).Error; err != nil {
 		return nil, err
@@ -43,12 +44,12 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 	groupPaths := map[int64]string{}
 	for _, g := range groups {
 		groupPaths[g.ID] = g.FullPath
-		doc.Groups = append(doc.Groups, GroupDoc{Path: g.FullPath, Name: g.Name, Plan: g.Plan})
+		doc.Groups = append(doc.Groups, GroupDoc{Path: g.FullPath, Name: g.Name, Plan: g.Plan, DuoAvailability: storedAvailability(g)})
 	}
 	projectPaths := map[int64]string{}
 	for _, p := range projects {
 		projectPaths[p.ID] = p.FullPath
-		doc.Projects = append(doc.Projects, ProjectDoc{Path: p.FullPath, Name: p.Name})
+		doc.Projects = append(doc.Projects, ProjectDoc{Path: p.FullPath, Name: p.Name, DuoFeaturesEnabled: new(p.DuoFeaturesEnabled)})
 	}
 	if doc.Members, err = s.exportMembers(ctx, usernames, groupPaths, projectPaths); err != nil {
 		return nil, err
@@ -135,4 +136,17 @@ func WriteDocument(w io.Writer, doc *Document) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// storedAvailability is a group's own option, or "" when it inherits.
+func storedAvailability(g Group) Availability {
+	switch {
+	case g.LockDuoFeaturesEnabled:
+		return NeverOn
+	case g.DuoFeaturesEnabled == nil:
+		return ""
+	case *g.DuoFeaturesEnabled:
+		return DefaultOn
+	}
+	return DefaultOff
 }

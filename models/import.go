@@ -120,6 +120,8 @@ type importRun struct {
 	users    map[string]*User
 	groups   map[string]*Group
 	projects map[string]*Project
+	// The file's project entries by lower-cased path, for settings applied after insert.
+	projectDocs map[string]ProjectDoc
 	// Existing users by lower-cased email, to report taken addresses.
 	emails map[string]*User
 

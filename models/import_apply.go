@@ -53,6 +53,12 @@ func (r *importRun) applyInstance(ctx context.Context) (ImportCounts, error) {
 	}
 	var cols []string
 	setCol(&cols, "plan", &st.Plan, cmp.Or(in.Plan, st.Plan))
+	if in.DuoAvailability != "" {
+		// A file states each level's own setting, so nothing cascades.
+		v, lock := in.DuoAvailability.Stored()
+		setCol(&cols, "duo_features_enabled", &st.DuoFeaturesEnabled, v)
+		setCol(&cols, "lock_duo_features_enabled", &st.LockDuoFeaturesEnabled, lock)
+	}
 	if len(cols) == 0 {
 		return c, nil
 	}
@@ -195,6 +201,14 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 			if g.TopLevel() && d.Plan != "" {
 				setCol(&cols, "plan", &g.Plan, d.Plan)
 			}
+			if d.DuoAvailability != "" {
+				v, lock := d.DuoAvailability.Stored()
+				if g.DuoFeaturesEnabled == nil || *g.DuoFeaturesEnabled != v {
+					g.DuoFeaturesEnabled = &v
+					cols = append(cols, "duo_features_enabled")
+				}
+				setCol(&cols, "lock_duo_features_enabled", &g.LockDuoFeaturesEnabled, lock)
+			}
 			if len(cols) > 0 {
 				if err := r.tx.q(ctx).Model(g).Select(cols).Updates(g).Error; err != nil {
 					return c, err
@@ -204,6 +218,10 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 			continue
 		}
 		g := &Group{Path: lastSegment(d.Path), FullPath: d.Path, Name: strings.TrimSpace(d.Name), Plan: cmp.Or(d.Plan, PlanFree)}
+		if d.DuoAvailability != "" {
+			v, lock := d.DuoAvailability.Stored()
+			g.DuoFeaturesEnabled, g.LockDuoFeaturesEnabled = &v, lock
+		}
 		parent := r.groups[strings.ToLower(parentPath(d.Path))]
 		if parent != nil {
 			pid := parent.ID
@@ -225,11 +243,18 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 
 func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.Projects)}
+	r.projectDocs = map[string]ProjectDoc{}
+	for _, d := range r.doc.Projects {
+		r.projectDocs[strings.ToLower(d.Path)] = d
+	}
 	var created []Project
 	for _, d := range r.doc.Projects {
 		if p := r.projects[strings.ToLower(d.Path)]; p != nil {
 			var cols []string
 			setCol(&cols, "name", &p.Name, strings.TrimSpace(d.Name))
+			if d.DuoFeaturesEnabled != nil {
+				setCol(&cols, "duo_features_enabled", &p.DuoFeaturesEnabled, *d.DuoFeaturesEnabled)
+			}
 			if len(cols) > 0 {
 				if err := r.tx.q(ctx).Model(p).Select(cols).Updates(p).Error; err != nil {
 					return c, err
@@ -247,8 +272,19 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 			return c, err
 		}
 	}
+	var switchedOff []int64
 	for i := range created {
 		r.projects[strings.ToLower(created[i].FullPath)] = &created[i]
+		if d := r.projectDocs[strings.ToLower(created[i].FullPath)]; d.DuoFeaturesEnabled != nil && !*d.DuoFeaturesEnabled {
+			switchedOff = append(switchedOff, created[i].ID)
+			created[i].DuoFeaturesEnabled = false
+		}
+	}
+	// The column defaults to on; gorm cannot insert an explicit false for it.
+	if len(switchedOff) > 0 {
+		if err := r.tx.q(ctx).Model(&Project{}).Where("id IN ?", switchedOff).Update("duo_features_enabled", false).Error; err != nil {
+			return c, err
+		}
 	}
 	c.Created = len(created)
 	return c, nil

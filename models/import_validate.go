@@ -16,6 +16,11 @@ const (
 )
 
 func (r *importRun) validateInstance() {
+	if in := r.doc.Instance; in != nil && in.DuoAvailability != "" {
+		if _, err := ParseAvailability(string(in.DuoAvailability)); err != nil {
+			r.errs.add("instance.duo_availability", "%s", err.Error())
+		}
+	}
 	if in := r.doc.Instance; in != nil && in.Plan != "" && !in.Plan.Valid() {
 		r.errs.add("instance.plan", msgPlan)
 	}
@@ -112,6 +117,11 @@ func (r *importRun) validateGroups() {
 		} else {
 			r.fileGroups[key] = i
 			valid[i] = true
+		}
+		if g.DuoAvailability != "" {
+			if _, err := ParseAvailability(string(g.DuoAvailability)); err != nil {
+				r.errs.add(p+".duo_availability", "%s", err.Error())
+			}
 		}
 		if strings.TrimSpace(g.Name) == "" {
 			r.errs.add(p+".name", msgBlank)

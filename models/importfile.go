@@ -31,7 +31,8 @@ type Document struct {
 // what the application tracks.
 
 type InstanceDoc struct {
-	Plan Plan `json:"plan,omitempty"`
+	Plan            Plan         `json:"plan,omitempty"`
+	DuoAvailability Availability `json:"duo_availability,omitempty"`
 }
 
 type UserDoc struct {
@@ -54,11 +55,14 @@ type GroupDoc struct {
 	Path string `json:"path"`
 	Name string `json:"name"`
 	Plan Plan   `json:"plan,omitempty"`
+	// DuoAvailability is the group's own setting; absent means it inherits.
+	DuoAvailability Availability `json:"duo_availability,omitempty"`
 }
 
 type ProjectDoc struct {
-	Path string `json:"path"`
-	Name string `json:"name"`
+	Path               string `json:"path"`
+	Name               string `json:"name"`
+	DuoFeaturesEnabled *bool  `json:"duo_features_enabled,omitempty"`
 }
 
 // MemberDoc: Source is the full path of a group or a project.

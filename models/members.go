@@ -1,9 +1,6 @@
 package models
 
-import (
-	"context"
-	"errors"
-)
+import "context"
 
 // Source is the group or project a membership belongs to.
 type Source struct {
@@ -28,7 +25,8 @@ type MemberRow struct {
 	User User
 }
 
-var ErrLastOwner = errors.New("A group must have at least one owner")
+// ErrLastOwner is shown to people as it is, so it reads as a sentence.
+var ErrLastOwner error = Message("A group must have at least one owner")
 
 func (s *Store) Members(ctx context.Context, src Source, page Page) (Paged[MemberRow], error) {
 	page = page.normalized()

@@ -52,7 +52,7 @@ func ParseDatabaseURL(url string) (Dialect, string, error) {
 		}
 		return SQLite, path, nil
 	}
-	return "", "", errors.New("must start with postgres:// or sqlite:")
+	return "", "", errors.New("must start with postgres:// or sqlite: (for example sqlite:data/duoadmin.db)")
 }
 
 // Open connects without migrating.
@@ -200,12 +200,4 @@ func IsUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicate
 func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
-}
-
-// ilike is case-insensitive on both dialects (SQLite's LIKE already is for ASCII).
-func (s *Store) ilike() string {
-	if s.dialect == Postgres {
-		return "ILIKE"
-	}
-	return "LIKE"
 }

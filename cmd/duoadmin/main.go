@@ -22,6 +22,7 @@ func commands() []command {
 		{"import", "import FILE.json           load an organisation (idempotent, all or nothing)", runImport},
 		{"export", "export [FILE.json]         write the organisation in the import format", runExport},
 		{"seed-demo", "seed-demo                  load the demo organisation into an empty database", runSeedDemo},
+		{"token", "token create --user NAME [--name NAME] [--expires-at YYYY-MM-DD]  print a new personal access token", runToken},
 	}
 }
 

@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+	"duoadmin/views/components"
+	"duoadmin/views/layouts"
+	"duoadmin/views/pages/duo"
+)
+
+const adminDuoPath = "/admin/gitlab_duo/configuration"
+
+// GET /admin/gitlab_duo/configuration
+func (s *Server) getAdminGitlabDuoConfiguration(c echo.Context) error {
+	return s.renderAdminDuo(c, http.StatusOK, nil)
+}
+
+// POST /admin/gitlab_duo/configuration
+func (s *Server) postAdminGitlabDuoConfiguration(c echo.Context) error {
+	// GitLab.com's instance setting is fixed: always On by default.
+	if s.deployment == models.GitLabCom {
+		return errForbidden
+	}
+	in, errs := bindDuoAvailability(c)
+	if errs != nil {
+		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, errs)
+	}
+	if in.Given {
+		ctx := c.Request().Context()
+		if c.FormValue("confirm") != "1" {
+			impact, err := s.store.PreviewInstanceDuoChange(ctx, in.Value)
+			if err != nil {
+				return err
+			}
+			if impact.Any() {
+				ch := s.adminDuoChrome(c, "Confirm change")
+				return renderDuoConfirm(c, ch, resetMessage(impact, in.Value, true), adminDuoPath, adminDuoPath)
+			}
+		}
+		_, err := s.store.SetInstanceDuoAvailability(ctx, models.ActorFor(viewer(c)), in.Value)
+		if fe, ok := duoFieldErrors(err, duoField); ok {
+			return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return s.redirectWithFlash(c, adminDuoPath, "success", "Application settings saved successfully.")
+}
+
+func (s *Server) adminDuoChrome(c echo.Context, title string) layouts.Chrome {
+	ch := s.chrome(c, title)
+	ch.Nav = s.adminNav("GitLab Duo")
+	ch.Breadcrumbs = []layouts.Crumb{{Text: "Admin area", Href: "/admin"}, {Text: "GitLab Duo", Href: adminDuoPath}, {Text: "Configuration"}}
+	return ch
+}
+
+func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErrors) error {
+	st, err := s.store.InstanceSettings(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	current := models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled)
+	com := s.deployment == models.GitLabCom
+	props := components.DuoAvailabilityProps{Scope: components.DuoScopeInstance, Selected: current,
+		Effective: components.DuoEffective{Enabled: st.DuoFeaturesEnabled, Source: "Set here"}, Errs: errs, WarnTurnsOff: !com}
+	if com {
+		props.Effective.Source = "Set by GitLab.com"
+	}
+	ch := s.adminDuoChrome(c, "GitLab Duo configuration")
+	return render(c, status, duo.AdminConfiguration(ch, duo.AdminConfigurationProps{Duo: props, GitLabCom: com, Errs: errs}))
+}

@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+	"duoadmin/views/layouts"
+	"duoadmin/views/pages/duo"
+)
+
+// duoConfigGroup: only GitLab.com's top-level groups have this page; on
+// self-managed the instance plays that part.
+func (s *Server) duoConfigGroup(c echo.Context) (*models.Group, error) {
+	g := currentGroup(c)
+	if s.deployment != models.GitLabCom || !g.TopLevel() {
+		return nil, errNotFound
+	}
+	return g, nil
+}
+
+// GET /groups/:path/-/settings/gitlab_duo/configuration
+func (s *Server) getGroupGitlabDuoConfiguration(c echo.Context) error {
+	g, err := s.duoConfigGroup(c)
+	if err != nil {
+		return err
+	}
+	return s.renderGroupDuoConfig(c, http.StatusOK, g, g.ExperimentFeaturesEnabled, nil)
+}
+
+// POST /groups/:path/-/settings/gitlab_duo/configuration
+func (s *Server) postGroupGitlabDuoConfiguration(c echo.Context) error {
+	g, err := s.duoConfigGroup(c)
+	if err != nil {
+		return err
+	}
+	in, errs := bindDuoAvailability(c)
+	// A disabled or unticked checkbox sends nothing: off.
+	exp := c.FormValue("experiment_features_enabled") == "1"
+	if errs != nil {
+		return s.renderGroupDuoConfig(c, http.StatusUnprocessableEntity, g, exp, errs)
+	}
+	path := groupDuoConfigPath(g)
+	confirm, errs, err := s.changeGroupDuo(c, g, in, &exp)
+	switch {
+	case err != nil:
+		return err
+	case errs != nil:
+		return s.renderGroupDuoConfig(c, http.StatusUnprocessableEntity, g, exp, errs)
+	case confirm != "":
+		ch, err := s.groupDuoChrome(c, g, "Confirm change")
+		if err != nil {
+			return err
+		}
+		return renderDuoConfirm(c, ch, confirm, path, path)
+	}
+	return s.redirectWithFlash(c, path, "success", "Group was successfully updated.")
+}
+
+func (s *Server) groupDuoChrome(c echo.Context, g *models.Group, title string) (layouts.Chrome, error) {
+	ancestors, err := s.store.Ancestors(c.Request().Context(), g)
+	if err != nil {
+		return layouts.Chrome{}, err
+	}
+	ch := s.chrome(c, title)
+	ch.Nav = s.groupNav(g, "GitLab Duo")
+	ch.Breadcrumbs = append(groupCrumbs(ancestors, g), layouts.Crumb{Text: "GitLab Duo", Href: groupDuoConfigPath(g)}, layouts.Crumb{Text: "Configuration"})
+	return ch, nil
+}
+
+func (s *Server) renderGroupDuoConfig(c echo.Context, status int, g *models.Group, exp bool, errs models.FieldErrors) error {
+	st, err := s.store.GroupDuo(c.Request().Context(), g)
+	if err != nil {
+		return err
+	}
+	ch, err := s.groupDuoChrome(c, g, "GitLab Duo configuration")
+	if err != nil {
+		return err
+	}
+	return render(c, status, duo.GroupConfiguration(ch, duo.GroupConfigurationProps{Group: g, Duo: groupDuoProps(st, errs),
+		Experiment: exp, ExperimentUnavailable: st.Availability() == models.NeverOn, Errs: errs}))
+}
