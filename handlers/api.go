@@ -90,8 +90,3 @@ func apiID(c echo.Context) string {
 	}
 	return id
 }
-
-// apiError is GitLab's 422 shape: {"message": "..."}.
-func apiError(c echo.Context, status int, msg string) error {
-	return c.JSON(status, map[string]string{"message": msg})
-}
