@@ -35,8 +35,10 @@ type User struct {
 	Auditor           bool
 	LastActivityOn    *Date
 	LastDuoActivityOn *Date
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// LastCodeSuggestionsUsageAt orders seat removal on overage.
+	LastCodeSuggestionsUsageAt *time.Time
+	CreatedAt                  time.Time
+	UpdatedAt                  time.Time
 }
 
 func (u *User) Active() bool { return u.State == StateActive }
@@ -84,8 +86,10 @@ type Group struct {
 	DuoFeaturesEnabled        *bool
 	LockDuoFeaturesEnabled    bool
 	ExperimentFeaturesEnabled bool
-	CreatedAt                 time.Time
-	UpdatedAt                 time.Time
+	// DuoCoreFeaturesEnabled is set on top-level groups only (GitLab.com).
+	DuoCoreFeaturesEnabled bool
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 }
 
 func (Group) TableName() string { return "namespaces" }
@@ -166,6 +170,7 @@ type InstanceSettings struct {
 	DuoFeaturesEnabled        bool
 	LockDuoFeaturesEnabled    bool
 	ExperimentFeaturesEnabled bool
+	DuoCoreFeaturesEnabled    bool
 	UpdatedAt                 time.Time
 }
 
@@ -227,3 +232,34 @@ type AuditEvent struct {
 	Details     string
 	CreatedAt   time.Time
 }
+
+// Subscription is the plan subscription a Duo add-on is bought on: the
+// instance's (self-managed, NamespaceID nil) or a top-level group's.
+type Subscription struct {
+	ID           int64
+	NamespaceID  *int64
+	Name         string // e.g. A-S00012345; the purchase_xid of its add-ons
+	Plan         Plan
+	Seats        int
+	StartsOn     Date
+	EndsOn       Date
+	LastSyncedAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type OutboxEmail struct {
+	ID            int64
+	ToAddress     string
+	Subject       string
+	TextBody      string
+	HTMLBody      string `gorm:"column:html_body"`
+	Kind          string
+	Attempts      int
+	LastError     string
+	NextAttemptAt time.Time
+	SentAt        *time.Time
+	CreatedAt     time.Time
+}
+
+func (OutboxEmail) TableName() string { return "email_outbox" }

@@ -28,3 +28,5 @@ func parseTraversalPath(p string) []int64 {
 func subtreeRange(traversalPath string) (lo, hi string) {
 	return traversalPath, strings.TrimSuffix(traversalPath, "/") + "0"
 }
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,52 @@
+package models
+
+import (
+	"context"
+	"html"
+	"strings"
+	"time"
+)
+
+// seatEmailsEnabled: always on GitLab.com; on self-managed behind the
+// duo_seat_assignment_email_for_sm flag (on by default).
+func (s *Store) seatEmailsEnabled(ctx context.Context, p *AddOnPurchase) (bool, error) {
+	if p.NamespaceID != nil {
+		return true, nil
+	}
+	return s.FeatureEnabled(ctx, FlagSeatEmailsSM)
+}
+
+// BaseURL is the public address used in mail links (set from BASE_URL).
+var BaseURL = "http://127.0.0.1:8080"
+
+type seatEmail struct{ subject, intro, features string }
+
+func seatEmailFor(a AddOn) seatEmail {
+	if a == AddOnDuoEnterprise {
+		return seatEmail{
+			subject:  "You have been assigned a GitLab Duo Enterprise seat",
+			intro:    "You now have access to GitLab Duo Enterprise, the only AI solution that supports developers at every stage of the software development lifecycle.",
+			features: "Get started with these Duo Enterprise features:\n- AI-assisted root cause analysis\n- AI-powered vulnerability remediation\n- Collaboration and summarization tools",
+		}
+	}
+	return seatEmail{
+		subject:  "You have been assigned a GitLab Duo Pro seat",
+		intro:    "You now have access to GitLab Duo Pro, which features Code Suggestions and Chat.\n\nGet started with GitLab Duo Pro today to boost your efficiency and effectiveness by reducing the time required to write and understand code.",
+		features: "Get started with these Duo Pro features:\n- Code Suggestions\n- Code Explanations\n- Test Generation",
+	}
+}
+
+// queueSeatEmails writes the welcome mail of every newly assigned user in
+// one statement.
+func (s *Store) queueSeatEmails(ctx context.Context, p *AddOnPurchase, ids []int64, now time.Time) error {
+	e := seatEmailFor(p.AddOn)
+	text := e.intro + "\n\n" + e.features + "\n\nGo to GitLab, visit " + BaseURL + "/users/sign_in.\n"
+	htmlBody := "<h1>" + html.EscapeString(e.subject) + "</h1><p>" +
+		strings.ReplaceAll(html.EscapeString(e.intro), "\n\n", "</p><p>") + "</p><p>" +
+		strings.ReplaceAll(html.EscapeString(e.features), "\n", "<br>") + "</p><p><a href=\"" +
+		html.EscapeString(BaseURL) + "/users/sign_in\">Go to GitLab</a></p>"
+	sub, arg := s.idSet(ids)
+	return s.q(ctx).Exec(`INSERT INTO email_outbox (to_address, subject, text_body, html_body, kind, attempts, last_error, next_attempt_at, created_at)
+		SELECT u.email, ?, ?, ?, ?, 0, '', ?, ? FROM users u WHERE u.id IN (`+sub+`)`,
+		e.subject, text, htmlBody, "seat_assigned_"+string(p.AddOn), now, now, arg).Error
+}

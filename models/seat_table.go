@@ -1,0 +1,191 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SeatSorts are the seat table's orders (GitLab's, plus Duo activity).
+var SeatSorts = map[string]string{
+	"id_asc":                    "u.id ASC",
+	"name_asc":                  "lower(u.name) ASC, u.id ASC",
+	"name_desc":                 "lower(u.name) DESC, u.id DESC",
+	"last_activity_on_asc":      "u.last_activity_on ASC NULLS FIRST, u.id ASC",
+	"last_activity_on_desc":     "u.last_activity_on DESC NULLS LAST, u.id DESC",
+	"last_duo_activity_on_asc":  "u.last_duo_activity_on ASC NULLS FIRST, u.id ASC",
+	"last_duo_activity_on_desc": "u.last_duo_activity_on DESC NULLS LAST, u.id DESC",
+}
+
+const DefaultSeatSort = "id_asc"
+
+// MinSeatSearch is the shortest search the seat table runs.
+const MinSeatSearch = 3
+
+type SeatFilter struct {
+	Assigned *bool  // nil: everyone eligible
+	Search   string // ignored when shorter than MinSeatSearch
+	Sort     string // a SeatSorts key; default id_asc
+}
+
+// SeatRow is one eligible user in the seat table.
+type SeatRow struct {
+	User
+	AssignedAt *time.Time
+	MaxRole    AccessLevel // 0: no membership
+	// Invite is "Group invite" or "Project invite" on GitLab.com when the
+	// user is in the hierarchy only through one.
+	Invite string
+}
+
+func (r SeatRow) Assigned() bool { return r.AssignedAt != nil }
+
+// seatQuery is the eligible users of p with their assignment, filtered.
+func (s *Store) seatQuery(ctx context.Context, p *AddOnPurchase, f SeatFilter) *gorm.DB {
+	q := s.eligibleUsers(ctx, p).
+		Joins("LEFT JOIN seat_assignments sa ON sa.user_id = u.id AND sa.add_on_purchase_id = ?", p.ID)
+	if f.Assigned != nil {
+		if *f.Assigned {
+			q = q.Where("sa.id IS NOT NULL")
+		} else {
+			q = q.Where("sa.id IS NULL")
+		}
+	}
+	if len([]rune(strings.TrimSpace(f.Search))) >= MinSeatSearch {
+		pat := "%" + likeEscape(strings.ToLower(strings.TrimSpace(f.Search))) + "%"
+		q = q.Where("(lower(u.username) LIKE ? ESCAPE '\\' OR lower(u.name) LIKE ? ESCAPE '\\' OR (u.public_email AND lower(u.email) LIKE ? ESCAPE '\\'))", pat, pat, pat)
+	}
+	return q
+}
+
+func seatOrder(sort string) string {
+	if o, ok := SeatSorts[sort]; ok {
+		return o
+	}
+	return SeatSorts[DefaultSeatSort]
+}
+
+// SeatTable is one page of the seat table, counted and paginated in SQL.
+func (s *Store) SeatTable(ctx context.Context, p *AddOnPurchase, f SeatFilter, page Page) (Paged[SeatRow], error) {
+	page = page.normalized()
+	out := Paged[SeatRow]{Page: page.Number, PerPage: page.PerPage}
+	if err := s.seatQuery(ctx, p, f).Count(&out.Total).Error; err != nil {
+		return out, err
+	}
+	var rows []SeatRow
+	err := s.seatQuery(ctx, p, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
+		Offset(page.Offset()).Limit(page.PerPage).Scan(&rows).Error
+	if err != nil {
+		return out, err
+	}
+	if err := s.fillRoles(ctx, p, rows); err != nil {
+		return out, err
+	}
+	out.Items = rows
+	return out, nil
+}
+
+// SeatTableIDs is every user matching the filter: "select all N users".
+func (s *Store) SeatTableIDs(ctx context.Context, p *AddOnPurchase, f SeatFilter) ([]int64, error) {
+	var ids []int64
+	err := s.seatQuery(ctx, p, f).Order("u.id").Pluck("u.id", &ids).Error
+	return ids, err
+}
+
+// EachSeatRow streams the filtered table in order, a batch at a time, so
+// an export of 100,000 rows does not hold them all in memory.
+func (s *Store) EachSeatRow(ctx context.Context, p *AddOnPurchase, f SeatFilter, fn func(SeatRow) error) error {
+	const batch = 1000
+	for offset := 0; ; offset += batch {
+		var rows []SeatRow
+		err := s.seatQuery(ctx, p, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
+			Offset(offset).Limit(batch).Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		if err := s.fillRoles(ctx, p, rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < batch {
+			return nil
+		}
+	}
+}
+
+// fillRoles sets the max role (and on GitLab.com the invite badge) of the
+// rows with one query over their memberships.
+func (s *Store) fillRoles(ctx context.Context, p *AddOnPurchase, rows []SeatRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	type membership struct {
+		UserID      int64
+		AccessLevel AccessLevel
+		Kind        string // "group", "project", "invited"
+	}
+	var ms []membership
+	q := s.q(ctx).Table("members").Where("NOT pending AND user_id IN ?", ids)
+	if p.NamespaceID == nil {
+		q = q.Select("user_id, access_level, 'group' AS kind")
+	} else {
+		groups, projects := s.hierarchy(ctx, *p.NamespaceID)
+		invited := s.invitedGroupsAndAncestors(ctx, groups, projects)
+		q = q.Select(`user_id, access_level, CASE
+				WHEN source_type = ? AND source_id IN (?) THEN 'group'
+				WHEN source_type = ? AND source_id IN (?) THEN 'project'
+				ELSE 'invited' END AS kind`, SourceGroup, groups, SourceProject, projects).
+			Where(s.q(ctx).Where("source_type = ? AND source_id IN (?)", SourceGroup, groups).
+				Or("source_type = ? AND source_id IN (?)", SourceProject, projects).
+				Or("source_type = ? AND source_id IN (?)", SourceGroup, invited))
+	}
+	if err := q.Scan(&ms).Error; err != nil {
+		return err
+	}
+	type agg struct {
+		max                     AccessLevel
+		group, project, invited bool
+	}
+	by := map[int64]*agg{}
+	for _, m := range ms {
+		a := by[m.UserID]
+		if a == nil {
+			a = &agg{}
+			by[m.UserID] = a
+		}
+		a.max = max(a.max, m.AccessLevel)
+		switch m.Kind {
+		case "group":
+			a.group = true
+		case "project":
+			a.project = true
+		default:
+			a.invited = true
+		}
+	}
+	for i := range rows {
+		a := by[rows[i].ID]
+		if a == nil {
+			continue
+		}
+		rows[i].MaxRole = a.max
+		if p.NamespaceID != nil && !a.group {
+			if a.project {
+				rows[i].Invite = "Project invite"
+			} else if a.invited {
+				rows[i].Invite = "Group invite"
+			}
+		}
+	}
+	return nil
+}
