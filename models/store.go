@@ -15,6 +15,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
 	"duoadmin/migrations"
@@ -200,4 +201,9 @@ func IsUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicate
 func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
+}
+
+// clauseExpr is an ORDER BY with bound values.
+func clauseExpr(sql string, vars ...any) clause.OrderBy {
+	return clause.OrderBy{Expression: clause.Expr{SQL: sql, Vars: vars, WithoutParentheses: true}}
 }

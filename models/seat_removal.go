@@ -1,0 +1,260 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Reasons recorded when GitLab Duo automation removes a seat.
+const (
+	ReasonSeatOverage       = "seat_overage"
+	ReasonUserBlocked       = "user_blocked"
+	ReasonUserBanned        = "user_banned"
+	ReasonUserDeactivated   = "user_deactivated"
+	ReasonBot               = "bot"
+	ReasonMembershipRemoved = "membership_removed"
+	ReasonExpired           = "expired"
+)
+
+// ReasonText explains a removal reason to people.
+var ReasonText = map[string]string{
+	ReasonSeatOverage:       "the purchase now has fewer seats than were assigned",
+	ReasonUserBlocked:       "the account was blocked",
+	ReasonUserBanned:        "the account was banned",
+	ReasonUserDeactivated:   "the account was deactivated",
+	ReasonBot:               "bot accounts cannot hold a seat",
+	ReasonMembershipRemoved: "the user is no longer a member of the group",
+	ReasonExpired:           "the subscription expired more than 28 days ago",
+}
+
+// ExpiryGraceDays is how long assignments outlive their purchase's expiry.
+const ExpiryGraceDays = 28
+
+// Removal is one seat automation takes away, and why.
+type Removal struct {
+	UserID   int64
+	Username string
+	Name     string
+	Email    string
+	Reason   string
+	// Rank is the position in the overage order (1 = removed first); 0 for
+	// other reasons.
+	Rank int
+}
+
+// overageSince is when "since the purchase started" begins.
+func overageSince(p *AddOnPurchase) time.Time {
+	if p.StartedAt != nil {
+		return p.StartedAt.Time
+	}
+	return p.CreatedAt
+}
+
+// OverageRemovals lists, in order, the seats that reducing p to quantity
+// removes: first users who have not used Code Suggestions since the
+// purchase started, most recently assigned first; then users who have,
+// least recent use first (ties: most recently assigned first).
+func (s *Store) OverageRemovals(ctx context.Context, p *AddOnPurchase, quantity int) ([]Removal, error) {
+	assigned, err := s.AssignedCount(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	excess := int(assigned) - quantity
+	if excess <= 0 {
+		return nil, nil
+	}
+	since := overageSince(p)
+	var rows []Removal
+	err = s.q(ctx).Table("seat_assignments AS sa").Joins("JOIN users u ON u.id = sa.user_id").
+		Select("u.id AS user_id, u.username, u.name, u.email").
+		Where("sa.add_on_purchase_id = ?", p.ID).
+		Order(clauseExpr(`CASE WHEN u.last_code_suggestions_usage_at IS NULL OR u.last_code_suggestions_usage_at < ? THEN 0 ELSE 1 END,
+			CASE WHEN u.last_code_suggestions_usage_at IS NULL OR u.last_code_suggestions_usage_at < ? THEN NULL ELSE u.last_code_suggestions_usage_at END ASC,
+			sa.created_at DESC, sa.id DESC`, since, since)).
+		Limit(excess).Scan(&rows).Error
+	for i := range rows {
+		rows[i].Reason, rows[i].Rank = ReasonSeatOverage, i+1
+	}
+	return rows, err
+}
+
+// IneligibleRemovals lists the seats of p held by users who may no longer
+// hold one, with the reason for each.
+func (s *Store) IneligibleRemovals(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
+	reason := `CASE WHEN u.bot THEN 'bot' WHEN u.state = 'blocked' THEN 'user_blocked'
+		WHEN u.state = 'banned' THEN 'user_banned' WHEN u.state = 'deactivated' THEN 'user_deactivated'`
+	args := []any{}
+	if p.NamespaceID != nil {
+		reason += ` WHEN EXISTS (SELECT 1 FROM namespace_bans nb WHERE nb.user_id = u.id AND nb.namespace_id = ?) THEN 'user_banned'`
+		args = append(args, *p.NamespaceID)
+	}
+	reason += ` ELSE 'membership_removed' END AS reason`
+	var rows []Removal
+	err := s.q(ctx).Table("seat_assignments AS sa").Joins("JOIN users u ON u.id = sa.user_id").
+		Select("u.id AS user_id, u.username, u.name, u.email, "+reason, args...).
+		Where("sa.add_on_purchase_id = ?", p.ID).
+		Where("sa.user_id NOT IN (?)", s.eligibleUsers(ctx, p).Select("u.id")).
+		Order("sa.id").Scan(&rows).Error
+	return rows, err
+}
+
+// applyRemovals deletes the seats and writes one audit event per user (with
+// reason and rank) and the mail: each user, and the purchase's owners.
+func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	events := make([]AuditEvent, len(rs))
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		details := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":%q`, p.ID, p.AddOn, r.Reason)
+		if r.Rank > 0 {
+			details += fmt.Sprintf(`,"rank":%d`, r.Rank)
+		}
+		uid := r.UserID
+		events[i] = AuditEvent{ActorName: Automation.Username, Action: "seat_unassigned", TargetType: "User",
+			TargetID: &uid, TargetName: r.Username, NamespaceID: p.NamespaceID, Details: details + "}", CreatedAt: now}
+		ids[i] = r.UserID
+	}
+	if err := s.q(ctx).CreateInBatches(events, 2000).Error; err != nil {
+		return err
+	}
+	if err := s.whereIDIn(s.q(ctx).Where("add_on_purchase_id = ?", p.ID), "user_id", ids).Delete(&SeatAssignment{}).Error; err != nil {
+		return err
+	}
+	return s.queueRemovalEmails(ctx, p, rs, now)
+}
+
+// RemoveIneligible takes seats from users who may no longer hold them.
+func (s *Store) RemoveIneligible(ctx context.Context, purchaseID int64) ([]Removal, error) {
+	var out []Removal
+	err := s.Tx(ctx, func(tx *Store) error {
+		p, _, err := tx.lockPurchase(ctx, purchaseID)
+		if err != nil {
+			return err
+		}
+		out, err = tx.removeIneligible(ctx, p)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) removeIneligible(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
+	rs, err := s.IneligibleRemovals(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return rs, s.applyRemovals(ctx, p, rs)
+}
+
+// ReconcileOverage removes the seats above the purchase's quantity.
+func (s *Store) ReconcileOverage(ctx context.Context, purchaseID int64) ([]Removal, error) {
+	var out []Removal
+	err := s.Tx(ctx, func(tx *Store) error {
+		p, _, err := tx.lockPurchase(ctx, purchaseID)
+		if err != nil {
+			return err
+		}
+		out, err = tx.reconcileOverage(ctx, p)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) reconcileOverage(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
+	rs, err := s.OverageRemovals(ctx, p, p.Quantity)
+	if err != nil {
+		return nil, err
+	}
+	return rs, s.applyRemovals(ctx, p, rs)
+}
+
+// refreshInTx is the refresh of a purchase: remove ineligible, then
+// reconcile overage; it records when it ran.
+func (s *Store) refreshInTx(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
+	gone, err := s.removeIneligible(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	over, err := s.reconcileOverage(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	p.LastAssignedUsersRefreshedAt = &now
+	err = s.q(ctx).Model(&AddOnPurchase{}).Where("id = ?", p.ID).Update("last_assigned_users_refreshed_at", now).Error
+	return append(gone, over...), err
+}
+
+// RefreshSeats runs the refresh of one purchase in its own transaction.
+func (s *Store) RefreshSeats(ctx context.Context, purchaseID int64) ([]Removal, error) {
+	var out []Removal
+	err := s.Tx(ctx, func(tx *Store) error {
+		p, _, err := tx.lockPurchase(ctx, purchaseID)
+		if err != nil {
+			return err
+		}
+		out, err = tx.refreshInTx(ctx, p)
+		return err
+	})
+	return out, err
+}
+
+// PreviewQuantityChange is what reducing p to quantity would remove, by
+// the same query the removal uses.
+func (s *Store) PreviewQuantityChange(ctx context.Context, p *AddOnPurchase, quantity int) ([]Removal, error) {
+	return s.OverageRemovals(ctx, p, quantity)
+}
+
+// ExpiredRemovalsDue lists purchases whose grace has run out on today.
+func (s *Store) expiredPurchaseIDs(ctx context.Context, today Date) ([]int64, error) {
+	var ids []int64
+	cutoff := today.AddDays(-ExpiryGraceDays)
+	err := s.q(ctx).Model(&AddOnPurchase{}).Where("expires_on < ?", cutoff).
+		Where("EXISTS (SELECT 1 FROM seat_assignments sa WHERE sa.add_on_purchase_id = add_on_purchases.id)").
+		Order("id").Pluck("id", &ids).Error
+	return ids, err
+}
+
+// CleanupExpired deletes the assignments of purchases that expired more
+// than 28 days before today (a purchase renewed in time keeps them).
+func (s *Store) CleanupExpired(ctx context.Context, today Date) (map[int64][]Removal, error) {
+	ids, err := s.expiredPurchaseIDs(ctx, today)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]Removal{}
+	for _, id := range ids {
+		err := s.Tx(ctx, func(tx *Store) error {
+			p, _, err := tx.lockPurchase(ctx, id)
+			if err != nil {
+				return err
+			}
+			if !p.ExpiresOn.Before(today.AddDays(-ExpiryGraceDays)) {
+				return nil // renewed meanwhile
+			}
+			var rs []Removal
+			if err := tx.q(ctx).Table("seat_assignments AS sa").Joins("JOIN users u ON u.id = sa.user_id").
+				Select("u.id AS user_id, u.username, u.name, u.email").Where("sa.add_on_purchase_id = ?", p.ID).
+				Order("sa.id").Scan(&rs).Error; err != nil {
+				return err
+			}
+			for i := range rs {
+				rs[i].Reason = ReasonExpired
+			}
+			out[id] = rs
+			return tx.applyRemovals(ctx, p, rs)
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// InGrace reports whether p has expired but still keeps its assignments.
+func (p *AddOnPurchase) InGrace(today Date) bool {
+	return !today.Before(p.ExpiresOn) && !p.ExpiresOn.Before(today.AddDays(-ExpiryGraceDays))
+}
