@@ -1,0 +1,170 @@
+package models_test
+
+import (
+	"strings"
+	"testing"
+
+	. "duoadmin/models"
+)
+
+var farFuture = NewDate(2099, 1, 1)
+
+func seat(a AddOn, active bool) SeatFact {
+	return SeatFact{AddOn: a, Namespace: "acme", Active: active, ExpiresOn: farFuture}
+}
+
+func comFacts() AccessFacts {
+	return AccessFacts{Deployment: GitLabCom, User: AccessUser{Username: "ann", State: StateActive},
+		PaidGroups: []PaidGroupFact{{Path: "acme", NonGuest: true}}, Resource: ResourceFact{Kind: ResourceNone}}
+}
+
+func smFacts() AccessFacts {
+	return AccessFacts{Deployment: SelfManaged, User: AccessUser{Username: "ann", State: StateActive},
+		InstancePaidPlan: true, Resource: ResourceFact{Kind: ResourceNone}}
+}
+
+func feature(t *testing.T, id string) FeatureInfo {
+	t.Helper()
+	f, ok := FeatureByID(id)
+	if !ok {
+		t.Fatalf("no feature %s", id)
+	}
+	return f
+}
+
+func nodes(d Decision) string {
+	var out []string
+	for _, s := range d.Path {
+		out = append(out, s.Node)
+	}
+	return strings.Join(out, " ") + " > " + d.OutcomeNode
+}
+
+func TestDecideAccessWalksEveryBranch(t *testing.T) {
+	cs := feature(t, "code_suggestions")
+	withSeat := func(f AccessFacts, a AddOn, active bool) AccessFacts { f.Seats = []SeatFact{seat(a, active)}; return f }
+	withCore := func(f AccessFacts) AccessFacts {
+		if f.Deployment == GitLabCom {
+			f.PaidGroups[0].DuoCore = true
+		} else {
+			f.InstanceDuoCore = true
+		}
+		return f
+	}
+	withResource := func(f AccessFacts, on bool) AccessFacts {
+		f.Resource = ResourceFact{Kind: ResourceProject, Path: "acme/api", DuoEnabled: on, Why: "Set here"}
+		return f
+	}
+	cases := []struct {
+		name    string
+		facts   AccessFacts
+		feat    FeatureInfo
+		ctx     AccessContext
+		allowed bool
+		reason  string
+		tier    Tier
+		path    string
+	}{
+		// GitLab.com (diagrams 1 and 2)
+		{".com not in a paid group", func() AccessFacts { f := comFacts(); f.PaidGroups = nil; return f }(), cs, ContextIDE, false, ReasonNotInPaidGroup, "", "A B > C"},
+		{".com seat, no resource", withSeat(comFacts(), AddOnDuoPro, true), cs, ContextIDE, true, ReasonAllowed, TierDuoPro, "A B D R1 > RC"},
+		{".com seat, resource on", withResource(withSeat(comFacts(), AddOnDuoPro, true), true), cs, ContextWebUI, true, ReasonAllowed, TierDuoPro, "A B D R1 R2 > R4"},
+		{".com seat, resource off", withResource(withSeat(comFacts(), AddOnDuoEnterprise, true), false), cs, ContextIDE, false, ReasonResourceDisabled, "", "A B D R1 R2 > R3"},
+		{".com no seat, no Duo Core", comFacts(), cs, ContextIDE, false, ReasonNoSeat, "", "A B D F > G"},
+		{".com expired seat, no Duo Core", withSeat(comFacts(), AddOnDuoPro, false), cs, ContextIDE, false, ReasonPurchaseInactive, "", "A B D F > G"},
+		{".com Duo Core, chat in web UI", withCore(comFacts()), feature(t, "duo_chat"), ContextWebUI, false, ReasonDuoCoreIDEOnly, "", "A B D F H > I"},
+		{".com Duo Core, IDE, no resource", withCore(comFacts()), cs, ContextIDE, true, ReasonAllowed, TierDuoCore, "A B D F H J > K"},
+		{".com Duo Core, resource on", withResource(withCore(comFacts()), true), cs, ContextWebIDE, true, ReasonAllowed, TierDuoCore, "A B D F H J L > M"},
+		{".com Duo Core, resource off", withResource(withCore(comFacts()), false), cs, ContextIDE, false, ReasonResourceDisabled, "", "A B D F H J L > N"},
+		{".com Duo Core as a guest only", func() AccessFacts { f := withCore(comFacts()); f.PaidGroups[0].NonGuest = false; return f }(), cs, ContextIDE, false, ReasonNoSeat, "", "A B D F > G"},
+		{".com unknown origin is no resource", func() AccessFacts {
+			f := withCore(comFacts())
+			f.Resource = ResourceFact{Kind: ResourceUnknownOrigin}
+			return f
+		}(), cs, ContextIDE, true, ReasonAllowed, TierDuoCore, "A B D F H J > K"},
+		{".com Pro seat, Enterprise feature", withSeat(comFacts(), AddOnDuoPro, true), feature(t, "troubleshoot_job"), ContextWebUI, false, ReasonFeatureNotInTier, "", "A B D D1 > D2"},
+		// Self-managed (diagrams 3 and 4)
+		{"SM Always off beats a seat", func() AccessFacts { f := withSeat(smFacts(), AddOnDuoEnterprise, true); f.InstanceNeverOn = true; return f }(), cs, ContextIDE, false, ReasonInstanceNeverOn, "", "A B > C"},
+		{"SM seat", withSeat(smFacts(), AddOnDuoEnterprise, true), feature(t, "troubleshoot_job"), ContextWebUI, true, ReasonAllowed, TierDuoEnterprise, "A B D R1 > RC"},
+		{"SM seat, resource off", withResource(withSeat(smFacts(), AddOnDuoPro, true), false), cs, ContextIDE, false, ReasonResourceDisabled, "", "A B D R1 R2 > R3"},
+		{"SM no seat, no Duo Core", smFacts(), cs, ContextIDE, false, ReasonNoSeat, "", "A B D F > G"},
+		{"SM Duo Core on a Free instance", func() AccessFacts { f := withCore(smFacts()); f.InstancePaidPlan = false; return f }(), cs, ContextIDE, false, ReasonNoSeat, "", "A B D F > G"},
+		{"SM Duo Core, Code Suggestions in Web IDE", withCore(smFacts()), cs, ContextWebIDE, true, ReasonAllowed, TierDuoCore, "A B D F H J > K"},
+		{"SM Duo Core, chat in Web IDE", withCore(smFacts()), feature(t, "duo_chat"), ContextWebIDE, false, ReasonDuoCoreIDEOnly, "", "A B D F H > I"},
+		{"SM Duo Core, resource off", withResource(withCore(smFacts()), false), cs, ContextIDE, false, ReasonResourceDisabled, "", "A B D F H J L > N"},
+		// Accounts
+		{"blocked user with a seat", func() AccessFacts { f := withSeat(smFacts(), AddOnDuoPro, true); f.User.State = StateBlocked; return f }(), cs, ContextIDE, false, ReasonUserInactive, "", "A A0 > C"},
+		{"bot with Duo Core", func() AccessFacts { f := withCore(comFacts()); f.User.Bot = true; return f }(), cs, ContextIDE, false, ReasonBotUser, "", "A A0 > C"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := DecideAccess(tc.facts, tc.feat, tc.ctx)
+			if d.Allowed != tc.allowed || d.Reason != tc.reason || d.Tier != tc.tier {
+				t.Errorf("allowed=%v reason=%s tier=%q, want %v %s %q (%s)", d.Allowed, d.Reason, d.Tier, tc.allowed, tc.reason, tc.tier, d.Message)
+			}
+			if got := nodes(d); got != tc.path {
+				t.Errorf("path %s, want %s", got, tc.path)
+			}
+			if d.Message == "" || len(d.Path) == 0 || d.Outcome == "" {
+				t.Errorf("incomplete decision %+v", d)
+			}
+			if d.Reason == ReasonResourceDisabled && d.Message != "I am sorry, I cannot access the information you are asking about. A group or project owner has turned off Duo features in this group or project." {
+				t.Errorf("resource message %q", d.Message)
+			}
+		})
+	}
+}
+
+// Every feature x tier x context, against the catalog's rules.
+func TestFeatureTierContextMatrix(t *testing.T) {
+	core := map[string][]AccessContext{"duo_chat": {ContextIDE}, "code_suggestions": {ContextIDE, ContextWebIDE}}
+	pro := map[string]bool{"code_suggestions": true, "duo_chat": true, "explain_code": true, "refactor_code": true,
+		"fix_code": true, "write_tests": true, "documentation_search": true}
+	if len(FeatureCatalog) != 15 {
+		t.Fatalf("catalog has %d features, want GitLab's 15", len(FeatureCatalog))
+	}
+	for _, f := range FeatureCatalog {
+		for _, c := range AccessContexts {
+			for _, tier := range []Tier{TierDuoCore, TierDuoPro, TierDuoEnterprise} {
+				facts := smFacts()
+				var want bool
+				switch tier {
+				case TierDuoCore:
+					facts.InstanceDuoCore = true
+					for _, ok := range core[string(f.ID)] {
+						want = want || ok == c
+					}
+				case TierDuoPro:
+					facts.Seats = []SeatFact{seat(AddOnDuoPro, true)}
+					want = pro[string(f.ID)]
+				case TierDuoEnterprise:
+					facts.Seats = []SeatFact{seat(AddOnDuoEnterprise, true)}
+					want = true
+				}
+				d := DecideAccess(facts, f, c)
+				if d.Allowed != want {
+					t.Errorf("%s with %s in %s: allowed=%v, want %v (%s)", f.ID, tier, c, d.Allowed, want, d.Reason)
+				}
+				if want && d.Tier != tier {
+					t.Errorf("%s with %s in %s: tier %s", f.ID, tier, c, d.Tier)
+				}
+			}
+		}
+	}
+}
+
+// A seat is not revoked by a group's Always off: other resources still work.
+func TestSeatSurvivesAGroupsAlwaysOff(t *testing.T) {
+	f := comFacts()
+	f.Seats = []SeatFact{seat(AddOnDuoPro, true)}
+	f.Resource = ResourceFact{Kind: ResourceProject, Path: "acme/secret", DuoEnabled: false, Why: "Enforced by acme"}
+	if DecideAccess(f, feature(t, "duo_chat"), ContextWebUI).Allowed {
+		t.Fatal("the locked resource must be refused")
+	}
+	for _, r := range []ResourceFact{{Kind: ResourceNone}, {Kind: ResourceUnknownOrigin}, {Kind: ResourceGroup, Path: "other", DuoEnabled: true, Why: "Set here"}} {
+		f.Resource = r
+		if d := DecideAccess(f, feature(t, "duo_chat"), ContextWebUI); !d.Allowed {
+			t.Fatalf("%s: %s", r.Kind, d.Message)
+		}
+	}
+}
