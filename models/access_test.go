@@ -84,7 +84,11 @@ func TestDecideAccessWalksEveryBranch(t *testing.T) {
 		}(), cs, ContextIDE, true, ReasonAllowed, TierDuoCore, "A B D F H J > K"},
 		{".com Pro seat, Enterprise feature", withSeat(comFacts(), AddOnDuoPro, true), feature(t, "troubleshoot_job"), ContextWebUI, false, ReasonFeatureNotInTier, "", "A B D D1 > D2"},
 		// Self-managed (diagrams 3 and 4)
-		{"SM Always off beats a seat", func() AccessFacts { f := withSeat(smFacts(), AddOnDuoEnterprise, true); f.InstanceNeverOn = true; return f }(), cs, ContextIDE, false, ReasonInstanceNeverOn, "", "A B > C"},
+		{"SM Always off beats a seat", func() AccessFacts {
+			f := withSeat(smFacts(), AddOnDuoEnterprise, true)
+			f.InstanceNeverOn = true
+			return f
+		}(), cs, ContextIDE, false, ReasonInstanceNeverOn, "", "A B > C"},
 		{"SM seat", withSeat(smFacts(), AddOnDuoEnterprise, true), feature(t, "troubleshoot_job"), ContextWebUI, true, ReasonAllowed, TierDuoEnterprise, "A B D R1 > RC"},
 		{"SM seat, resource off", withResource(withSeat(smFacts(), AddOnDuoPro, true), false), cs, ContextIDE, false, ReasonResourceDisabled, "", "A B D R1 R2 > R3"},
 		{"SM no seat, no Duo Core", smFacts(), cs, ContextIDE, false, ReasonNoSeat, "", "A B D F > G"},
