@@ -15,7 +15,7 @@ const adminDuoPath = "/admin/gitlab_duo/configuration"
 
 // GET /admin/gitlab_duo/configuration
 func (s *Server) getAdminGitlabDuoConfiguration(c echo.Context) error {
-	return s.renderAdminDuo(c, http.StatusOK, nil)
+	return s.renderAdminDuo(c, http.StatusOK, nil, nil)
 }
 
 // POST /admin/gitlab_duo/configuration
@@ -24,12 +24,20 @@ func (s *Server) postAdminGitlabDuoConfiguration(c echo.Context) error {
 	if s.deployment == models.GitLabCom {
 		return errForbidden
 	}
+	ctx := c.Request().Context()
 	in, errs := bindDuoAvailability(c)
+	core := bindDuoCore(c)
 	if errs != nil {
-		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, errs)
+		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, errs, core)
+	}
+	st, err := s.store.InstanceSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if fe := duoCoreErrors(core, st.Plan); fe != nil {
+		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe, core)
 	}
 	if in.Given {
-		ctx := c.Request().Context()
 		if c.FormValue("confirm") != "1" {
 			impact, err := s.store.PreviewInstanceDuoChange(ctx, in.Value)
 			if err != nil {
@@ -42,9 +50,15 @@ func (s *Server) postAdminGitlabDuoConfiguration(c echo.Context) error {
 		}
 		_, err := s.store.SetInstanceDuoAvailability(ctx, models.ActorFor(viewer(c)), in.Value)
 		if fe, ok := duoFieldErrors(err, duoField); ok {
-			return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe)
+			return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe, core)
 		}
 		if err != nil {
+			return err
+		}
+	}
+	// Duo Core is saved once the availability (and its confirmation) went through.
+	if core != nil {
+		if err := s.store.SetInstanceDuoCore(ctx, models.ActorFor(viewer(c)), *core); err != nil {
 			return err
 		}
 	}
@@ -58,7 +72,9 @@ func (s *Server) adminDuoChrome(c echo.Context, title string) layouts.Chrome {
 	return ch
 }
 
-func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErrors) error {
+// renderAdminDuo shows the form; core, when set, is the Duo Core value
+// posted with a refused form.
+func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErrors, core *bool) error {
 	st, err := s.store.InstanceSettings(c.Request().Context())
 	if err != nil {
 		return err
@@ -71,5 +87,10 @@ func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErr
 		props.Effective.Source = "Set by GitLab.com"
 	}
 	ch := s.adminDuoChrome(c, "GitLab Duo configuration")
-	return render(c, status, duo.AdminConfiguration(ch, duo.AdminConfigurationProps{Duo: props, GitLabCom: com, Errs: errs}))
+	dc := duo.DuoCoreProps{Enabled: st.DuoCoreFeaturesEnabled, Instance: true, Errs: errs,
+		Unavailable: duo.DuoCoreUnavailable(st.Plan, current)}
+	if core != nil {
+		dc.Enabled = *core
+	}
+	return render(c, status, duo.AdminConfiguration(ch, duo.AdminConfigurationProps{Duo: props, GitLabCom: com, DuoCore: dc, Errs: errs}))
 }

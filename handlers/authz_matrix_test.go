@@ -47,6 +47,7 @@ type scope struct {
 	project         *models.Project
 	groupMemberID   int64 // victim's developer membership of group
 	projectMemberID int64 // dev's developer membership of project
+	purchaseID      int64 // GitLab.com: the group's Duo Pro purchase
 }
 
 type matrixFixture struct {
@@ -55,6 +56,9 @@ type matrixFixture struct {
 	invitee *models.User // not a member anywhere, for invite forms
 	scopes  map[string]scope
 	tokens  map[string]string // role → personal access token
+	// Self-managed: the instance's subscription and its Duo Pro purchase.
+	subscription     string
+	instancePurchase int64
 }
 
 func isAPIPath(p string) bool { return strings.HasPrefix(p, "/api/") }
@@ -70,6 +74,10 @@ func effectiveAccess(r handlers.RouteInfo) handlers.Access {
 		return handlers.GroupOwner
 	case strings.HasPrefix(r.Path, "/api/v4/projects/"):
 		return handlers.ProjectOwner
+	case strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/"):
+		return handlers.GroupOwner // a GitLab.com purchase belongs to its top-level group
+	case r.Path == "/api/v4/add_on_purchases":
+		return handlers.AdminArea // the instance's purchases (self-managed)
 	case strings.HasPrefix(r.Path, "/api/v4/application/"):
 		return handlers.AdminArea
 	}
@@ -79,8 +87,15 @@ func effectiveAccess(r handlers.RouteInfo) handlers.Access {
 // deploymentFor is where a route's screen exists; elsewhere it is a 404
 // for everyone, which would hide what authorization does.
 func deploymentFor(r handlers.RouteInfo) models.Deployment {
-	if strings.HasPrefix(r.Path, "/groups/:group_path/-/settings/gitlab_duo/") {
-		return models.GitLabCom // top-level groups configure Duo only on GitLab.com
+	for _, prefix := range []string{
+		"/groups/:group_path/-/settings/gitlab_duo", // top-level groups manage Duo only on GitLab.com
+		"/groups/:group_path/-/usage_quotas/gitlab_duo",
+		"/groups/:group_path/-/billings",
+		"/api/v4/add_on_purchases/", // the group purchases of GitLab.com
+	} {
+		if strings.HasPrefix(r.Path, prefix) {
+			return models.GitLabCom
+		}
 	}
 	return models.SelfManaged
 }
@@ -89,7 +104,8 @@ func deploymentFor(r handlers.RouteInfo) models.Deployment {
 func isScoped(r handlers.RouteInfo) bool {
 	return strings.HasPrefix(r.Path, "/groups/:group_path") || strings.HasPrefix(r.Path, "/:project_path") ||
 		parentChecked[r.Method+" "+r.Path] ||
-		strings.HasPrefix(r.Path, "/api/v4/groups/") || strings.HasPrefix(r.Path, "/api/v4/projects/")
+		strings.HasPrefix(r.Path, "/api/v4/groups/") || strings.HasPrefix(r.Path, "/api/v4/projects/") ||
+		strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/")
 }
 
 // newMatrixFixture seeds: acme (Ultimate, owner is its Owner, victim a
@@ -128,7 +144,24 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 		must(err)
 		pm, err := a.store.AddMember(ctx, actor, models.ProjectSource(p, g), a.users["dev"], models.Developer)
 		must(err)
-		f.scopes[name] = scope{group: g, project: p, groupMemberID: gm.ID, projectMemberID: pm.ID}
+		sc := scope{group: g, project: p, groupMemberID: gm.ID, projectMemberID: pm.ID}
+		if d == models.GitLabCom {
+			pu, err := a.store.CreatePurchase(ctx, actor, d, models.PurchaseInput{AddOn: models.AddOnDuoPro, NamespaceID: &g.ID,
+				Quantity: 5, ExpiresOn: models.Today().AddDays(30), PurchaseXID: "A-S-" + name})
+			must(err)
+			sc.purchaseID = pu.ID
+		}
+		f.scopes[name] = sc
+	}
+	if d == models.SelfManaged {
+		f.subscription = "A-S00000001"
+		_, err := a.store.CreateSubscription(ctx, actor, d, models.SubscriptionInput{Name: f.subscription, Plan: models.PlanUltimate,
+			Seats: 50, StartsOn: models.Today().AddDays(-1), EndsOn: models.Today().AddDays(365)})
+		must(err)
+		pu, err := a.store.CreatePurchase(ctx, actor, d, models.PurchaseInput{AddOn: models.AddOnDuoPro, Quantity: 5,
+			ExpiresOn: models.Today().AddDays(30), PurchaseXID: f.subscription})
+		must(err)
+		f.instancePurchase = pu.ID
 	}
 	for role, u := range a.users {
 		tok, err := a.store.CreatePersonalAccessToken(ctx, models.ActorFor(u), u, "matrix", nil)
@@ -158,6 +191,8 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 			}
 		case ":state_action":
 			segs[i] = "block"
+		case ":name":
+			segs[i] = f.subscription
 		case ":id":
 			var id int64
 			switch {
@@ -165,6 +200,8 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 				id = sc.group.ID
 			case strings.HasPrefix(r.Path, "/api/v4/projects/"):
 				id = sc.project.ID
+			case strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/"):
+				id = sc.purchaseID
 			case strings.HasPrefix(r.Path, "/groups/:group_path"):
 				id = sc.groupMemberID
 			case strings.HasPrefix(r.Path, "/:project_path"):
@@ -221,6 +258,28 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 	case "/:project_path/edit":
 		v.Set("project[name]", "Renamed")
 		v.Set("duo_features_enabled", "false")
+	case "/admin/gitlab_duo/assignments", "/groups/:group_path/-/settings/gitlab_duo/assignments":
+		v.Set("user_id", strconv.FormatInt(f.victim.ID, 10))
+		v.Set("assign", "1")
+	case "/admin/gitlab_duo/seat_utilization/bulk", "/groups/:group_path/-/usage_quotas/gitlab_duo/bulk":
+		v.Set("bulk_action", "assign")
+		v.Set("user_ids", strconv.FormatInt(f.victim.ID, 10))
+		v.Set("confirm", "1")
+	case "/admin/subscriptions/:name/add_seats":
+		v.Set("purchase_id", strconv.FormatInt(f.instancePurchase, 10))
+		v.Set("seats", "1")
+	case "/admin/subscriptions/:name/renew":
+		v.Set("purchase_id", strconv.FormatInt(f.instancePurchase, 10))
+		v.Set("term", "12")
+	case "/admin/subscriptions/:name/orders":
+		for k, val := range map[string]string{"add_on": "duo_enterprise", "quantity": "1", "term": "12", "confirm_selection": "1", "activate": "1"} {
+			v.Set(k, val)
+		}
+	case "/admin/feature_flags":
+		v.Set("name", models.FlagSeatEmailsSM)
+		v.Set("enabled", "0")
+	case "/api/v4/add_on_purchases/:id/assignments":
+		v.Set("usernames[]", f.victim.Username)
 	default:
 		if strings.Contains(r.Path, "duo") {
 			v.Set("duo_availability", "never_on")

@@ -472,14 +472,14 @@ func TestGroupEditOnGitLabComLinksTopLevelGroupsToConfiguration(t *testing.T) {
 		t.Fatalf("link %q %q", strings.TrimSpace(link.Text()), href)
 	}
 	wantText(t, res, `[data-testid="duo-effective"]`, "Effective: On — Inherited from the instance")
-	if res.Doc().Find(`a.sidebar-item[href="/groups/acme/-/settings/gitlab_duo/configuration"]`).Length() != 1 {
+	if res.Doc().Find(`a.sidebar-item[href="/groups/acme/-/settings/gitlab_duo"]`).Length() != 1 {
 		t.Fatal("no GitLab Duo item in the top-level group's sidebar")
 	}
 	// Subgroups keep the radios on GitLab.com.
 	res = c.get("/groups/acme/platform/-/edit")
 	wantStatus(t, res, http.StatusOK)
 	wantDisabledRadios(t, res, false)
-	if res.Doc().Find(`a.sidebar-item[href$="/-/settings/gitlab_duo/configuration"]`).Length() != 0 {
+	if res.Doc().Find(`a.sidebar-item[href$="/-/settings/gitlab_duo"]`).Length() != 0 {
 		t.Fatal("a subgroup's sidebar links a GitLab Duo configuration page")
 	}
 }

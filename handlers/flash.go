@@ -24,6 +24,10 @@ func (s *Server) takeFlashes(c echo.Context) []layouts.Flash {
 	_ = s.saveSession(c)
 	out := make([]layouts.Flash, 0, len(raw))
 	for _, r := range raw {
+		if f, ok := r.(layouts.Flash); ok {
+			out = append(out, f)
+			continue
+		}
 		str, _ := r.(string)
 		kind, text, ok := strings.Cut(str, "|")
 		if !ok {

@@ -16,8 +16,12 @@ func (s *Server) adminNav(active string) *layouts.Nav {
 	}
 	// GitLab.com has no instance setting to change.
 	if s.deployment != models.GitLabCom {
-		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: "/admin/gitlab_duo/configuration", Icon: "tanuki-ai"})
+		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: "/admin/gitlab_duo", Icon: "tanuki-ai"},
+			layouts.NavItem{Text: "Subscription", Href: "/admin/subscription", Icon: "license"})
 	}
+	items = append(items, layouts.NavItem{Text: "Subscriptions", Href: "/admin/subscriptions", Icon: "credit-card"})
+	items = append(items, layouts.NavItem{Text: "Feature flags", Href: "/admin/feature_flags", Icon: "flag"},
+		layouts.NavItem{Text: "Email outbox", Href: "/admin/email_outbox", Icon: "mail"})
 	return &layouts.Nav{Context: "Admin area", Title: "Admin area", Href: "/admin", Items: markActive(items, active)}
 }
 
@@ -28,9 +32,10 @@ func (s *Server) groupNav(g *models.Group, active string) *layouts.Nav {
 		{Text: "Members", Href: base + "/-/group_members", Icon: "users"},
 		{Text: "Settings", Href: base + "/-/edit", Icon: "settings"},
 	}
-	// On GitLab.com a top-level group is where GitLab Duo is configured.
+	// On GitLab.com a top-level group is where GitLab Duo seats are managed and configured.
 	if s.deployment == models.GitLabCom && g.TopLevel() {
-		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: groupDuoConfigPath(g), Icon: "tanuki-ai"})
+		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: base + "/-/settings/gitlab_duo", Icon: "tanuki-ai"},
+			layouts.NavItem{Text: "Billing", Href: base + "/-/billings", Icon: "credit-card"})
 	}
 	return &layouts.Nav{Context: "Group", Title: g.Name, Href: base, Items: markActive(items, active)}
 }

@@ -23,6 +23,9 @@ type Options struct {
 	Static        fs.FS
 	// MaxBodyBytes caps request bodies; larger ones answer 413.
 	MaxBodyBytes int64
+	// SMTPDescription is the host:port mail goes through, shown on the
+	// outbox page; empty means SMTP is not configured.
+	SMTPDescription string
 }
 
 type Server struct {
@@ -38,6 +41,8 @@ type Server struct {
 	groupRoutes   *scopedRouter
 	projectRoutes *scopedRouter
 	echo          *echo.Echo
+
+	smtpDescription string
 }
 
 func New(opts Options) *Server {
@@ -56,6 +61,8 @@ func New(opts Options) *Server {
 		static:     opts.Static,
 		maxBody:    opts.MaxBodyBytes,
 		metrics:    newMetrics(),
+
+		smtpDescription: opts.SMTPDescription,
 	}
 	s.echo = s.buildEcho()
 	return s

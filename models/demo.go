@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -30,7 +31,7 @@ func (s *Store) SeedDemo(ctx context.Context, today Date) (*ImportResult, error)
 }
 
 var demoGroups = []GroupDoc{
-	{Path: "acme", Name: "Acme Corp", Plan: PlanUltimate},
+	{Path: "acme", Name: "Acme Corp", Plan: PlanUltimate, DuoCoreEnabled: new(true)},
 	{Path: "acme/platform", Name: "Platform"},
 	{Path: "acme/platform/backend", Name: "Backend"},
 	{Path: "acme/platform/backend/payments", Name: "Payments"},
@@ -117,14 +118,16 @@ type demoBuilder struct {
 	doc       *Document
 	usernames map[string]bool
 	members   map[string]bool
-	projects  []string // full paths
+	projects  []string            // full paths
+	userAt    map[string]int      // username → index in doc.Users
+	orgPeople map[string][]string // top-level group → users with an accepted membership, in order
 }
 
 // DemoDocument builds the demo organisation. The same date gives the same
 // document: randomness comes from a fixed seed.
 func DemoDocument(today Date) *Document {
 	b := &demoBuilder{rnd: rand.New(rand.NewPCG(2026, 11)), today: today, doc: &Document{},
-		usernames: map[string]bool{}, members: map[string]bool{}}
+		usernames: map[string]bool{}, members: map[string]bool{}, userAt: map[string]int{}, orgPeople: map[string][]string{}}
 	b.doc.Instance = &InstanceDoc{Plan: PlanUltimate}
 	b.doc.Groups = append(b.doc.Groups, demoGroups...)
 	for _, g := range demoProjects {
@@ -143,6 +146,7 @@ func DemoDocument(today Date) *Document {
 		{SharedGroup: "acme/data", WithGroup: "acme/security", AccessLevel: "reporter"},
 		{SharedGroup: "globex/apps", WithGroup: "globex/operations/sre", AccessLevel: "developer"},
 	}
+	b.seats()
 	return b.doc
 }
 
@@ -152,6 +156,7 @@ func (b *demoBuilder) daysAgo(n int) Nullable[string] {
 
 func (b *demoBuilder) user(u UserDoc) {
 	b.usernames[u.Username] = true
+	b.userAt[u.Username] = len(b.doc.Users)
 	u.Email = cmp.Or(u.Email, u.Username+"@example.com")
 	u.State = cmp.Or(u.State, StateActive)
 	for _, f := range []**bool{&u.PublicEmail, &u.Bot, &u.Admin, &u.Auditor} {
@@ -171,6 +176,9 @@ func (b *demoBuilder) member(user, source string, level AccessLevel, pending boo
 		return
 	}
 	b.members[key] = true
+	if org, _, _ := strings.Cut(source, "/"); !pending && !slices.Contains(b.orgPeople[org], user) {
+		b.orgPeople[org] = append(b.orgPeople[org], user)
+	}
 	b.doc.Members = append(b.doc.Members, MemberDoc{User: user, Source: source, AccessLevel: level.Key(), Pending: new(pending)})
 }
 

@@ -19,7 +19,8 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 		return nil, err
 	}
 	doc := &Document{Instance: &InstanceDoc{Plan: st.Plan,
-		DuoAvailability: InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled)}}
+		DuoAvailability: InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled),
+		DuoCoreEnabled:  new(st.DuoCoreFeaturesEnabled)}}
 	var users []User
 	if err := s.q(ctx).Order("id").Find(&users).Error; err != nil {
 		return nil, err
@@ -44,7 +45,11 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 	groupPaths := map[int64]string{}
 	for _, g := range groups {
 		groupPaths[g.ID] = g.FullPath
-		doc.Groups = append(doc.Groups, GroupDoc{Path: g.FullPath, Name: g.Name, Plan: g.Plan, DuoAvailability: storedAvailability(g)})
+		gd := GroupDoc{Path: g.FullPath, Name: g.Name, Plan: g.Plan, DuoAvailability: storedAvailability(g)}
+		if g.TopLevel() {
+			gd.DuoCoreEnabled = new(g.DuoCoreFeaturesEnabled)
+		}
+		doc.Groups = append(doc.Groups, gd)
 	}
 	projectPaths := map[int64]string{}
 	for _, p := range projects {
@@ -57,6 +62,9 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 	if doc.GroupLinks, err = s.exportGroupLinks(ctx, groupPaths, projectPaths); err != nil {
 		return nil, err
 	}
+	if err := s.exportSeats(ctx, doc, usernames, groupPaths); err != nil {
+		return nil, err
+	}
 	return doc, nil
 }
 
@@ -67,9 +75,14 @@ func exportUser(u User) UserDoc {
 		}
 		return NullableOf(new(d.String()))
 	}
+	usage := NullableOf[string](nil)
+	if u.LastCodeSuggestionsUsageAt != nil {
+		usage = NullableOf(new(timestampString(*u.LastCodeSuggestionsUsageAt)))
+	}
 	return UserDoc{Username: u.Username, Name: u.Name, Email: u.Email, PublicEmail: new(u.PublicEmail),
 		State: u.State, Bot: new(u.Bot), Admin: new(u.Admin), Auditor: new(u.Auditor),
-		LastActivityOn: date(u.LastActivityOn), LastDuoActivityOn: date(u.LastDuoActivityOn)}
+		LastActivityOn: date(u.LastActivityOn), LastDuoActivityOn: date(u.LastDuoActivityOn),
+		LastCodeSuggestionsUsageAt: usage}
 }
 
 func (s *Store) exportMembers(ctx context.Context, usernames, groupPaths, projectPaths map[int64]string) ([]MemberDoc, error) {

@@ -92,6 +92,13 @@ var importSections = []importSection{
 		validate: (*importRun).validateMembers, apply: (*importRun).applyMembers},
 	{key: "group_links", singular: "group link", plural: "group links", load: (*importRun).loadGroupLinks,
 		validate: (*importRun).validateGroupLinks, apply: (*importRun).applyGroupLinks},
+	{key: "subscriptions", singular: "subscription", plural: "subscriptions", load: (*importRun).loadSubscriptions,
+		validate: (*importRun).validateSubscriptions, apply: (*importRun).applySubscriptions},
+	{key: "add_on_purchases", singular: "add-on purchase", plural: "add-on purchases", load: (*importRun).loadPurchases,
+		validate: (*importRun).validatePurchases, apply: (*importRun).applyPurchases},
+	// Assignments come last: eligibility depends on members and group links.
+	{key: "assignments", singular: "seat assignment", plural: "seat assignments",
+		validate: (*importRun).validateAssignments, apply: (*importRun).applyAssignments},
 }
 
 func (sec importSection) label(c ImportCounts) string {
@@ -133,6 +140,12 @@ type importRun struct {
 	members      map[memberKey]*Member
 	groupLinks   map[[2]int64]*GroupGroupLink
 	projectLinks map[[2]int64]*ProjectGroupLink
+
+	// Subscriptions by name, purchases by add-on and namespace id (0: the
+	// instance), and where each purchase is in the file (import_seats.go).
+	subscriptions map[string]*Subscription
+	purchases     map[purchaseKey]*AddOnPurchase
+	filePurchases map[fileKey]int
 }
 
 type memberKey struct {
@@ -240,6 +253,16 @@ func (r *importRun) loadReferenced(ctx context.Context) error {
 		addPath(l.SharedGroup)
 		addPath(l.SharedProject)
 		addPath(l.WithGroup)
+	}
+	for _, sub := range d.Subscriptions {
+		addPath(deref(sub.Namespace))
+	}
+	for _, p := range d.AddOnPurchases {
+		addPath(deref(p.Namespace))
+	}
+	for _, a := range d.Assignments {
+		usernames[strings.ToLower(a.User)] = true
+		addPath(deref(a.Namespace))
 	}
 	tx := r.tx
 	users, err := findInLower[User](ctx, tx, "username", usernames)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // setCol assigns v and notes the column when it differs, so unchanged rows
@@ -41,6 +42,23 @@ func setColDate(cols *[]string, col string, dst **Date, v Nullable[string]) {
 	}
 }
 
+// setColTime applies a Nullable RFC 3339 timestamp: unset keeps, null clears.
+func setColTime(cols *[]string, col string, dst **time.Time, v Nullable[string]) {
+	if !v.Set {
+		return
+	}
+	var next *time.Time
+	if v.Value != nil {
+		t, _ := parseTimestamp(*v.Value) // validated
+		next = &t
+	}
+	same := (*dst == nil && next == nil) || (*dst != nil && next != nil && sameInstant(**dst, *next))
+	if !same {
+		*dst = next
+		*cols = append(*cols, col)
+	}
+}
+
 func (r *importRun) applyInstance(ctx context.Context) (ImportCounts, error) {
 	in := r.doc.Instance
 	if in == nil {
@@ -53,6 +71,7 @@ func (r *importRun) applyInstance(ctx context.Context) (ImportCounts, error) {
 	}
 	var cols []string
 	setCol(&cols, "plan", &st.Plan, cmp.Or(in.Plan, st.Plan))
+	setColPtr(&cols, "duo_core_features_enabled", &st.DuoCoreFeaturesEnabled, in.DuoCoreEnabled)
 	if in.DuoAvailability != "" {
 		// A file states each level's own setting, so nothing cascades.
 		v, lock := in.DuoAvailability.Stored()
@@ -180,6 +199,7 @@ func (r *importRun) fillUser(u *User, cols *[]string, d UserDoc, hash string) {
 	setColPtr(cols, "auditor", &u.Auditor, d.Auditor)
 	setColDate(cols, "last_activity_on", &u.LastActivityOn, d.LastActivityOn)
 	setColDate(cols, "last_duo_activity_on", &u.LastDuoActivityOn, d.LastDuoActivityOn)
+	setColTime(cols, "last_code_suggestions_usage_at", &u.LastCodeSuggestionsUsageAt, d.LastCodeSuggestionsUsageAt)
 }
 
 func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
@@ -201,6 +221,9 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 			if g.TopLevel() && d.Plan != "" {
 				setCol(&cols, "plan", &g.Plan, d.Plan)
 			}
+			if g.TopLevel() {
+				setColPtr(&cols, "duo_core_features_enabled", &g.DuoCoreFeaturesEnabled, d.DuoCoreEnabled)
+			}
 			if d.DuoAvailability != "" {
 				v, lock := d.DuoAvailability.Stored()
 				if g.DuoFeaturesEnabled == nil || *g.DuoFeaturesEnabled != v {
@@ -217,7 +240,8 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 			}
 			continue
 		}
-		g := &Group{Path: lastSegment(d.Path), FullPath: d.Path, Name: strings.TrimSpace(d.Name), Plan: cmp.Or(d.Plan, PlanFree)}
+		g := &Group{Path: lastSegment(d.Path), FullPath: d.Path, Name: strings.TrimSpace(d.Name), Plan: cmp.Or(d.Plan, PlanFree),
+			DuoCoreFeaturesEnabled: d.DuoCoreEnabled != nil && *d.DuoCoreEnabled}
 		if d.DuoAvailability != "" {
 			v, lock := d.DuoAvailability.Stored()
 			g.DuoFeaturesEnabled, g.LockDuoFeaturesEnabled = &v, lock

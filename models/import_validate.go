@@ -74,6 +74,9 @@ func (r *importRun) validateUsers() {
 		}
 		r.checkDate(p+".last_activity_on", u.LastActivityOn)
 		r.checkDate(p+".last_duo_activity_on", u.LastDuoActivityOn)
+		if v := u.LastCodeSuggestionsUsageAt.Value; v != nil {
+			r.checkTimestamp(p+".last_code_suggestions_usage_at", *v)
+		}
 	}
 }
 
@@ -125,6 +128,9 @@ func (r *importRun) validateGroups() {
 		}
 		if strings.TrimSpace(g.Name) == "" {
 			r.errs.add(p+".name", msgBlank)
+		}
+		if g.DuoCoreEnabled != nil && strings.Contains(g.Path, "/") {
+			r.errs.add(p+".duo_core_enabled", "%s", ErrDuoCoreRootOnly.Error())
 		}
 		if g.Plan != "" {
 			if !g.Plan.Valid() {

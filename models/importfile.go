@@ -23,6 +23,10 @@ type Document struct {
 	Projects   []ProjectDoc   `json:"projects,omitempty"`
 	Members    []MemberDoc    `json:"members,omitempty"`
 	GroupLinks []GroupLinkDoc `json:"group_links,omitempty"`
+	// Subscriptions, purchases and seats (import_seats.go).
+	Subscriptions  []SubscriptionDoc `json:"subscriptions,omitempty"`
+	AddOnPurchases []PurchaseDoc     `json:"add_on_purchases,omitempty"`
+	Assignments    []AssignmentDoc   `json:"assignments,omitempty"`
 }
 
 // In the document types an absent optional field (nil pointer, empty
@@ -33,6 +37,7 @@ type Document struct {
 type InstanceDoc struct {
 	Plan            Plan         `json:"plan,omitempty"`
 	DuoAvailability Availability `json:"duo_availability,omitempty"`
+	DuoCoreEnabled  *bool        `json:"duo_core_enabled,omitempty"`
 }
 
 type UserDoc struct {
@@ -48,6 +53,8 @@ type UserDoc struct {
 	Auditor           *bool            `json:"auditor,omitempty"`
 	LastActivityOn    Nullable[string] `json:"last_activity_on,omitzero"`
 	LastDuoActivityOn Nullable[string] `json:"last_duo_activity_on,omitzero"`
+	// LastCodeSuggestionsUsageAt is an RFC 3339 timestamp.
+	LastCodeSuggestionsUsageAt Nullable[string] `json:"last_code_suggestions_usage_at,omitzero"`
 }
 
 // GroupDoc is a group by full path; its parent is everything before the last '/'.
@@ -57,6 +64,8 @@ type GroupDoc struct {
 	Plan Plan   `json:"plan,omitempty"`
 	// DuoAvailability is the group's own setting; absent means it inherits.
 	DuoAvailability Availability `json:"duo_availability,omitempty"`
+	// DuoCoreEnabled is only for top-level groups (GitLab.com).
+	DuoCoreEnabled *bool `json:"duo_core_enabled,omitempty"`
 }
 
 type ProjectDoc struct {
@@ -80,6 +89,39 @@ type GroupLinkDoc struct {
 	SharedProject string `json:"shared_project,omitempty"`
 	WithGroup     string `json:"with_group"`
 	AccessLevel   string `json:"access_level"`
+}
+
+// SubscriptionDoc is a plan subscription by name; Namespace is its
+// top-level group (GitLab.com) or null for the instance's (self-managed).
+type SubscriptionDoc struct {
+	Name      string  `json:"name"`
+	Namespace *string `json:"namespace"`
+	Plan      Plan    `json:"plan"`
+	Seats     int     `json:"seats"`
+	StartsOn  string  `json:"starts_on"`
+	EndsOn    string  `json:"ends_on"`
+}
+
+// PurchaseDoc is an add-on purchase, one per (add_on, namespace): a
+// namespace makes it a GitLab.com purchase of that top-level group, null
+// the instance's.
+type PurchaseDoc struct {
+	Namespace   *string          `json:"namespace"`
+	AddOn       AddOn            `json:"add_on"`
+	Quantity    int              `json:"quantity"`
+	StartedAt   Nullable[string] `json:"started_at,omitzero"`
+	ExpiresOn   string           `json:"expires_on"`
+	Trial       *bool            `json:"trial,omitempty"`
+	PurchaseXID string           `json:"purchase_xid,omitempty"`
+}
+
+// AssignmentDoc is a user's seat of the purchase (add_on, namespace).
+// AssignedAt is an RFC 3339 timestamp; absent means now.
+type AssignmentDoc struct {
+	User       string  `json:"user"`
+	AddOn      AddOn   `json:"add_on"`
+	Namespace  *string `json:"namespace"`
+	AssignedAt string  `json:"assigned_at,omitempty"`
 }
 
 // Nullable tells an absent field (Set false: keep) from null (Set true,

@@ -15,8 +15,8 @@ func (s *Store) queueRemovalEmails(ctx context.Context, p *AddOnPurchase, rs []R
 	mails := make([]OutboxEmail, 0, len(rs)+4)
 	for _, r := range rs {
 		mails = append(mails, OutboxEmail{ToAddress: r.Email, Kind: "seat_removed",
-			Subject:  "Your " + title + " seat was removed",
-			TextBody: fmt.Sprintf("Hello %s,\n\nYour %s seat was removed because %s.\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: %s\n", r.Name, title, ReasonText[r.Reason], BaseURL),
+			Subject:       "Your " + title + " seat was removed",
+			TextBody:      fmt.Sprintf("Hello %s,\n\nYour %s seat was removed because %s.\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: %s\n", r.Name, title, ReasonText[r.Reason], BaseURL),
 			NextAttemptAt: now, CreatedAt: now})
 	}
 	recipients, err := s.removalRecipients(ctx, p)

@@ -6,6 +6,7 @@ import "context"
 // it, so a blocked user never keeps a seat for a moment longer.
 func init() {
 	PurchaseChangedHooks = append(PurchaseChangedHooks, refreshOnPurchaseChange)
+	RefreshHooks = append(RefreshHooks, refreshOnPurchaseChange)
 	StateChangeHooks = append(StateChangeHooks, removeSeatsOfInactiveUser)
 	MembershipRemovedHooks = append(MembershipRemovedHooks, removeSeatsAfterMembershipRemoval)
 }

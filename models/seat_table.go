@@ -48,9 +48,9 @@ func (s *Store) seatQuery(ctx context.Context, p *AddOnPurchase, f SeatFilter) *
 		Joins("LEFT JOIN seat_assignments sa ON sa.user_id = u.id AND sa.add_on_purchase_id = ?", p.ID)
 	if f.Assigned != nil {
 		if *f.Assigned {
-			q = q.Where("sa.id IS NOT NULL")
+			q = q.Where("sa.user_id IS NOT NULL")
 		} else {
-			q = q.Where("sa.id IS NULL")
+			q = q.Where("sa.user_id IS NULL")
 		}
 	}
 	if len([]rune(strings.TrimSpace(f.Search))) >= MinSeatSearch {

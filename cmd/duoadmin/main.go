@@ -23,6 +23,9 @@ func commands() []command {
 		{"export", "export [FILE.json]         write the organisation in the import format", runExport},
 		{"seed-demo", "seed-demo                  load the demo organisation into an empty database", runSeedDemo},
 		{"token", "token create --user NAME [--name NAME] [--expires-at YYYY-MM-DD]  print a new personal access token", runToken},
+		{"seats", "seats bulk-assign|bulk-remove FILE.csv [--namespace PATH]  assign or remove GitLab Duo seats of a CSV's usernames", runSeats},
+		{"mail", "mail send                  deliver the mail that is due now (needs SMTP_HOST)", runMail},
+		{"jobs", "jobs run overage|ineligible|expiry|refresh   run one automatic seat-removal job now (jobs list: the schedule)", runJobs},
 	}
 }
 

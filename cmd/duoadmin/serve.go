@@ -30,6 +30,8 @@ func openStore() (Config, *models.Store, error) {
 			return cfg, nil, err
 		}
 	}
+	// Mail is rendered when queued, by any command, with links to here.
+	models.BaseURL = cfg.BaseURL
 	store, err := models.Open(cfg.DatabaseURL)
 	return cfg, store, err
 }
@@ -81,7 +83,9 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 	srv := handlers.New(handlers.Options{Store: store, Deployment: cfg.Deployment, BaseURL: cfg.BaseURL,
-		SessionSecret: secret, Logger: logger, Static: static.FS})
+		SessionSecret: secret, Logger: logger, Static: static.FS, SMTPDescription: cfg.SMTP.description()})
+	defer startMailSender(ctx, store, cfg.SMTP, logger)()
+	startJobScheduler(ctx, store, logger)
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {

@@ -7,6 +7,10 @@ import "duoadmin/models"
 type Flash struct {
 	Kind string // success, danger, warning, info
 	Text string
+	// Optional: a heading above Text and one action link (e.g. "Add seats").
+	Title    string
+	LinkText string
+	LinkHref string
 }
 
 type Crumb struct {

@@ -18,7 +18,9 @@ type AdminConfigurationProps struct {
 	Duo components.DuoAvailabilityProps
 	// GitLabCom: the instance setting is fixed there and shown read-only.
 	GitLabCom bool
-	Errs      models.FieldErrors
+	// DuoCore is the instance's switch (self-managed only).
+	DuoCore DuoCoreProps
+	Errs    models.FieldErrors
 }
 
 // AdminConfiguration is /admin/gitlab_duo/configuration. Later instance
@@ -93,7 +95,7 @@ func AdminConfiguration(ch layouts.Chrome, p AdminConfigurationProps) templ.Comp
 			var templ_7745c5c3_Var3 templ.SafeURL
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(featuresDocs))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/admin_configuration.templ`, Line: 27, Col: 86}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/admin_configuration.templ`, Line: 29, Col: 86}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -124,6 +126,12 @@ func AdminConfiguration(ch layouts.Chrome, p AdminConfigurationProps) templ.Comp
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
+			}
+			if !p.GitLabCom {
+				templ_7745c5c3_Err = DuoCore(p.DuoCore).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 			}
 			if !p.GitLabCom {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div class=\"form-actions\"><button type=\"submit\" class=\"gl-button btn btn-confirm\" data-testid=\"save-changes\">Save changes</button></div>")

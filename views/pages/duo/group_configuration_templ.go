@@ -21,6 +21,7 @@ type GroupConfigurationProps struct {
 	// be turned on while GitLab Duo is Always off.
 	Experiment            bool
 	ExperimentUnavailable bool
+	DuoCore               DuoCoreProps
 	Errs                  models.FieldErrors
 }
 
@@ -78,7 +79,7 @@ func GroupConfiguration(ch layouts.Chrome, p GroupConfigurationProps) templ.Comp
 			var templ_7745c5c3_Var3 templ.SafeURL
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/groups/" + p.Group.FullPath + "/-/settings/gitlab_duo/configuration"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/group_configuration.templ`, Line: 25, Col: 116}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/group_configuration.templ`, Line: 26, Col: 116}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -109,7 +110,7 @@ func GroupConfiguration(ch layouts.Chrome, p GroupConfigurationProps) templ.Comp
 			var templ_7745c5c3_Var4 templ.SafeURL
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(featuresDocs))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/group_configuration.templ`, Line: 30, Col: 86}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/group_configuration.templ`, Line: 31, Col: 86}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -123,33 +124,41 @@ func GroupConfiguration(ch layouts.Chrome, p GroupConfigurationProps) templ.Comp
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</section><section class=\"settings-section\" data-testid=\"duo-feature-preview\"><h2>Feature preview</h2><div class=\"custom-control custom-checkbox\"><input type=\"checkbox\" id=\"experiment_features_enabled\" name=\"experiment_features_enabled\" value=\"1\" class=\"custom-control-input\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</section>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = DuoCore(p.DuoCore).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<section class=\"settings-section\" data-testid=\"duo-feature-preview\"><h2>Feature preview</h2><div class=\"custom-control custom-checkbox\"><input type=\"checkbox\" id=\"experiment_features_enabled\" name=\"experiment_features_enabled\" value=\"1\" class=\"custom-control-input\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if p.Experiment {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " checked")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " checked")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			if p.ExperimentUnavailable {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " disabled")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " disabled")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "> <label for=\"experiment_features_enabled\" class=\"custom-control-label\">Turn on experiment and beta GitLab Duo features <span class=\"help-text d-block\">By turning on these features, you accept the <a href=\"https://handbook.gitlab.com/handbook/legal/testing-agreement/\" target=\"_blank\" rel=\"noopener noreferrer\">GitLab Testing Agreement</a>.</span></label></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "> <label for=\"experiment_features_enabled\" class=\"custom-control-label\">Turn on experiment and beta GitLab Duo features <span class=\"help-text d-block\">By turning on these features, you accept the <a href=\"https://handbook.gitlab.com/handbook/legal/testing-agreement/\" target=\"_blank\" rel=\"noopener noreferrer\">GitLab Testing Agreement</a>.</span></label></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if p.ExperimentUnavailable {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<p class=\"help-text mt-2\" data-testid=\"experiment-unavailable\"><strong>Setting unavailable</strong> When GitLab Duo is not available, experiment and beta features cannot be turned on.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<p class=\"help-text mt-2\" data-testid=\"experiment-unavailable\"><strong>Setting unavailable</strong> When GitLab Duo is not available, experiment and beta features cannot be turned on.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</section><div class=\"form-actions\"><button type=\"submit\" class=\"gl-button btn btn-confirm\" data-testid=\"save-changes\">Save changes</button></div></fieldset></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</section><div class=\"form-actions\"><button type=\"submit\" class=\"gl-button btn btn-confirm\" data-testid=\"save-changes\">Save changes</button></div></fieldset></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

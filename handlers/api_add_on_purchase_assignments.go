@@ -1,0 +1,271 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+)
+
+// POST and DELETE /api/v4/add_on_purchases/:id/assignments assign or
+// remove the seats of many users at once, all or nothing, with GitLab's
+// bulk codes. There is no cap on the number of users (GitLab's GraphQL
+// has 50); the body limit is the only bound.
+
+type apiSeatUserRef struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+}
+
+type apiAssignmentsResult struct {
+	Users            []apiSeatUserRef `json:"users"`
+	AssignedQuantity int64            `json:"assigned_quantity"`
+}
+
+type apiSeatErrorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+// purchaseNotActive is not one of GitLab's codes: GitLab answers a
+// mutation on an inactive purchase "resource not available"; we say why.
+const purchaseNotActive = "PURCHASE_NOT_ACTIVE"
+
+// seatErrorMessages are what people read for each code. The UI shows
+// NO_ASSIGNMENTS_FOUND as success; the API reports it, so that a script
+// learns that nothing was removed.
+var seatErrorMessages = map[string]string{
+	models.NotEnoughSeats:        "There are not enough seats to assign the GitLab Duo add-on to all selected members.",
+	models.NoSeatsAvailable:      "You have assigned all available GitLab Duo add-on seats.",
+	models.InvalidUserIDPresent:  "One or more users are not eligible for a seat or do not exist.",
+	models.InvalidUserMembership: "The user is not eligible for a GitLab Duo seat.",
+	models.NoAssignmentsFound:    "None of the users has a GitLab Duo seat.",
+	purchaseNotActive:            "The GitLab Duo add-on purchase is not active.",
+}
+
+// POST /api/v4/add_on_purchases/:id/assignments
+func (s *Server) postAPIAddOnPurchaseAssignments(c echo.Context) error {
+	return s.apiChangeSeats(c, true)
+}
+
+// DELETE /api/v4/add_on_purchases/:id/assignments
+func (s *Server) deleteAPIAddOnPurchaseAssignments(c echo.Context) error {
+	return s.apiChangeSeats(c, false)
+}
+
+func (s *Server) apiChangeSeats(c echo.Context, assign bool) error {
+	ctx := c.Request().Context()
+	p, err := s.apiAddOnPurchase(c, true)
+	if err != nil {
+		return err
+	}
+	names, ids, err := apiAssignmentParams(c)
+	if err != nil {
+		return err
+	}
+	// Seats of an expired purchase grant nothing; removing them (kept for a
+	// grace period) stays possible.
+	if assign && !p.ActiveOn(models.Today()) {
+		return apiSeatError(c, purchaseNotActive)
+	}
+	users, ok, err := s.apiResolveUsers(c, names, ids)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apiSeatError(c, models.InvalidUserIDPresent)
+	}
+	userIDs := make([]int64, len(users))
+	out := apiAssignmentsResult{Users: make([]apiSeatUserRef, len(users))}
+	for i, u := range users {
+		userIDs[i] = u.ID
+		out.Users[i] = apiSeatUserRef{ID: u.ID, Username: u.Username}
+	}
+	actor := models.ActorFor(viewer(c))
+	var change models.SeatChange
+	if assign {
+		change, err = s.store.BulkAssignSeats(ctx, actor, p.ID, userIDs)
+	} else {
+		change, err = s.store.BulkUnassignSeats(ctx, actor, p.ID, userIDs)
+	}
+	var se *models.SeatError
+	if errors.As(err, &se) {
+		return apiSeatError(c, se.Code)
+	}
+	if err != nil {
+		return err
+	}
+	out.AssignedQuantity = change.Assigned
+	return c.JSON(http.StatusOK, out)
+}
+
+func apiSeatError(c echo.Context, code string) error {
+	return c.JSON(http.StatusUnprocessableEntity, apiSeatErrorBody{Error: code, Message: seatErrorMessages[code]})
+}
+
+// apiResolveUsers finds the requested users with one query, in request
+// order without repeats; ok is false when any of them does not exist.
+func (s *Server) apiResolveUsers(c echo.Context, names []string, ids []int64) ([]models.User, bool, error) {
+	ctx := c.Request().Context()
+	if names != nil {
+		found, err := s.store.UsersByUsernameList(ctx, names)
+		if err != nil {
+			return nil, false, err
+		}
+		by := make(map[string]models.User, len(found))
+		for _, u := range found {
+			by[strings.ToLower(u.Username)] = u
+		}
+		var out []models.User
+		seen := make(map[string]bool, len(names))
+		for _, n := range names {
+			key := strings.ToLower(n)
+			u, ok := by[key]
+			if !ok {
+				return nil, false, nil
+			}
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, u)
+			}
+		}
+		return out, true, nil
+	}
+	found, err := s.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	by := make(map[int64]models.User, len(found))
+	for _, u := range found {
+		by[u.ID] = u
+	}
+	var out []models.User
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		u, ok := by[id]
+		if !ok {
+			return nil, false, nil
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, u)
+		}
+	}
+	return out, true, nil
+}
+
+// apiAssignmentParams reads exactly one of usernames and user_ids, as a
+// JSON body or, as GitLab's API also accepts, form or query parameters
+// (usernames[]=a&usernames[]=b). Grape's messages for the shape errors.
+func apiAssignmentParams(c echo.Context) (names []string, ids []int64, err error) {
+	req := c.Request()
+	body, err := io.ReadAll(req.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+	}
+	if err != nil {
+		return nil, nil, apiFail(http.StatusBadRequest, "The request body could not be read")
+	}
+	trimmed := bytes.TrimSpace(body)
+	isJSON := strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) || bytes.HasPrefix(trimmed, []byte("{"))
+	if isJSON {
+		var params map[string]json.RawMessage
+		if err := json.Unmarshal(trimmed, &params); err != nil || params == nil {
+			return nil, nil, apiFail(http.StatusBadRequest, "The request body must be a JSON object")
+		}
+		rawNames, haveNames := present(params, "usernames")
+		rawIDs, haveIDs := present(params, "user_ids")
+		if err := exactlyOne(haveNames, haveIDs); err != nil {
+			return nil, nil, err
+		}
+		if haveNames {
+			if err := json.Unmarshal(rawNames, &names); err != nil {
+				return nil, nil, apiFail(http.StatusBadRequest, "usernames is invalid")
+			}
+			if len(names) == 0 {
+				return nil, nil, apiFail(http.StatusBadRequest, "usernames is empty")
+			}
+			return names, nil, nil
+		}
+		if err := json.Unmarshal(rawIDs, &ids); err != nil {
+			return nil, nil, apiFail(http.StatusBadRequest, "user_ids is invalid")
+		}
+		if len(ids) == 0 {
+			return nil, nil, apiFail(http.StatusBadRequest, "user_ids is empty")
+		}
+		return nil, ids, nil
+	}
+	// Parsed here rather than with ParseForm, which ignores DELETE bodies.
+	form := req.URL.Query()
+	if len(trimmed) > 0 {
+		vals, err := url.ParseQuery(string(trimmed))
+		if err != nil {
+			return nil, nil, apiFail(http.StatusBadRequest, "The request body could not be read")
+		}
+		for k, v := range vals {
+			form[k] = append(form[k], v...)
+		}
+	}
+	rawNames, haveNames := formList(form, "usernames")
+	rawIDs, haveIDs := formList(form, "user_ids")
+	if err := exactlyOne(haveNames, haveIDs); err != nil {
+		return nil, nil, err
+	}
+	if haveNames {
+		if len(rawNames) == 0 {
+			return nil, nil, apiFail(http.StatusBadRequest, "usernames is empty")
+		}
+		return rawNames, nil, nil
+	}
+	if len(rawIDs) == 0 {
+		return nil, nil, apiFail(http.StatusBadRequest, "user_ids is empty")
+	}
+	ids = make([]int64, len(rawIDs))
+	for i, v := range rawIDs {
+		if ids[i], err = strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
+			return nil, nil, apiFail(http.StatusBadRequest, "user_ids is invalid")
+		}
+	}
+	return nil, ids, nil
+}
+
+func present(params map[string]json.RawMessage, key string) (json.RawMessage, bool) {
+	raw, ok := params[key]
+	return raw, ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+}
+
+func exactlyOne(a, b bool) error {
+	switch {
+	case a && b:
+		return apiFail(http.StatusBadRequest, "usernames, user_ids are mutually exclusive")
+	case !a && !b:
+		return apiFail(http.StatusBadRequest, "usernames, user_ids are missing, exactly one parameter must be provided")
+	}
+	return nil
+}
+
+// formList collects key and key[] values, dropping blank ones; present
+// is true when either key was sent at all.
+func formList(form map[string][]string, key string) ([]string, bool) {
+	var out []string
+	present := false
+	for _, k := range []string{key, key + "[]"} {
+		vals, ok := form[k]
+		present = present || ok
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out, present
+}

@@ -1,0 +1,544 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The seat sections of the import format: subscriptions, add-on purchases
+// and seat assignments. A namespace makes a row GitLab.com's (a top-level
+// group's); null makes it the instance's (self-managed), so one file can
+// hold both and the importer need not know the deployment.
+
+// purchaseKey finds an existing purchase: namespace id 0 is the instance.
+type purchaseKey struct {
+	addOn       AddOn
+	namespaceID int64
+}
+
+// fileKey finds a purchase of the file: namespace is the lower-cased path,
+// "" for the instance.
+type fileKey struct {
+	addOn     AddOn
+	namespace string
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func nsKey(ns *string) string { return strings.ToLower(deref(ns)) }
+
+// nsLabel names a purchase's owner in messages.
+func nsLabel(ns *string) string {
+	if ns == nil {
+		return "the instance"
+	}
+	return *ns
+}
+
+// parseTimestamp reads an RFC 3339 time, kept to the microsecond both
+// databases store.
+func parseTimestamp(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("not a timestamp (RFC 3339, e.g. 2026-06-15T09:30:00Z): %q", s)
+	}
+	return t.UTC().Truncate(time.Microsecond), nil
+}
+
+// sameInstant ignores what lies below a microsecond, which Postgres rounds.
+func sameInstant(a, b time.Time) bool {
+	d := a.Sub(b)
+	return d < time.Microsecond && d > -time.Microsecond
+}
+
+func (r *importRun) checkTimestamp(path, v string) {
+	if _, err := parseTimestamp(v); err != nil {
+		r.errs.add(path, "%s", err.Error())
+	}
+}
+
+// checkDateString reports a required date; it returns the date when valid.
+func (r *importRun) checkDateString(path, v string) (Date, bool) {
+	if v == "" {
+		r.errs.add(path, msgBlank)
+		return Date{}, false
+	}
+	d, err := ParseDate(v)
+	if err != nil {
+		r.errs.add(path, "%s", err.Error())
+		return Date{}, false
+	}
+	return d, true
+}
+
+// checkNamespace: null is the instance; else a top-level group of the
+// file or the database.
+func (r *importRun) checkNamespace(path string, ns *string) bool {
+	switch {
+	case ns == nil:
+		return true
+	case *ns == "":
+		r.errs.add(path, "%s (use null for the instance)", msgBlank)
+	case strings.Contains(*ns, "/"):
+		r.errs.add(path, "%s", errPurchaseNeedsRoot.Error())
+	case !r.groupKnown(*ns):
+		r.errs.add(path, "no group %s in the file or the database", *ns)
+	default:
+		return true
+	}
+	return false
+}
+
+// existingNamespaceID is the id of an existing namespace (0: the
+// instance); ok is false when the group is new in this file.
+func (r *importRun) existingNamespaceID(ns *string) (int64, bool) {
+	if ns == nil {
+		return 0, true
+	}
+	g := r.groups[nsKey(ns)]
+	if g == nil {
+		return 0, false
+	}
+	return g.ID, true
+}
+
+func (r *importRun) loadSubscriptions(ctx context.Context) error {
+	var subs []Subscription
+	if err := r.tx.q(ctx).Find(&subs).Error; err != nil {
+		return err
+	}
+	r.subscriptions = map[string]*Subscription{}
+	for i := range subs {
+		r.subscriptions[subs[i].Name] = &subs[i]
+	}
+	return nil
+}
+
+func (r *importRun) validateSubscriptions() {
+	names, owners := map[string]int{}, map[string]int{}
+	for i, sd := range r.doc.Subscriptions {
+		p := fmt.Sprintf("subscriptions[%d]", i)
+		name := strings.TrimSpace(sd.Name)
+		switch {
+		case name == "":
+			r.errs.add(p+".name", msgBlank)
+		case len(name) > 255:
+			r.errs.add(p+".name", "is too long (maximum is 255 characters)")
+		default:
+			if j, dup := names[name]; dup {
+				r.errs.add(p+".name", "duplicate of subscriptions[%d]", j)
+			}
+			names[name] = i
+		}
+		if sd.Plan != PlanPremium && sd.Plan != PlanUltimate {
+			r.errs.add(p+".plan", "not a subscription plan (premium, ultimate)")
+		}
+		if sd.Seats < 1 {
+			r.errs.add(p+".seats", "must be a whole number of at least 1")
+		}
+		start, okStart := r.checkDateString(p+".starts_on", sd.StartsOn)
+		end, okEnd := r.checkDateString(p+".ends_on", sd.EndsOn)
+		if okStart && okEnd && !start.Before(end) {
+			r.errs.add(p+".ends_on", "must be after starts_on")
+		}
+		if !r.checkNamespace(p+".namespace", sd.Namespace) {
+			continue
+		}
+		owner := nsKey(sd.Namespace)
+		if j, dup := owners[owner]; dup {
+			r.errs.add(p+".namespace", "%s already has subscriptions[%d]: one subscription per namespace", nsLabel(sd.Namespace), j)
+			continue
+		}
+		owners[owner] = i
+		if id, ok := r.existingNamespaceID(sd.Namespace); ok {
+			for _, cur := range r.subscriptions {
+				if cur.Name != name && namespaceIDOf(cur.NamespaceID) == id {
+					r.errs.add(p+".namespace", "%s already has subscription %s", nsLabel(sd.Namespace), cur.Name)
+				}
+			}
+		}
+	}
+}
+
+func namespaceIDOf(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// namespaceIDPtr is the id of a namespace after groups are applied.
+func (r *importRun) namespaceIDPtr(ns *string) *int64 {
+	if ns == nil {
+		return nil
+	}
+	id := r.groups[nsKey(ns)].ID
+	return &id
+}
+
+func sameIDPtr(a, b *int64) bool { return namespaceIDOf(a) == namespaceIDOf(b) }
+
+func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.Subscriptions)}
+	for _, sd := range r.doc.Subscriptions {
+		name := strings.TrimSpace(sd.Name)
+		start, _ := ParseDate(sd.StartsOn) // validated
+		end, _ := ParseDate(sd.EndsOn)
+		ns := r.namespaceIDPtr(sd.Namespace)
+		cur := r.subscriptions[name]
+		if cur == nil {
+			sub := &Subscription{Name: name, NamespaceID: ns, Plan: sd.Plan, Seats: sd.Seats, StartsOn: start, EndsOn: end}
+			if err := r.tx.q(ctx).Create(sub).Error; err != nil {
+				return c, err
+			}
+			r.subscriptions[name] = sub
+			c.Created++
+			continue
+		}
+		var cols []string
+		if !sameIDPtr(cur.NamespaceID, ns) {
+			cur.NamespaceID = ns
+			cols = append(cols, "namespace_id")
+		}
+		setCol(&cols, "plan", &cur.Plan, sd.Plan)
+		setCol(&cols, "seats", &cur.Seats, sd.Seats)
+		if cur.StartsOn.String() != start.String() {
+			cur.StartsOn, cols = start, append(cols, "starts_on")
+		}
+		if cur.EndsOn.String() != end.String() {
+			cur.EndsOn, cols = end, append(cols, "ends_on")
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		cur.UpdatedAt = time.Now().UTC()
+		if err := r.tx.q(ctx).Model(cur).Select(append(cols, "updated_at")).Updates(cur).Error; err != nil {
+			return c, err
+		}
+		c.Updated++
+	}
+	return c, nil
+}
+
+func (r *importRun) loadPurchases(ctx context.Context) error {
+	var ps []AddOnPurchase
+	if err := r.tx.q(ctx).Find(&ps).Error; err != nil {
+		return err
+	}
+	r.purchases = map[purchaseKey]*AddOnPurchase{}
+	for i := range ps {
+		r.purchases[purchaseKey{ps[i].AddOn, namespaceIDOf(ps[i].NamespaceID)}] = &ps[i]
+	}
+	r.filePurchases = map[fileKey]int{}
+	return nil
+}
+
+func (r *importRun) validatePurchases() {
+	for i, pd := range r.doc.AddOnPurchases {
+		p := fmt.Sprintf("add_on_purchases[%d]", i)
+		addOnOK := pd.AddOn.Valid()
+		if !addOnOK {
+			r.errs.add(p+".add_on", "not an add-on with seats (duo_pro, duo_enterprise)")
+		}
+		if pd.Quantity < 1 {
+			r.errs.add(p+".quantity", "must be a whole number of at least 1")
+		}
+		end, okEnd := r.checkDateString(p+".expires_on", pd.ExpiresOn)
+		if v := pd.StartedAt.Value; v != nil {
+			start, err := ParseDate(*v)
+			if err != nil {
+				r.errs.add(p+".started_at", "%s", err.Error())
+			} else if okEnd && !start.Before(end) {
+				r.errs.add(p+".expires_on", "must be after started_at")
+			}
+		}
+		if len(pd.PurchaseXID) > 255 {
+			r.errs.add(p+".purchase_xid", "is too long (maximum is 255 characters)")
+		}
+		if r.checkNamespace(p+".namespace", pd.Namespace) && addOnOK {
+			k := fileKey{pd.AddOn, nsKey(pd.Namespace)}
+			if j, dup := r.filePurchases[k]; dup {
+				r.errs.add(p, "duplicate of add_on_purchases[%d] (one %s purchase per namespace)", j, pd.AddOn)
+			} else {
+				r.filePurchases[k] = i
+			}
+		}
+	}
+}
+
+// purchaseOf is the purchase of add-on and namespace after apply.
+func (r *importRun) purchaseOf(addOn AddOn, ns *string) *AddOnPurchase {
+	id, ok := r.existingNamespaceID(ns)
+	if !ok {
+		return nil
+	}
+	return r.purchases[purchaseKey{addOn, id}]
+}
+
+func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.AddOnPurchases)}
+	for i, pd := range r.doc.AddOnPurchases {
+		ns := r.namespaceIDPtr(pd.Namespace)
+		end, _ := ParseDate(pd.ExpiresOn) // validated
+		var start *Date
+		if v := pd.StartedAt.Value; v != nil {
+			d, _ := ParseDate(*v)
+			start = &d
+		}
+		key := purchaseKey{pd.AddOn, namespaceIDOf(ns)}
+		cur := r.purchases[key]
+		if cur == nil {
+			p := &AddOnPurchase{AddOn: pd.AddOn, NamespaceID: ns, Quantity: pd.Quantity, StartedAt: start, ExpiresOn: end,
+				Trial: pd.Trial != nil && *pd.Trial, PurchaseXID: strings.TrimSpace(pd.PurchaseXID)}
+			if err := r.tx.q(ctx).Create(p).Error; err != nil {
+				return c, err
+			}
+			r.purchases[key] = p
+			c.Created++
+			if err := r.auditPurchase(ctx, "add_on_purchase_created", p, nil); err != nil {
+				return c, err
+			}
+			continue
+		}
+		var cols []string
+		before := *cur
+		setCol(&cols, "quantity", &cur.Quantity, pd.Quantity)
+		if pd.StartedAt.Set && !sameDatePtr(cur.StartedAt, start) {
+			cur.StartedAt, cols = start, append(cols, "started_at")
+		}
+		if cur.ExpiresOn.String() != end.String() {
+			cur.ExpiresOn, cols = end, append(cols, "expires_on")
+		}
+		setColPtr(&cols, "trial", &cur.Trial, pd.Trial)
+		if pd.PurchaseXID != "" {
+			setCol(&cols, "purchase_xid", &cur.PurchaseXID, strings.TrimSpace(pd.PurchaseXID))
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		if cur.Quantity < before.Quantity {
+			n, err := r.tx.AssignedCount(ctx, cur.ID)
+			if err != nil {
+				return c, err
+			}
+			if n > int64(cur.Quantity) {
+				r.errs.add(fmt.Sprintf("add_on_purchases[%d].quantity", i),
+					"%d seats are assigned: remove seats first or keep a quantity of at least %d", n, n)
+				continue
+			}
+		}
+		cur.UpdatedAt = time.Now().UTC()
+		if err := r.tx.q(ctx).Model(cur).Select(append(cols, "updated_at")).Updates(cur).Error; err != nil {
+			return c, err
+		}
+		c.Updated++
+		if err := r.auditPurchase(ctx, "add_on_purchase_updated", cur, cols); err != nil {
+			return c, err
+		}
+	}
+	// Problems found while applying roll the whole import back.
+	return c, r.errs.orNil()
+}
+
+func (r *importRun) auditPurchase(ctx context.Context, action string, p *AddOnPurchase, cols []string) error {
+	details := map[string]any{"source": "import", "add_on": p.AddOn, "quantity": p.Quantity,
+		"expires_on": p.ExpiresOn.String(), "trial": p.Trial, "purchase_xid": p.PurchaseXID}
+	if cols != nil {
+		details["changed"] = cols
+	}
+	return r.tx.Audit(ctx, r.actor, AuditEntry{Action: action, TargetType: "AddOnPurchase", TargetID: p.ID,
+		TargetName: string(p.AddOn), NamespaceID: p.NamespaceID, Details: details})
+}
+
+func (r *importRun) validateAssignments() {
+	seen := map[string]int{}
+	for i, a := range r.doc.Assignments {
+		p := fmt.Sprintf("assignments[%d]", i)
+		userOK := false
+		switch {
+		case a.User == "":
+			r.errs.add(p+".user", msgBlank)
+		case !r.userKnown(a.User):
+			r.errs.add(p+".user", "no user %s in the file or the database", a.User)
+		default:
+			userOK = true
+		}
+		purchaseOK := false
+		switch {
+		case !a.AddOn.Valid():
+			r.errs.add(p+".add_on", "not an add-on with seats (duo_pro, duo_enterprise)")
+		case !r.checkNamespace(p+".namespace", a.Namespace):
+		case !r.purchaseKnown(a.AddOn, a.Namespace):
+			r.errs.add(p, "no %s purchase of %s in the file or the database", a.AddOn, nsLabel(a.Namespace))
+		default:
+			purchaseOK = true
+		}
+		if a.AssignedAt != "" {
+			r.checkTimestamp(p+".assigned_at", a.AssignedAt)
+		}
+		if userOK && purchaseOK {
+			key := strings.ToLower(a.User) + " " + string(a.AddOn) + " " + nsKey(a.Namespace)
+			if j, dup := seen[key]; dup {
+				r.errs.add(p, "duplicate of assignments[%d] (same user and purchase)", j)
+			} else {
+				seen[key] = i
+			}
+		}
+	}
+}
+
+func (r *importRun) purchaseKnown(addOn AddOn, ns *string) bool {
+	if _, inFile := r.filePurchases[fileKey{addOn, nsKey(ns)}]; inFile {
+		return true
+	}
+	return r.purchaseOf(addOn, ns) != nil
+}
+
+// seatWant is one assignment of the file, resolved.
+type seatWant struct {
+	index  int
+	userID int64
+	at     *time.Time
+}
+
+// applyAssignments checks, against the organisation as imported so far,
+// that each new seat holder is eligible and each purchase has room, then
+// writes the seats with an audit event each and no email.
+func (r *importRun) applyAssignments(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.Assignments)}
+	byPurchase := map[int64][]seatWant{}
+	var order []*AddOnPurchase
+	for i, a := range r.doc.Assignments {
+		p := r.purchaseOf(a.AddOn, a.Namespace)
+		if _, seen := byPurchase[p.ID]; !seen {
+			order = append(order, p)
+		}
+		w := seatWant{index: i, userID: r.users[strings.ToLower(a.User)].ID}
+		if a.AssignedAt != "" {
+			t, _ := parseTimestamp(a.AssignedAt) // validated
+			w.at = &t
+		}
+		byPurchase[p.ID] = append(byPurchase[p.ID], w)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	type change struct {
+		p       *AddOnPurchase
+		created []SeatAssignment
+		moved   []SeatAssignment
+	}
+	var changes []change
+	for _, p := range order {
+		ch, err := r.planSeats(ctx, p, byPurchase[p.ID], now)
+		if err != nil {
+			return c, err
+		}
+		created, moved := ch[0], ch[1]
+		changes = append(changes, change{p, created, moved})
+	}
+	if err := r.errs.orNil(); err != nil {
+		return c, err
+	}
+	for _, ch := range changes {
+		if len(ch.created) > 0 {
+			if err := r.tx.q(ctx).CreateInBatches(&ch.created, importChunk/5).Error; err != nil {
+				return c, err
+			}
+			ids := make([]int64, len(ch.created))
+			for i, a := range ch.created {
+				ids[i] = a.UserID
+			}
+			details := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":"imported"}`, ch.p.ID, ch.p.AddOn)
+			if err := r.tx.auditUsers(ctx, r.actor, "seat_assigned", ch.p.NamespaceID, details, ids, now); err != nil {
+				return c, err
+			}
+			c.Created += len(ch.created)
+		}
+		for _, a := range ch.moved {
+			if err := r.tx.q(ctx).Model(&SeatAssignment{}).Where("id = ?", a.ID).
+				Updates(map[string]any{"created_at": a.CreatedAt, "updated_at": now}).Error; err != nil {
+				return c, err
+			}
+		}
+		c.Updated += len(ch.moved)
+	}
+	return c, nil
+}
+
+// planSeats sorts a purchase's wanted seats into new ones and existing
+// ones whose assigned_at changes, reporting ineligible users and a
+// purchase without room at their paths.
+func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []seatWant, now time.Time) ([2][]SeatAssignment, error) {
+	var out [2][]SeatAssignment
+	ids := make([]int64, len(wants))
+	for i, w := range wants {
+		ids[i] = w.userID
+	}
+	var have []SeatAssignment
+	if err := r.tx.whereIDIn(r.tx.q(ctx).Where("add_on_purchase_id = ?", p.ID), "user_id", ids).Find(&have).Error; err != nil {
+		return out, err
+	}
+	held := make(map[int64]SeatAssignment, len(have))
+	for _, a := range have {
+		held[a.UserID] = a
+	}
+	var fresh []int64
+	for _, w := range wants {
+		if _, ok := held[w.userID]; !ok {
+			fresh = append(fresh, w.userID)
+		}
+	}
+	var eligible []int64
+	if len(fresh) > 0 {
+		if err := r.tx.whereIDIn(r.tx.eligibleUsers(ctx, p), "u.id", fresh).Pluck("u.id", &eligible).Error; err != nil {
+			return out, err
+		}
+	}
+	ok := make(map[int64]bool, len(eligible))
+	for _, id := range eligible {
+		ok[id] = true
+	}
+	assigned, err := r.tx.AssignedCount(ctx, p.ID)
+	if err != nil {
+		return out, err
+	}
+	for _, w := range wants {
+		doc := r.doc.Assignments[w.index]
+		path := fmt.Sprintf("assignments[%d]", w.index)
+		if a, isHeld := held[w.userID]; isHeld {
+			if w.at != nil && !sameInstant(a.CreatedAt, *w.at) {
+				a.CreatedAt = *w.at
+				out[1] = append(out[1], a)
+			}
+			continue
+		}
+		if !ok[w.userID] {
+			r.errs.add(path+".user", "%s is not eligible for a seat of %s: %s", doc.User, nsLabel(doc.Namespace), eligibilityRule(p))
+			continue
+		}
+		if assigned >= int64(p.Quantity) {
+			r.errs.add(path, "no seat left: the %s purchase of %s has a quantity of %d", p.AddOn, nsLabel(doc.Namespace), p.Quantity)
+			continue
+		}
+		assigned++
+		at := now
+		if w.at != nil {
+			at = *w.at
+		}
+		out[0] = append(out[0], SeatAssignment{AddOnPurchaseID: p.ID, UserID: w.userID, CreatedAt: at, UpdatedAt: now})
+	}
+	return out, nil
+}
+
+func eligibilityRule(p *AddOnPurchase) string {
+	if p.NamespaceID == nil {
+		return "needs an active user who is not a bot"
+	}
+	return "needs an active user who is not a bot, not banned there and a member of the group, a subgroup, a project or an invited group"
+}

@@ -1,0 +1,59 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+)
+
+// SeatTablePage is SeatTable for the API, whose per_page may be any size
+// (the caller bounds it) rather than one of the screens' PerPageChoices.
+func (s *Store) SeatTablePage(ctx context.Context, p *AddOnPurchase, f SeatFilter, number, perPage int) (Paged[SeatRow], error) {
+	if number < 1 {
+		number = 1
+	}
+	if perPage < 1 {
+		perPage = PerPageChoices[0]
+	}
+	out := Paged[SeatRow]{Page: number, PerPage: perPage}
+	if err := s.seatQuery(ctx, p, f).Count(&out.Total).Error; err != nil {
+		return out, err
+	}
+	var rows []SeatRow
+	err := s.seatQuery(ctx, p, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
+		Offset((number - 1) * perPage).Limit(perPage).Scan(&rows).Error
+	if err != nil {
+		return out, err
+	}
+	if err := s.fillRoles(ctx, p, rows); err != nil {
+		return out, err
+	}
+	out.Items = rows
+	return out, nil
+}
+
+// UsersByIDs finds users by id in one query, whatever their number (the ids
+// travel as one JSON parameter). Unknown ids are left out.
+func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]User, error) {
+	var users []User
+	err := s.whereIDIn(s.q(ctx).Model(&User{}), "id", ids).Find(&users).Error
+	return users, err
+}
+
+// UsersByUsernameList is UsersByUsernames (case-insensitive) for lists of
+// any length: one query with the names as a single JSON parameter, so
+// 100,000 names do not exceed the engines' limits on bound parameters.
+func (s *Store) UsersByUsernameList(ctx context.Context, usernames []string) ([]User, error) {
+	lower := make([]string, len(usernames))
+	for i, u := range usernames {
+		lower[i] = strings.ToLower(u)
+	}
+	b, _ := json.Marshal(lower)
+	sub := "SELECT value FROM json_each(?)"
+	if s.dialect == Postgres {
+		sub = "SELECT value FROM json_array_elements_text(CAST(? AS json)) AS value"
+	}
+	var users []User
+	err := s.q(ctx).Where("lower(username) IN ("+sub+")", string(b)).Find(&users).Error
+	return users, err
+}
