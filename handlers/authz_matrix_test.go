@@ -268,6 +268,9 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 	case "/admin/subscriptions/:name/add_seats":
 		v.Set("purchase_id", strconv.FormatInt(f.instancePurchase, 10))
 		v.Set("seats", "1")
+	case "/admin/subscriptions/:name/quantity":
+		v.Set("purchase_id", strconv.FormatInt(f.instancePurchase, 10))
+		v.Set("quantity", "6")
 	case "/admin/subscriptions/:name/renew":
 		v.Set("purchase_id", strconv.FormatInt(f.instancePurchase, 10))
 		v.Set("term", "12")

@@ -56,19 +56,29 @@ func overageSince(p *AddOnPurchase) time.Time {
 // purchase started, most recently assigned first; then users who have,
 // least recent use first (ties: most recently assigned first).
 func (s *Store) OverageRemovals(ctx context.Context, p *AddOnPurchase, quantity int) ([]Removal, error) {
+	return s.overageRemovals(ctx, p, quantity, nil)
+}
+
+// overageRemovals leaves out seats already being removed (exclude).
+func (s *Store) overageRemovals(ctx context.Context, p *AddOnPurchase, quantity int, exclude []int64) ([]Removal, error) {
 	assigned, err := s.AssignedCount(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	excess := int(assigned) - quantity
+	excess := int(assigned) - len(exclude) - quantity
 	if excess <= 0 {
 		return nil, nil
 	}
 	since := overageSince(p)
 	var rows []Removal
-	err = s.q(ctx).Table("seat_assignments AS sa").Joins("JOIN users u ON u.id = sa.user_id").
+	q := s.q(ctx).Table("seat_assignments AS sa").Joins("JOIN users u ON u.id = sa.user_id").
 		Select("u.id AS user_id, u.username, u.name, u.email").
-		Where("sa.add_on_purchase_id = ?", p.ID).
+		Where("sa.add_on_purchase_id = ?", p.ID)
+	if len(exclude) > 0 {
+		sub, arg := s.idSet(exclude)
+		q = q.Where("sa.user_id NOT IN ("+sub+")", arg)
+	}
+	err = q.
 		Order(clauseExpr(`CASE WHEN u.last_code_suggestions_usage_at IS NULL OR u.last_code_suggestions_usage_at < ? THEN 0 ELSE 1 END,
 			CASE WHEN u.last_code_suggestions_usage_at IS NULL OR u.last_code_suggestions_usage_at < ? THEN NULL ELSE u.last_code_suggestions_usage_at END ASC,
 			sa.created_at DESC, sa.id DESC`, since, since)).
@@ -202,10 +212,20 @@ func (s *Store) RefreshSeats(ctx context.Context, purchaseID int64) ([]Removal, 
 	return out, err
 }
 
-// PreviewQuantityChange is what reducing p to quantity would remove, by
-// the same query the removal uses.
+// PreviewQuantityChange is what setting p's quantity would remove: the
+// refresh a change runs, ineligible users first, then overage, by the same
+// queries the removal uses.
 func (s *Store) PreviewQuantityChange(ctx context.Context, p *AddOnPurchase, quantity int) ([]Removal, error) {
-	return s.OverageRemovals(ctx, p, quantity)
+	gone, err := s.IneligibleRemovals(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(gone))
+	for i, r := range gone {
+		ids[i] = r.UserID
+	}
+	over, err := s.overageRemovals(ctx, p, quantity, ids)
+	return append(gone, over...), err
 }
 
 // ExpiredRemovalsDue lists purchases whose grace has run out on today.

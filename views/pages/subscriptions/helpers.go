@@ -4,7 +4,9 @@
 package subscriptions
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"duoadmin/models"
@@ -76,3 +78,32 @@ func trialBody(a models.AddOn) string {
 }
 
 func trialButton(a models.AddOn) string { return "Start a free GitLab " + shortName(a) + " trial" }
+
+func removalReason(r models.Removal) string {
+	text := models.ReasonText[r.Reason]
+	if r.Rank > 0 {
+		return fmt.Sprintf("%s (removed %s)", capitalize(text), ordinal(r.Rank))
+	}
+	return capitalize(text)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}
