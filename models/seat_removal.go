@@ -41,6 +41,10 @@ type Removal struct {
 	// Rank is the position in the overage order (1 = removed first); 0 for
 	// other reasons.
 	Rank int
+	// LastCodeSuggestionsUsageAt explains an overage rank.
+	LastCodeSuggestionsUsageAt *time.Time
+	// UsedSinceStart: used Code Suggestions since the purchase started.
+	UsedSinceStart bool
 }
 
 // overageSince is when "since the purchase started" begins.
@@ -72,7 +76,7 @@ func (s *Store) overageRemovals(ctx context.Context, p *AddOnPurchase, quantity 
 	since := overageSince(p)
 	var rows []Removal
 	q := s.q(ctx).Table("seat_assignments AS sa").Joins("JOIN users u ON u.id = sa.user_id").
-		Select("u.id AS user_id, u.username, u.name, u.email").
+		Select("u.id AS user_id, u.username, u.name, u.email, u.last_code_suggestions_usage_at").
 		Where("sa.add_on_purchase_id = ?", p.ID)
 	if len(exclude) > 0 {
 		sub, arg := s.idSet(exclude)
@@ -85,6 +89,8 @@ func (s *Store) overageRemovals(ctx context.Context, p *AddOnPurchase, quantity 
 		Limit(excess).Scan(&rows).Error
 	for i := range rows {
 		rows[i].Reason, rows[i].Rank = ReasonSeatOverage, i+1
+		used := rows[i].LastCodeSuggestionsUsageAt
+		rows[i].UsedSinceStart = used != nil && !used.Before(since)
 	}
 	return rows, err
 }

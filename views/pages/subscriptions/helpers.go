@@ -82,7 +82,11 @@ func trialButton(a models.AddOn) string { return "Start a free GitLab " + shortN
 func removalReason(r models.Removal) string {
 	text := models.ReasonText[r.Reason]
 	if r.Rank > 0 {
-		return fmt.Sprintf("%s (removed %s)", capitalize(text), ordinal(r.Rank))
+		why := "no Code Suggestions use since the purchase started"
+		if r.UsedSinceStart {
+			why = "last used Code Suggestions " + r.LastCodeSuggestionsUsageAt.Format("Jan 02, 2006")
+		}
+		return fmt.Sprintf("%s: %s (removed %s)", capitalize(text), why, ordinal(r.Rank))
 	}
 	return capitalize(text)
 }
