@@ -25,3 +25,24 @@ func (s *Store) whereIDIn(q *gorm.DB, column string, ids []int64) *gorm.DB {
 	sub, arg := s.idSet(ids)
 	return q.Where(column+" IN ("+sub+")", arg)
 }
+
+// removalSet is the removals as a subquery with columns user_id, rank and
+// reason, from one JSON parameter (see idSet).
+func (s *Store) removalSet(rs []Removal) (string, string) {
+	type item struct {
+		U int64  `json:"u"`
+		R int    `json:"r"`
+		W string `json:"w"`
+	}
+	items := make([]item, len(rs))
+	for i, r := range rs {
+		items[i] = item{r.UserID, r.Rank, r.Reason}
+	}
+	b, _ := json.Marshal(items)
+	if s.dialect == Postgres {
+		return `SELECT CAST(x->>'u' AS bigint) AS user_id, CAST(x->>'r' AS integer) AS rank, x->>'w' AS reason
+			FROM json_array_elements(CAST(? AS json)) AS x`, string(b)
+	}
+	return `SELECT CAST(json_extract(value, '$.u') AS INTEGER) AS user_id, CAST(json_extract(value, '$.r') AS INTEGER) AS rank,
+		json_extract(value, '$.w') AS reason FROM json_each(?)`, string(b)
+}

@@ -12,35 +12,42 @@ import (
 // self-managed: the administrators) one summary of who lost a seat and why.
 func (s *Store) queueRemovalEmails(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
 	title := p.AddOn.Title()
-	mails := make([]OutboxEmail, 0, len(rs)+4)
-	for _, r := range rs {
-		mails = append(mails, OutboxEmail{ToAddress: r.Email, Kind: "seat_removed",
-			Subject:       "Your " + title + " seat was removed",
-			TextBody:      fmt.Sprintf("Hello %s,\n\nYour %s seat was removed because %s.\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: %s\n", r.Name, title, ReasonText[r.Reason], BaseURL),
-			NextAttemptAt: now, CreatedAt: now})
+	set, arg := s.removalSet(rs)
+	// Placeholders in the order the statement reads them.
+	args := []any{"Your " + title + " seat was removed", "Hello ", ",\n\nYour " + title + " seat was removed because "}
+	reasonText := "CASE r.reason"
+	for _, code := range removalReasons {
+		reasonText += " WHEN ? THEN ?"
+		args = append(args, code, ReasonText[code])
 	}
-	recipients, err := s.removalRecipients(ctx, p)
-	if err != nil {
+	reasonText += " ELSE r.reason END"
+	args = append(args, ".\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: "+BaseURL+"\n", now, now, arg)
+	if err := s.q(ctx).Exec(`INSERT INTO email_outbox (to_address, subject, text_body, html_body, kind, attempts, last_error, next_attempt_at, created_at)
+		SELECT u.email, ?, ? || u.name || ? || `+reasonText+` || ?, '', 'seat_removed', 0, '', ?, ?
+		FROM (`+set+`) AS r JOIN users u ON u.id = r.user_id`, args...).Error; err != nil {
 		return err
 	}
-	if len(recipients) > 0 {
-		var b strings.Builder
-		fmt.Fprintf(&b, "GitLab Duo automation removed %d %s seat(s):\n\n", len(rs), title)
-		const listed = 1000
-		for i, r := range rs {
-			if i == listed {
-				fmt.Fprintf(&b, "… and %d more (see the audit events).\n", len(rs)-listed)
-				break
-			}
-			fmt.Fprintf(&b, "- @%s (%s): %s\n", r.Username, r.Name, ReasonText[r.Reason])
-		}
-		for _, to := range recipients {
-			mails = append(mails, OutboxEmail{ToAddress: to, Kind: "seats_removed_summary",
-				Subject:  fmt.Sprintf("%d %s seat(s) were removed automatically", len(rs), title),
-				TextBody: b.String(), NextAttemptAt: now, CreatedAt: now})
-		}
+	recipients, err := s.removalRecipients(ctx, p)
+	if err != nil || len(recipients) == 0 {
+		return err
 	}
-	return s.q(ctx).CreateInBatches(mails, 1000).Error
+	var b strings.Builder
+	fmt.Fprintf(&b, "GitLab Duo automation removed %d %s seat(s):\n\n", len(rs), title)
+	const listed = 1000
+	for i, r := range rs {
+		if i == listed {
+			fmt.Fprintf(&b, "… and %d more (see the audit events).\n", len(rs)-listed)
+			break
+		}
+		fmt.Fprintf(&b, "- @%s (%s): %s\n", r.Username, r.Name, ReasonText[r.Reason])
+	}
+	mails := make([]OutboxEmail, len(recipients))
+	for i, to := range recipients {
+		mails[i] = OutboxEmail{ToAddress: to, Kind: "seats_removed_summary",
+			Subject:  fmt.Sprintf("%d %s seat(s) were removed automatically", len(rs), title),
+			TextBody: b.String(), NextAttemptAt: now, CreatedAt: now}
+	}
+	return s.q(ctx).Create(&mails).Error
 }
 
 func (s *Store) removalRecipients(ctx context.Context, p *AddOnPurchase) ([]string, error) {

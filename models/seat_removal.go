@@ -28,6 +28,10 @@ var ReasonText = map[string]string{
 	ReasonExpired:           "the subscription expired more than 28 days ago",
 }
 
+// removalReasons lists the codes in a fixed order (for SQL built from them).
+var removalReasons = []string{ReasonSeatOverage, ReasonUserBlocked, ReasonUserBanned, ReasonUserDeactivated,
+	ReasonBot, ReasonMembershipRemoved, ReasonExpired}
+
 // ExpiryGraceDays is how long assignments outlive their purchase's expiry.
 const ExpiryGraceDays = 28
 
@@ -116,26 +120,26 @@ func (s *Store) IneligibleRemovals(ctx context.Context, p *AddOnPurchase) ([]Rem
 }
 
 // applyRemovals deletes the seats and writes one audit event per user (with
-// reason and rank) and the mail: each user, and the purchase's owners.
+// reason and rank) and the mail — each user, and the purchase's owners —
+// as set-based statements: a cut from 100,000 to 60,000 seats is three
+// INSERT … SELECTs and one DELETE, not 80,000 rows built in Go.
 func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal) error {
 	if len(rs) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
-	events := make([]AuditEvent, len(rs))
+	set, arg := s.removalSet(rs)
+	prefix := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":"`, p.ID, p.AddOn)
+	if err := s.q(ctx).Exec(`INSERT INTO audit_events (actor_id, actor_name, action, target_type, target_id, target_name, namespace_id, details, created_at)
+		SELECT NULL, ?, 'seat_unassigned', 'User', u.id, u.username, ?,
+			? || r.reason || '"' || CASE WHEN r.rank > 0 THEN ',"rank":' || CAST(r.rank AS text) ELSE '' END || '}', ?
+		FROM (`+set+`) AS r JOIN users u ON u.id = r.user_id`,
+		Automation.Username, p.NamespaceID, prefix, now, arg).Error; err != nil {
+		return err
+	}
 	ids := make([]int64, len(rs))
 	for i, r := range rs {
-		details := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":%q`, p.ID, p.AddOn, r.Reason)
-		if r.Rank > 0 {
-			details += fmt.Sprintf(`,"rank":%d`, r.Rank)
-		}
-		uid := r.UserID
-		events[i] = AuditEvent{ActorName: Automation.Username, Action: "seat_unassigned", TargetType: "User",
-			TargetID: &uid, TargetName: r.Username, NamespaceID: p.NamespaceID, Details: details + "}", CreatedAt: now}
 		ids[i] = r.UserID
-	}
-	if err := s.q(ctx).CreateInBatches(events, 2000).Error; err != nil {
-		return err
 	}
 	if err := s.whereIDIn(s.q(ctx).Where("add_on_purchase_id = ?", p.ID), "user_id", ids).Delete(&SeatAssignment{}).Error; err != nil {
 		return err
