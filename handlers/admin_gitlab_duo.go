@@ -26,6 +26,9 @@ func (s *Server) adminSeatScope() (seatScope, error) {
 
 // GET /admin/gitlab_duo
 func (s *Server) getAdminGitlabDuo(c echo.Context) error {
+	if s.deployment == models.GitLabCom {
+		return s.getAdminGitlabDuoCom(c)
+	}
 	sc, err := s.adminSeatScope()
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ const adminDuoPath = "/admin/gitlab_duo/configuration"
 
 // GET /admin/gitlab_duo/configuration
 func (s *Server) getAdminGitlabDuoConfiguration(c echo.Context) error {
-	return s.renderAdminDuo(c, http.StatusOK, nil, nil)
+	return s.renderAdminDuo(c, http.StatusOK, nil, nil, false)
 }
 
 // POST /admin/gitlab_duo/configuration
@@ -27,15 +27,15 @@ func (s *Server) postAdminGitlabDuoConfiguration(c echo.Context) error {
 	ctx := c.Request().Context()
 	in, errs := bindDuoAvailability(c)
 	core := bindDuoCore(c)
-	if errs != nil {
-		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, errs, core)
-	}
+	ai, aiErrs := bindInstanceAI(c)
 	st, err := s.store.InstanceSettings(ctx)
 	if err != nil {
 		return err
 	}
-	if fe := duoCoreErrors(core, st.Plan); fe != nil {
-		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe, core)
+	// Every problem of the form at once, before anything is saved.
+	errs = mergeFieldErrors(errs, duoCoreErrors(core, st.Plan), aiErrs)
+	if errs != nil {
+		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, errs, core, true)
 	}
 	if in.Given {
 		if c.FormValue("confirm") != "1" {
@@ -50,17 +50,25 @@ func (s *Server) postAdminGitlabDuoConfiguration(c echo.Context) error {
 		}
 		_, err := s.store.SetInstanceDuoAvailability(ctx, models.ActorFor(viewer(c)), in.Value)
 		if fe, ok := duoFieldErrors(err, duoField); ok {
-			return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe, core)
+			return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe, core, true)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	// Duo Core is saved once the availability (and its confirmation) went through.
+	// Duo Core and the rest are saved once the availability (and its
+	// confirmation) went through: Always off forces experiment features off.
 	if core != nil {
 		if err := s.store.SetInstanceDuoCore(ctx, models.ActorFor(viewer(c)), *core); err != nil {
 			return err
 		}
+	}
+	err = s.store.SaveInstanceAISettings(ctx, models.ActorFor(viewer(c)), ai)
+	if fe, ok := duoFieldErrors(err, duoField); ok {
+		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe, core, true)
+	}
+	if err != nil {
+		return err
 	}
 	return s.redirectWithFlash(c, adminDuoPath, "success", "Application settings saved successfully.")
 }
@@ -73,8 +81,8 @@ func (s *Server) adminDuoChrome(c echo.Context, title string) layouts.Chrome {
 }
 
 // renderAdminDuo shows the form; core, when set, is the Duo Core value
-// posted with a refused form.
-func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErrors, core *bool) error {
+// posted with a refused form, and posted shows the other posted values.
+func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErrors, core *bool, posted bool) error {
 	st, err := s.store.InstanceSettings(c.Request().Context())
 	if err != nil {
 		return err
@@ -92,5 +100,9 @@ func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErr
 	if core != nil {
 		dc.Enabled = *core
 	}
-	return render(c, status, duo.AdminConfiguration(ch, duo.AdminConfigurationProps{Duo: props, GitLabCom: com, DuoCore: dc, Errs: errs}))
+	ai := instanceAIProps(st, errs)
+	if posted {
+		postedAIProps(c, &ai)
+	}
+	return render(c, status, duo.AdminConfiguration(ch, duo.AdminConfigurationProps{Duo: props, GitLabCom: com, DuoCore: dc, AI: ai, Errs: errs}))
 }

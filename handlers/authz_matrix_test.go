@@ -59,6 +59,8 @@ type matrixFixture struct {
 	// Self-managed: the instance's subscription and its Duo Pro purchase.
 	subscription     string
 	instancePurchase int64
+	// Self-managed: a self-hosted model (with Duo Enterprise, so the pages exist).
+	selfHostedModel int64
 }
 
 func isAPIPath(p string) bool { return strings.HasPrefix(p, "/api/") }
@@ -78,6 +80,8 @@ func effectiveAccess(r handlers.RouteInfo) handlers.Access {
 		return handlers.GroupOwner // a GitLab.com purchase belongs to its top-level group
 	case r.Path == "/api/v4/add_on_purchases":
 		return handlers.AdminArea // the instance's purchases (self-managed)
+	case r.Path == "/api/v4/audit_events", r.Path == "/api/v4/duo/usage_events":
+		return handlers.AdminArea // instance-wide: admins (auditors read)
 	case strings.HasPrefix(r.Path, "/api/v4/application/"):
 		return handlers.AdminArea
 	}
@@ -162,6 +166,14 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 			ExpiresOn: models.Today().AddDays(30), PurchaseXID: f.subscription})
 		must(err)
 		f.instancePurchase = pu.ID
+		_, err = a.store.CreatePurchase(ctx, actor, d, models.PurchaseInput{AddOn: models.AddOnDuoEnterprise, Quantity: 5,
+			ExpiresOn: models.Today().AddDays(30), PurchaseXID: f.subscription})
+		must(err)
+		// A closed loopback port: test connection fails at once.
+		m, err := a.store.CreateSelfHostedModel(ctx, actor, models.SelfHostedModelInput{Name: "matrix", Platform: models.PlatformVLLM,
+			ModelFamily: models.FamilyGPT, Endpoint: "http://127.0.0.1:1", Identifier: "gpt"})
+		must(err)
+		f.selfHostedModel = m.ID
 	}
 	for role, u := range a.users {
 		tok, err := a.store.CreatePersonalAccessToken(ctx, models.ActorFor(u), u, "matrix", nil)
@@ -202,6 +214,8 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 				id = sc.project.ID
 			case strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/"):
 				id = sc.purchaseID
+			case strings.HasPrefix(r.Path, "/admin/ai/duo_self_hosted/"):
+				id = f.selfHostedModel
 			case strings.HasPrefix(r.Path, "/groups/:group_path"):
 				id = sc.groupMemberID
 			case strings.HasPrefix(r.Path, "/:project_path"):
@@ -215,6 +229,9 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 		}
 	}
 	p := strings.Join(segs, "/")
+	if r.Path == "/api/v4/duo/access" {
+		p += "?" + url.Values{"feature": {"code_suggestions"}, "project": {sc.project.FullPath}}.Encode()
+	}
 	if parentChecked[r.Method+" "+r.Path] && r.Method == http.MethodGet {
 		id := strconv.FormatInt(sc.group.ID, 10)
 		p += "?" + url.Values{"parent_id": {id}, "namespace_id": {id}}.Encode()
@@ -283,6 +300,18 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		v.Set("enabled", "0")
 	case "/api/v4/add_on_purchases/:id/assignments":
 		v.Set("usernames[]", f.victim.Username)
+	case "/admin/ai/duo_self_hosted", "/admin/ai/duo_self_hosted/:id":
+		name := "matrix-new"
+		if strings.HasSuffix(r.Path, ":id") {
+			name = "matrix"
+		}
+		for k, val := range map[string]string{"name": name, "platform": "vllm", "model_family": "gpt", "endpoint": "http://127.0.0.1:1", "identifier": "gpt"} {
+			v.Set(k, val)
+		}
+	case "/admin/ai/duo_self_hosted/features":
+		v.Set("duo_chat", "disabled")
+	case "/api/v4/code_suggestions/enabled":
+		v.Set("project_path", sc.project.FullPath)
 	default:
 		if strings.Contains(r.Path, "duo") {
 			v.Set("duo_availability", "never_on")

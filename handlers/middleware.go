@@ -26,7 +26,8 @@ func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path,
 
 func isStatic(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/-/")
+	// /-/profile/ pages are GitLab's user settings: they need the session.
+	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/-/") && !strings.HasPrefix(p, "/-/profile/")
 }
 
 func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {

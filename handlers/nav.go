@@ -17,11 +17,18 @@ func (s *Server) adminNav(active string) *layouts.Nav {
 	// GitLab.com has no instance setting to change.
 	if s.deployment != models.GitLabCom {
 		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: "/admin/gitlab_duo", Icon: "tanuki-ai"},
+			layouts.NavItem{Text: "Self-hosted models", Href: "/admin/ai/duo_self_hosted", Icon: "machine-learning"},
 			layouts.NavItem{Text: "Subscription", Href: "/admin/subscription", Icon: "license"})
+	} else {
+		// GitLab.com's instance-wide, read-only GitLab Duo overview.
+		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: "/admin/gitlab_duo", Icon: "tanuki-ai"})
 	}
+	items = append(items, layouts.NavItem{Text: "Access check", Href: "/admin/gitlab_duo/access_check", Icon: "review-checkmark"},
+		layouts.NavItem{Text: "Health check", Href: "/admin/gitlab_duo/health_check", Icon: "status-health"})
 	items = append(items, layouts.NavItem{Text: "Subscriptions", Href: "/admin/subscriptions", Icon: "credit-card"})
 	items = append(items, layouts.NavItem{Text: "Feature flags", Href: "/admin/feature_flags", Icon: "flag"},
 		layouts.NavItem{Text: "Email outbox", Href: "/admin/email_outbox", Icon: "mail"})
+	items = append(items, layouts.NavItem{Text: "Audit events", Href: "/admin/audit_events", Icon: "log"})
 	return &layouts.Nav{Context: "Admin area", Title: "Admin area", Href: "/admin", Items: markActive(items, active)}
 }
 
@@ -35,8 +42,11 @@ func (s *Server) groupNav(g *models.Group, active string) *layouts.Nav {
 	// On GitLab.com a top-level group is where GitLab Duo seats are managed and configured.
 	if s.deployment == models.GitLabCom && g.TopLevel() {
 		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: base + "/-/settings/gitlab_duo", Icon: "tanuki-ai"},
-			layouts.NavItem{Text: "Billing", Href: base + "/-/billings", Icon: "credit-card"})
+			layouts.NavItem{Text: "Billing", Href: base + "/-/billings", Icon: "credit-card"},
+			layouts.NavItem{Text: "Access check", Href: base + "/-/settings/gitlab_duo/access_check", Icon: "review-checkmark"},
+			layouts.NavItem{Text: "Health check", Href: base + "/-/settings/gitlab_duo/health_check", Icon: "status-health"})
 	}
+	items = append(items, layouts.NavItem{Text: "Audit events", Href: base + "/-/audit_events", Icon: "log"})
 	return &layouts.Nav{Context: "Group", Title: g.Name, Href: base, Items: markActive(items, active)}
 }
 

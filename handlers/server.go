@@ -26,6 +26,9 @@ type Options struct {
 	// SMTPDescription is the host:port mail goes through, shown on the
 	// outbox page; empty means SMTP is not configured.
 	SMTPDescription string
+	// Secrets encrypts the API keys of self-hosted models; nil (tests)
+	// uses a key that lasts as long as the process.
+	Secrets *models.SecretBox
 }
 
 type Server struct {
@@ -51,6 +54,12 @@ func New(opts Options) *Server {
 	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 8 << 20
+	}
+	if opts.Store != nil {
+		if opts.Secrets == nil {
+			opts.Secrets = models.NewRandomSecretBox()
+		}
+		opts.Store.UseSecretBox(opts.Secrets)
 	}
 	s := &Server{
 		store:      opts.Store,

@@ -171,7 +171,14 @@ type InstanceSettings struct {
 	LockDuoFeaturesEnabled    bool
 	ExperimentFeaturesEnabled bool
 	DuoCoreFeaturesEnabled    bool
-	UpdatedAt                 time.Time
+	// The rest of the GitLab Duo configuration (instance_ai_settings.go).
+	DuoChatExpirationDays        int
+	DuoChatExpirationColumn      ChatExpirationColumn
+	DirectCodeSuggestionsEnabled bool
+	BetaSelfHostedModelsEnabled  bool
+	AILogsEnabled                bool   `gorm:"column:ai_logs_enabled"`
+	AIGatewayURL                 string `gorm:"column:ai_gateway_url"`
+	UpdatedAt                    time.Time
 }
 
 type AddOn string

@@ -65,6 +65,9 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 	if err := s.exportSeats(ctx, doc, usernames, groupPaths); err != nil {
 		return nil, err
 	}
+	if err := s.exportAI(ctx, doc, st); err != nil {
+		return nil, err
+	}
 	return doc, nil
 }
 

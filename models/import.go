@@ -99,6 +99,10 @@ var importSections = []importSection{
 	// Assignments come last: eligibility depends on members and group links.
 	{key: "assignments", singular: "seat assignment", plural: "seat assignments",
 		validate: (*importRun).validateAssignments, apply: (*importRun).applyAssignments},
+	{key: "self_hosted_models", singular: "self-hosted model", plural: "self-hosted models", load: (*importRun).loadSelfHostedModels,
+		validate: (*importRun).validateSelfHostedModels, apply: (*importRun).applySelfHostedModels},
+	{key: "ai_feature_settings", singular: "AI feature setting", plural: "AI feature settings",
+		validate: (*importRun).validateAIFeatureSettings, apply: (*importRun).applyAIFeatureSettings},
 }
 
 func (sec importSection) label(c ImportCounts) string {
@@ -146,6 +150,10 @@ type importRun struct {
 	subscriptions map[string]*Subscription
 	purchases     map[purchaseKey]*AddOnPurchase
 	filePurchases map[fileKey]int
+
+	// Self-hosted models by lower-cased name, and where each is in the file (import_ai.go).
+	selfHostedModels map[string]*SelfHostedModel
+	fileModels       map[string]int
 }
 
 type memberKey struct {

@@ -78,6 +78,7 @@ func (r *importRun) applyInstance(ctx context.Context) (ImportCounts, error) {
 		setCol(&cols, "duo_features_enabled", &st.DuoFeaturesEnabled, v)
 		setCol(&cols, "lock_duo_features_enabled", &st.LockDuoFeaturesEnabled, lock)
 	}
+	applyInstanceAI(&cols, st, in)
 	if len(cols) == 0 {
 		return c, nil
 	}

@@ -380,7 +380,7 @@ func TestImportValidationErrors(t *testing.T) {
 				"t.json: users[0].admin: must be true or false",
 				"t.json: users[0].emial: unknown field (expected one of: username, name, email, public_email, password, state, bot, admin, auditor, last_activity_on, last_duo_activity_on, last_code_suggestions_usage_at)",
 				"t.json: users[1]: must not be null",
-				"t.json: userz: unknown field (expected one of: instance, users, groups, projects, members, group_links, subscriptions, add_on_purchases, assignments)",
+				"t.json: userz: unknown field (expected one of: instance, users, groups, projects, members, group_links, subscriptions, add_on_purchases, assignments, self_hosted_models, ai_feature_settings)",
 			}},
 		{"syntax error", "{\"users\": [\n  {\"username\": \"a\",}\n]}",
 			[]string{"t.json: line 2, column 20: invalid character '}' looking for beginning of object key string"}},

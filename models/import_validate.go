@@ -24,6 +24,7 @@ func (r *importRun) validateInstance() {
 	if in := r.doc.Instance; in != nil && in.Plan != "" && !in.Plan.Valid() {
 		r.errs.add("instance.plan", msgPlan)
 	}
+	r.validateInstanceAI()
 }
 
 func (r *importRun) validateUsers() {

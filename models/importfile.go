@@ -27,6 +27,9 @@ type Document struct {
 	Subscriptions  []SubscriptionDoc `json:"subscriptions,omitempty"`
 	AddOnPurchases []PurchaseDoc     `json:"add_on_purchases,omitempty"`
 	Assignments    []AssignmentDoc   `json:"assignments,omitempty"`
+	// GitLab Duo Self-Hosted (import_ai.go). API keys are never in a file.
+	SelfHostedModels  []SelfHostedModelDoc  `json:"self_hosted_models,omitempty"`
+	AIFeatureSettings []AIFeatureSettingDoc `json:"ai_feature_settings,omitempty"`
 }
 
 // In the document types an absent optional field (nil pointer, empty
@@ -38,6 +41,14 @@ type InstanceDoc struct {
 	Plan            Plan         `json:"plan,omitempty"`
 	DuoAvailability Availability `json:"duo_availability,omitempty"`
 	DuoCoreEnabled  *bool        `json:"duo_core_enabled,omitempty"`
+	// The rest of the GitLab Duo configuration (instance_ai_settings.go).
+	ExperimentFeaturesEnabled    *bool                `json:"experiment_features_enabled,omitempty"`
+	DuoChatExpirationDays        *int                 `json:"duo_chat_expiration_days,omitempty"`
+	DuoChatExpirationColumn      ChatExpirationColumn `json:"duo_chat_expiration_column,omitempty"`
+	DirectCodeSuggestionsEnabled *bool                `json:"direct_code_suggestions_enabled,omitempty"`
+	BetaSelfHostedModelsEnabled  *bool                `json:"beta_self_hosted_models_enabled,omitempty"`
+	AILogsEnabled                *bool                `json:"ai_logs_enabled,omitempty"`
+	AIGatewayURL                 *string              `json:"ai_gateway_url,omitempty"`
 }
 
 type UserDoc struct {

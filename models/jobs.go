@@ -21,6 +21,7 @@ var Jobs = []Job{
 	{Name: "expiry", Every: 24 * time.Hour, Run: runExpiryJob},
 	{Name: "refresh", Every: 4 * time.Hour, Run: runRefreshJob},
 	{Name: "overage", Every: 4 * time.Hour, Run: runOverageJob},
+	{Name: "audit_retention", Every: 24 * time.Hour, Run: runAuditRetentionJob},
 }
 
 func JobByName(name string) (Job, bool) {

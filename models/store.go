@@ -33,6 +33,8 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
+	// secrets encrypts the API keys of self-hosted models (secretbox.go).
+	secrets *SecretBox
 }
 
 var (
@@ -172,7 +174,7 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 // Tx runs fn in one transaction: everything fn does is written or nothing.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect})
+		return fn(&Store{db: gtx, dialect: s.dialect, secrets: s.secrets})
 	})
 }
 

@@ -19,6 +19,10 @@ type Config struct {
 	SessionSecret string
 	BaseURL       string
 	SMTP          SMTPConfig
+	// Encryption of self-hosted models' API keys (encryption.go).
+	Encryption EncryptionConfig
+	// AuditRetentionDays: 0 keeps audit events for ever.
+	AuditRetentionDays int
 }
 
 type SMTPConfig struct {
@@ -77,6 +81,16 @@ func loadConfig() (Config, error) {
 	}
 	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 		return c, configError{"SMTP_FROM", fmt.Sprintf("must be an email address, got %q", c.SMTP.From)}
+	}
+	if raw := os.Getenv("AUDIT_RETENTION_DAYS"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return c, configError{"AUDIT_RETENTION_DAYS", fmt.Sprintf("must be a whole number of days of at least 1 (or unset, to keep events for ever), got %q", raw)}
+		}
+		c.AuditRetentionDays = n
+	}
+	if c.Encryption, err = loadEncryptionConfig(c.DatabaseURL); err != nil {
+		return c, err
 	}
 	return c, nil
 }

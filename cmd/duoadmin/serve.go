@@ -32,6 +32,8 @@ func openStore() (Config, *models.Store, error) {
 	}
 	// Mail is rendered when queued, by any command, with links to here.
 	models.BaseURL = cfg.BaseURL
+	// The audit_retention job reads it, in the scheduler and in `jobs run`.
+	models.AuditRetentionDays = cfg.AuditRetentionDays
 	store, err := models.Open(cfg.DatabaseURL)
 	return cfg, store, err
 }
@@ -82,8 +84,12 @@ func runServe(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	secrets, err := openSecretBox(ctx, cfg.Encryption, store, logger)
+	if err != nil {
+		return err
+	}
 	srv := handlers.New(handlers.Options{Store: store, Deployment: cfg.Deployment, BaseURL: cfg.BaseURL,
-		SessionSecret: secret, Logger: logger, Static: static.FS, SMTPDescription: cfg.SMTP.description()})
+		SessionSecret: secret, Logger: logger, Static: static.FS, SMTPDescription: cfg.SMTP.description(), Secrets: secrets})
 	defer startMailSender(ctx, store, cfg.SMTP, logger)()
 	startJobScheduler(ctx, store, logger)
 

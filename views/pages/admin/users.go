@@ -166,7 +166,7 @@ type UserTab struct {
 }
 
 func UserTabs(u *models.User) []UserTab {
-	return []UserTab{{Text: "Account", Href: UserPath(u)}}
+	return []UserTab{{Text: "Account", Href: UserPath(u)}, {Text: "GitLab Duo", Href: UserPath(u) + "/gitlab_duo"}}
 }
 
 type userAction struct {

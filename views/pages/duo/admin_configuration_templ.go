@@ -20,11 +20,13 @@ type AdminConfigurationProps struct {
 	GitLabCom bool
 	// DuoCore is the instance's switch (self-managed only).
 	DuoCore DuoCoreProps
-	Errs    models.FieldErrors
+	// AI is the rest of the instance's settings (self-managed only).
+	AI   InstanceAIProps
+	Errs models.FieldErrors
 }
 
-// AdminConfiguration is /admin/gitlab_duo/configuration. Later instance
-// settings join it as further sections of the same form.
+// AdminConfiguration is /admin/gitlab_duo/configuration: one form, the
+// sections in GitLab's order.
 func AdminConfiguration(ch layouts.Chrome, p AdminConfigurationProps) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -95,7 +97,7 @@ func AdminConfiguration(ch layouts.Chrome, p AdminConfigurationProps) templ.Comp
 			var templ_7745c5c3_Var3 templ.SafeURL
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(featuresDocs))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/admin_configuration.templ`, Line: 29, Col: 86}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/admin_configuration.templ`, Line: 31, Col: 86}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -132,14 +134,22 @@ func AdminConfiguration(ch layouts.Chrome, p AdminConfigurationProps) templ.Comp
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-			}
-			if !p.GitLabCom {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div class=\"form-actions\"><button type=\"submit\" class=\"gl-button btn btn-confirm\" data-testid=\"save-changes\">Save changes</button></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = InstanceAI(p.AI).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</fieldset></form>")
+			if !p.GitLabCom {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<div class=\"form-actions\"><button type=\"submit\" class=\"gl-button btn btn-confirm\" data-testid=\"save-changes\">Save changes</button></div>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</fieldset></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -3,6 +3,7 @@ package members
 
 import (
 	"strconv"
+	"strings"
 
 	"duoadmin/models"
 )
@@ -33,6 +34,14 @@ func badges(m models.MemberListRow, viewerID int64) []badge {
 
 func memberURL(base string, id int64, suffix string) string {
 	return base + "/" + strconv.FormatInt(id, 10) + suffix
+}
+
+// duoTabURL is a group member's GitLab Duo page; projects have none.
+func duoTabURL(base string, id int64) string {
+	if !strings.HasPrefix(base, "/groups/") {
+		return ""
+	}
+	return memberURL(base, id, "/gitlab_duo")
 }
 
 // defaultRole is Guest, as GitLab's invite dialog starts.

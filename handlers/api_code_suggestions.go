@@ -1,0 +1,51 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+)
+
+// POST /api/v4/code_suggestions/enabled, as GitLab answers the IDE
+// extensions: 404 for a project that is missing or that the caller is not
+// a member of (admins and auditors see every one), 403 when its GitLab Duo
+// features are effectively off, else 200. It says nothing about the
+// caller's own seat: GET /api/v4/user/duo does.
+func (s *Server) postAPICodeSuggestionsEnabled(c echo.Context) error {
+	ctx := c.Request().Context()
+	params, err := apiParams(c)
+	if err != nil {
+		return err
+	}
+	var path string
+	if raw, ok := params["project_path"]; ok {
+		_ = json.Unmarshal(raw, &path)
+	}
+	ref := models.ResourceRef{Kind: models.ResourceProject, Path: strings.TrimSpace(path)}
+	if ref.Path == "" {
+		return apiNotFound(c, "Project")
+	}
+	if ok, err := s.apiResourceVisible(c, ref); err != nil || !ok {
+		return s.notVisible(c, ref, err)
+	}
+	p, err := s.store.ProjectByFullPath(ctx, ref.Path)
+	if errors.Is(err, models.ErrNotFound) {
+		return apiNotFound(c, "Project")
+	}
+	if err != nil {
+		return err
+	}
+	st, err := s.store.ProjectDuo(ctx, p)
+	if err != nil {
+		return err
+	}
+	if !st.Resolution.Enabled {
+		return apiFail(http.StatusForbidden, "403 Forbidden")
+	}
+	return c.JSON(http.StatusOK, struct{}{})
+}

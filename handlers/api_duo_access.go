@@ -1,0 +1,167 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+)
+
+// GET /api/v4/duo/access: may this user use this feature, in this context,
+// with this resource, and why — the flow diagram's walk as JSON. IDEs call
+// it constantly, so beyond the token it costs the decision's facts and, for
+// a non-admin naming a group or project, one membership query.
+//
+// Users ask about themselves; admins and auditors about anyone. A group or
+// project must exist and, for others than admins and auditors, be one the
+// asker is a member of (directly or through an ancestor group), else 404 as
+// GitLab hides what one cannot see.
+
+type apiAccessStep struct {
+	Node     string `json:"node"`
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
+}
+
+type apiAccess struct {
+	Allowed bool            `json:"allowed"`
+	Reason  string          `json:"reason"`
+	Message string          `json:"message"`
+	Tier    *models.Tier    `json:"tier"`
+	Path    []apiAccessStep `json:"path"`
+	Outcome string          `json:"outcome"`
+}
+
+// apiAccessQuery is a validated request.
+type apiAccessQuery struct {
+	feature models.FeatureInfo
+	context models.AccessContext
+	ref     models.ResourceRef
+}
+
+func (s *Server) getAPIDuoAccess(c echo.Context) error {
+	ctx := c.Request().Context()
+	q, err := parseAPIAccessQuery(c)
+	if err != nil {
+		return err
+	}
+	v := viewer(c)
+	subject := v
+	if name := strings.TrimSpace(c.QueryParam("user")); name != "" && !strings.EqualFold(name, v.Username) {
+		if !v.Admin && !v.Auditor {
+			return apiFail(http.StatusForbidden, "403 Forbidden")
+		}
+		subject, err = s.store.UserByUsername(ctx, name)
+		if errors.Is(err, models.ErrNotFound) {
+			return apiNotFound(c, "User")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if ok, err := s.apiResourceVisible(c, q.ref); err != nil || !ok {
+		return s.notVisible(c, q.ref, err)
+	}
+	facts, err := s.store.AccessFacts(ctx, s.deployment, subject, q.ref)
+	if errors.Is(err, models.ErrNotFound) {
+		return apiNotFound(c, resourceNoun(q.ref))
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, accessJSON(models.DecideAccess(facts, q.feature, q.context)))
+}
+
+func parseAPIAccessQuery(c echo.Context) (apiAccessQuery, error) {
+	var q apiAccessQuery
+	id := c.QueryParam("feature")
+	if id == "" {
+		return q, apiFail(http.StatusBadRequest, "feature is missing; known features: "+strings.Join(models.FeatureIDs(), ", "))
+	}
+	f, ok := models.FeatureByID(id)
+	if !ok {
+		return q, apiFail(http.StatusBadRequest, fmt.Sprintf("unknown feature %q; known features: %s", id, strings.Join(models.FeatureIDs(), ", ")))
+	}
+	q.feature = f
+	q.context = models.ContextIDE
+	if raw := c.QueryParam("context"); raw != "" {
+		if q.context, ok = models.ParseAccessContext(raw); !ok {
+			names := make([]string, len(models.AccessContexts))
+			for i, ac := range models.AccessContexts {
+				names[i] = string(ac)
+			}
+			return q, apiFail(http.StatusBadRequest, fmt.Sprintf("unknown context %q; known contexts: %s", raw, strings.Join(names, ", ")))
+		}
+	}
+	project, group, origin := c.QueryParam("project"), c.QueryParam("group"), c.QueryParam("origin")
+	if origin != "" && origin != "unknown" {
+		return q, apiFail(http.StatusBadRequest, fmt.Sprintf("origin must be \"unknown\" when given, not %q", origin))
+	}
+	n := 0
+	for _, v := range []string{project, group, origin} {
+		if v != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return q, apiFail(http.StatusBadRequest, "project, group and origin are mutually exclusive")
+	}
+	switch {
+	case project != "":
+		q.ref = models.ResourceRef{Kind: models.ResourceProject, Path: project}
+	case group != "":
+		q.ref = models.ResourceRef{Kind: models.ResourceGroup, Path: group}
+	case origin != "":
+		q.ref = models.ResourceRef{Kind: models.ResourceUnknownOrigin}
+	default:
+		q.ref = models.ResourceRef{Kind: models.ResourceNone}
+	}
+	return q, nil
+}
+
+// apiResourceVisible is false for a group or project the viewer is not a
+// member of, or that does not exist; admins and auditors see every one (a
+// missing one is found missing when it is loaded).
+func (s *Server) apiResourceVisible(c echo.Context, ref models.ResourceRef) (bool, error) {
+	v := viewer(c)
+	if v.Admin || v.Auditor || (ref.Kind != models.ResourceGroup && ref.Kind != models.ResourceProject) {
+		return true, nil
+	}
+	return s.store.MemberOfResource(c.Request().Context(), v.ID, ref)
+}
+
+func (s *Server) notVisible(c echo.Context, ref models.ResourceRef, err error) error {
+	if err != nil {
+		return err
+	}
+	return apiNotFound(c, resourceNoun(ref))
+}
+
+func resourceNoun(ref models.ResourceRef) string {
+	if ref.Kind == models.ResourceGroup {
+		return "Group"
+	}
+	return "Project"
+}
+
+// apiNotFound is GitLab's "404 Project Not Found" and friends, which the
+// error handler would shorten to "404 Not Found".
+func apiNotFound(c echo.Context, noun string) error {
+	return c.JSON(http.StatusNotFound, map[string]string{"message": "404 " + noun + " Not Found"})
+}
+
+func accessJSON(d models.Decision) apiAccess {
+	out := apiAccess{Allowed: d.Allowed, Reason: d.Reason, Message: d.Message, Outcome: d.Outcome,
+		Path: make([]apiAccessStep, len(d.Path))}
+	if d.Tier != "" {
+		out.Tier = &d.Tier
+	}
+	for i, st := range d.Path {
+		out.Path[i] = apiAccessStep{Node: st.Node, Question: st.Question, Answer: st.Answer}
+	}
+	return out
+}

@@ -1,0 +1,301 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"duoadmin/models"
+	"duoadmin/models/storetest"
+)
+
+// accessAPI is an app with the Duo org, tokens for the harness users and a
+// way to count the SQL statements of one request.
+type accessAPI struct {
+	*app
+	o     duoOrg
+	tok   map[string]string
+	count atomic.Bool
+	mu    sync.Mutex
+	stmts []string
+}
+
+func newAccessAPI(t *testing.T, d models.Deployment) *accessAPI {
+	t.Helper()
+	a := &accessAPI{app: newApp(t, storetest.Any(t), d), tok: map[string]string{}}
+	a.o = a.duoOrg()
+	// dev works in acme/platform only: sees platform, api, core, gateway.
+	a.mkMember(models.GroupSource(a.o.platform), a.users["dev"], models.Developer)
+	a.addUser("zed")
+	for _, n := range []string{"admin", "support", "owner", "dev", "zed"} {
+		a.tok[n] = a.duoToken(n)
+	}
+	a.store.OnStatement(func(sql string) {
+		if a.count.Load() {
+			a.mu.Lock()
+			a.stmts = append(a.stmts, sql)
+			a.mu.Unlock()
+		}
+	})
+	return a
+}
+
+func (a *accessAPI) addUser(name string) {
+	a.users[name] = a.mustUser(models.UserInput{Username: name, Name: strings.ToUpper(name), Email: name + "@example.com", Password: testPassword})
+}
+
+// buy gives the instance (namespace nil) or a group a purchase of 10 seats
+// and assigns them to users.
+func (a *accessAPI) buy(ns *models.Group, addOn models.AddOn, users ...string) *models.AddOnPurchase {
+	a.t.Helper()
+	ctx := context.Background()
+	actor := models.ActorFor(a.users["admin"])
+	in := models.PurchaseInput{AddOn: addOn, Quantity: 10, ExpiresOn: models.Today().AddDays(300), PurchaseXID: "A-S00099999"}
+	d := models.SelfManaged
+	if ns != nil {
+		in.NamespaceID, d = &ns.ID, models.GitLabCom
+	} else if err := a.store.SetInstancePlan(ctx, actor, models.PlanUltimate); err != nil {
+		a.t.Fatal(err)
+	}
+	p, err := a.store.CreatePurchase(ctx, actor, d, in)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for _, u := range users {
+		if _, err := a.store.AssignSeat(ctx, actor, p.ID, a.users[u].ID); err != nil {
+			a.t.Fatalf("assign %s: %v", u, err)
+		}
+	}
+	return p
+}
+
+func (a *accessAPI) get(role, path string) apiRes {
+	a.t.Helper()
+	return a.api("GET", path, a.tok[role], "")
+}
+
+// access asks GET /api/v4/duo/access with the query as role.
+func (a *accessAPI) access(role string, q url.Values) apiRes {
+	a.t.Helper()
+	return a.get(role, "/api/v4/duo/access?"+q.Encode())
+}
+
+// counted runs fn and returns the SQL statements it caused.
+func (a *accessAPI) counted(fn func()) []string {
+	a.mu.Lock()
+	a.stmts = nil
+	a.mu.Unlock()
+	a.count.Store(true)
+	fn()
+	a.count.Store(false)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.stmts...)
+}
+
+func q(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+// wantDecision checks the verdict, reason, tier (nil for none), outcome and
+// the path's nodes.
+func wantDecision(t *testing.T, r apiRes, allowed bool, reason string, tier any, nodes string) {
+	t.Helper()
+	if r.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.Status, r.Raw)
+	}
+	b := r.Body
+	if b["allowed"] != allowed || b["reason"] != reason || b["tier"] != tier {
+		t.Fatalf("allowed=%v reason=%v tier=%v, want %v %s %v: %s", b["allowed"], b["reason"], b["tier"], allowed, reason, tier, r.Raw)
+	}
+	var got []string
+	steps, _ := b["path"].([]any)
+	for _, s := range steps {
+		st := s.(map[string]any)
+		if st["question"] == "" || st["answer"] == "" {
+			t.Fatalf("incomplete step %v", st)
+		}
+		got = append(got, st["node"].(string))
+	}
+	if strings.Join(got, " ") != nodes {
+		t.Fatalf("path %s, want %s: %s", strings.Join(got, " "), nodes, r.Raw)
+	}
+	if msg, _ := b["message"].(string); msg == "" || b["outcome"] == "" {
+		t.Fatalf("no message or outcome: %s", r.Raw)
+	}
+	if len(b) != 6 {
+		t.Fatalf("fields %v, want allowed, reason, message, tier, path, outcome", b)
+	}
+}
+
+const knownFeatures = "code_suggestions, duo_chat, explain_code, refactor_code, fix_code, write_tests, documentation_search, " +
+	"summarize_comments, generate_commit_message, review_merge_request, troubleshoot_job, explain_vulnerability, " +
+	"resolve_vulnerability, generate_issue_description, summarize_review"
+
+func TestAPIDuoAccessSelfManaged(t *testing.T) {
+	a := newAccessAPI(t, models.SelfManaged)
+	a.buy(nil, models.AddOnDuoPro, "dev")
+	cs := q("feature", "code_suggestions")
+
+	// Themselves, by omission or by name in any case.
+	wantDecision(t, a.access("dev", cs), true, "allowed", "duo_pro", "A B D R1")
+	wantDecision(t, a.access("dev", q("feature", "code_suggestions", "user", "DEV")), true, "allowed", "duo_pro", "A B D R1")
+	wantDecision(t, a.access("owner", cs), false, "no_seat", nil, "A B D F")
+	// Pro covers Chat everywhere but not Enterprise features.
+	wantDecision(t, a.access("dev", q("feature", "duo_chat", "context", "web_ui")), true, "allowed", "duo_pro", "A B D R1")
+	wantDecision(t, a.access("dev", q("feature", "review_merge_request", "context", "web_ui")), false, "feature_not_in_tier", nil, "A B D D1")
+	r := a.access("dev", q("feature", "code_suggestions", "origin", "unknown"))
+	wantDecision(t, r, true, "allowed", "duo_pro", "A B D R1")
+	if last := r.Body["path"].([]any)[3].(map[string]any); last["answer"] != "No — a repository of unknown origin" {
+		t.Fatalf("unknown origin step %v", last)
+	}
+
+	// Resources dev belongs to, through acme/platform.
+	wantDecision(t, a.access("dev", q("feature", "code_suggestions", "project", "acme/platform/core")), true, "allowed", "duo_pro", "A B D R1 R2")
+	wantDecision(t, a.access("dev", q("feature", "code_suggestions", "group", "Acme/Platform/API")), true, "allowed", "duo_pro", "A B D R1 R2")
+	a.duoSetGroup(a.o.platform, models.NeverOn)
+	r = a.access("dev", q("feature", "code_suggestions", "project", "acme/platform/core"))
+	wantDecision(t, r, false, "resource_duo_disabled", nil, "A B D R1 R2")
+	if r.Body["message"] != models.ResourceDisabledMessage || r.Body["outcome"] != "Cannot use Duo with this resource" {
+		t.Fatalf("resource denial: %s", r.Raw)
+	}
+	// A seat still works elsewhere.
+	wantDecision(t, a.access("dev", cs), true, "allowed", "duo_pro", "A B D R1")
+
+	// Resources dev cannot see, or that do not exist: 404 alike.
+	wantAPI(t, a.access("dev", q("feature", "code_suggestions", "project", "acme/web")), http.StatusNotFound, apiMessage("404 Project Not Found"))
+	wantAPI(t, a.access("dev", q("feature", "code_suggestions", "group", "acme")), http.StatusNotFound, apiMessage("404 Group Not Found"))
+	wantAPI(t, a.access("dev", q("feature", "code_suggestions", "project", "acme/nope")), http.StatusNotFound, apiMessage("404 Project Not Found"))
+	wantAPI(t, a.access("admin", q("feature", "code_suggestions", "project", "acme/nope")), http.StatusNotFound, apiMessage("404 Project Not Found"))
+	wantAPI(t, a.access("support", q("feature", "code_suggestions", "group", "nope")), http.StatusNotFound, apiMessage("404 Group Not Found"))
+
+	// Others: admins and auditors only; a non-admin learns nothing about
+	// whether the user exists.
+	wantAPI(t, a.access("dev", q("feature", "code_suggestions", "user", "owner")), http.StatusForbidden, apiMessage("403 Forbidden"))
+	wantAPI(t, a.access("owner", q("feature", "code_suggestions", "user", "ghost")), http.StatusForbidden, apiMessage("403 Forbidden"))
+	wantDecision(t, a.access("admin", q("feature", "code_suggestions", "user", "owner")), false, "no_seat", nil, "A B D F")
+	wantDecision(t, a.access("support", q("feature", "code_suggestions", "user", "dev", "project", "acme/web")), true, "allowed", "duo_pro", "A B D R1 R2")
+	wantDecision(t, a.access("admin", q("feature", "code_suggestions", "user", "dev", "project", "acme/platform/core")), false, "resource_duo_disabled", nil, "A B D R1 R2")
+	wantAPI(t, a.access("admin", q("feature", "code_suggestions", "user", "ghost")), http.StatusNotFound, apiMessage("404 User Not Found"))
+	wantAPI(t, a.access("", cs), http.StatusUnauthorized, apiMessage("401 Unauthorized"))
+
+	// Duo Core: Chat and Code Suggestions in the IDE, Code Suggestions in the Web IDE.
+	if err := a.store.SetInstanceDuoCore(context.Background(), models.ActorFor(a.users["admin"]), true); err != nil {
+		t.Fatal(err)
+	}
+	wantDecision(t, a.access("owner", cs), true, "allowed", "duo_core", "A B D F H J")
+	wantDecision(t, a.access("owner", q("feature", "code_suggestions", "context", "web_ide")), true, "allowed", "duo_core", "A B D F H J")
+	wantDecision(t, a.access("owner", q("feature", "duo_chat", "context", "web_ide")), false, "duo_core_ide_only", nil, "A B D F H")
+	wantDecision(t, a.access("owner", q("feature", "explain_code")), false, "duo_core_ide_only", nil, "A B D F H")
+	wantDecision(t, a.access("owner", q("feature", "code_suggestions", "project", "acme/web")), true, "allowed", "duo_core", "A B D F H J L")
+
+	// Always off on the instance: nobody, seat or not.
+	a.duoSetInstance(models.NeverOn)
+	wantDecision(t, a.access("dev", cs), false, "instance_never_on", nil, "A B")
+}
+
+func TestAPIDuoAccessBadRequests(t *testing.T) {
+	a := newAccessAPI(t, models.SelfManaged)
+	cases := []struct {
+		q   url.Values
+		msg string
+	}{
+		{q(), "feature is missing; known features: " + knownFeatures},
+		{q("feature", "x"), `unknown feature "x"; known features: ` + knownFeatures},
+		{q("feature", "code_suggestions", "context", "cli"), `unknown context "cli"; known contexts: ide, web_ui, web_ide`},
+		{q("feature", "code_suggestions", "project", "acme/web", "group", "acme"), "project, group and origin are mutually exclusive"},
+		{q("feature", "code_suggestions", "project", "acme/web", "origin", "unknown"), "project, group and origin are mutually exclusive"},
+		{q("feature", "code_suggestions", "origin", "github"), `origin must be "unknown" when given, not "github"`},
+	}
+	for _, c := range cases {
+		// Checked before anything else: an admin asking about a missing
+		// user gets the 400 too.
+		for _, role := range []string{"dev", "admin"} {
+			qq := url.Values{}
+			for k, v := range c.q {
+				qq[k] = v
+			}
+			if role == "admin" {
+				qq.Set("user", "ghost")
+			}
+			wantAPI(t, a.access(role, qq), http.StatusBadRequest, apiMessage(c.msg))
+		}
+	}
+}
+
+func TestAPIDuoAccessGitLabCom(t *testing.T) {
+	a := newAccessAPI(t, models.GitLabCom)
+	a.buy(a.o.acme, models.AddOnDuoEnterprise, "dev")
+	cs := q("feature", "code_suggestions")
+
+	r := a.access("dev", q("feature", "troubleshoot_job", "context", "web_ui"))
+	wantDecision(t, r, true, "allowed", "duo_enterprise", "A B D R1")
+	if b := r.Body["path"].([]any)[1].(map[string]any); b["question"] != "Member of Premium/Ultimate group?" || b["answer"] != "Yes — acme" {
+		t.Fatalf("membership step %v", b)
+	}
+	wantDecision(t, a.access("zed", cs), false, "not_member_of_paid_group", nil, "A B")
+	wantDecision(t, a.access("owner", cs), false, "no_seat", nil, "A B D F")
+	if err := a.store.SetGroupDuoCore(context.Background(), models.ActorFor(a.users["admin"]), a.o.acme, true); err != nil {
+		t.Fatal(err)
+	}
+	wantDecision(t, a.access("owner", cs), true, "allowed", "duo_core", "A B D F H J")
+	wantDecision(t, a.access("owner", q("feature", "duo_chat", "context", "web_ui")), false, "duo_core_ide_only", nil, "A B D F H")
+
+	a.duoSetGroup(a.o.platform, models.DefaultOff)
+	wantDecision(t, a.access("owner", q("feature", "code_suggestions", "group", "acme/platform")), false, "resource_duo_disabled", nil, "A B D F H J L")
+	wantDecision(t, a.access("dev", q("feature", "code_suggestions", "project", "acme/platform/api/gateway")), false, "resource_duo_disabled", nil, "A B D R1 R2")
+	wantDecision(t, a.access("owner", q("feature", "code_suggestions", "project", "acme/web")), true, "allowed", "duo_core", "A B D F H J L")
+	wantAPI(t, a.access("zed", q("feature", "code_suggestions", "project", "acme/web")), http.StatusNotFound, apiMessage("404 Project Not Found"))
+	wantDecision(t, a.access("support", q("feature", "code_suggestions", "user", "zed")), false, "not_member_of_paid_group", nil, "A B")
+	wantAPI(t, a.access("zed", q("feature", "code_suggestions", "user", "dev")), http.StatusForbidden, apiMessage("403 Forbidden"))
+}
+
+// The access API is the IDEs' hot path: count what one call costs.
+func TestAPIDuoAccessQueryCount(t *testing.T) {
+	for _, d := range []models.Deployment{models.SelfManaged, models.GitLabCom} {
+		t.Run(string(d), func(t *testing.T) {
+			a := newAccessAPI(t, d)
+			if d == models.GitLabCom {
+				a.buy(a.o.acme, models.AddOnDuoPro, "dev")
+			} else {
+				a.buy(nil, models.AddOnDuoPro, "dev")
+			}
+			// The first call records the token's use; later ones within a
+			// minute do not.
+			a.access("dev", q("feature", "code_suggestions"))
+			cases := []struct {
+				name, role string
+				q          url.Values
+				max        int
+			}{
+				{"self, no resource", "dev", q("feature", "code_suggestions"), 5},
+				{"self, project", "dev", q("feature", "code_suggestions", "project", "acme/platform/core"), 10},
+				{"self, group", "dev", q("feature", "code_suggestions", "group", "acme/platform"), 9},
+				{"admin about another, project", "admin", q("feature", "code_suggestions", "user", "dev", "project", "acme/platform/core"), 10},
+			}
+			a.access("admin", q("feature", "code_suggestions"))
+			for _, c := range cases {
+				var r apiRes
+				stmts := a.counted(func() { r = a.access(c.role, c.q) })
+				if r.Status != http.StatusOK {
+					t.Fatalf("%s: %d %s", c.name, r.Status, r.Raw)
+				}
+				t.Logf("%s: %d statements", c.name, len(stmts))
+				for _, s := range stmts {
+					t.Logf("    %s", strings.Join(strings.Fields(s), " "))
+				}
+				if len(stmts) > c.max {
+					t.Errorf("%s: %d statements, at most %d expected", c.name, len(stmts), c.max)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,45 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+	"duoadmin/views/layouts"
+	"duoadmin/views/pages/access"
+)
+
+// GET /-/profile/gitlab_duo: the signed-in user's own status. The facts
+// are loaded once; every feature × context cell is decided in memory.
+func (s *Server) getProfileGitlabDuo(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := viewer(c)
+	facts, err := s.store.AccessFacts(ctx, s.deployment, v, models.ResourceRef{Kind: models.ResourceNone})
+	if err != nil {
+		return err
+	}
+	off, err := s.store.DuoOffPlaces(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	p := access.ProfileProps{GitLabCom: s.deployment == models.GitLabCom, Seats: facts.Seats, OffPlaces: off,
+		InstanceCore: facts.InstanceDuoCore, InstanceCorePaid: facts.InstancePaidPlan}
+	for _, g := range facts.PaidGroups {
+		switch {
+		case g.DuoCore && g.NonGuest:
+			p.CoreGroups = append(p.CoreGroups, g.Path)
+		case g.DuoCore:
+			p.GuestCoreGroups = append(p.GuestCoreGroups, g.Path)
+		}
+	}
+	for _, f := range models.FeatureCatalog {
+		row := access.FeatureRow{Feature: f}
+		for _, ac := range models.AccessContexts {
+			row.Cells = append(row.Cells, models.DecideAccess(facts, f, ac))
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	p.Reasons = access.Notes(p.Rows)
+	ch := s.chrome(c, "GitLab Duo")
+	ch.Breadcrumbs = []layouts.Crumb{{Text: "User settings"}, {Text: "GitLab Duo"}}
+	return ok(c, access.Profile(ch, p))
+}

@@ -1,0 +1,233 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The GitLab Duo Self-Hosted sections of the import format. A model is
+// matched by name; the file never holds its API key (there is no field for
+// one), so importing keeps the stored key and a new model has none.
+
+type SelfHostedModelDoc struct {
+	Name        string        `json:"name"`
+	Platform    ModelPlatform `json:"platform"`
+	ModelFamily ModelFamily   `json:"model_family"`
+	Endpoint    string        `json:"endpoint,omitempty"`
+	Identifier  string        `json:"identifier"`
+}
+
+// AIFeatureSettingDoc: Model names a self-hosted model (of the file or the
+// database) when Provider is self_hosted.
+type AIFeatureSettingDoc struct {
+	Feature  string     `json:"feature"`
+	Provider AIProvider `json:"provider"`
+	Model    string     `json:"model,omitempty"`
+}
+
+func (r *importRun) validateInstanceAI() {
+	in := r.doc.Instance
+	if in == nil {
+		return
+	}
+	ai := InstanceAIInput{DuoChatExpirationDays: in.DuoChatExpirationDays, AIGatewayURL: in.AIGatewayURL}
+	if in.DuoChatExpirationColumn != "" {
+		ai.DuoChatExpirationColumn = &in.DuoChatExpirationColumn
+	}
+	for field, msg := range ValidateInstanceAI(ai) {
+		r.errs.add("instance."+field, "%s", msg)
+	}
+}
+
+// applyInstanceAI adds the AI settings' columns to the instance update.
+// Experiment features cannot stay on while GitLab Duo is Always off.
+func applyInstanceAI(cols *[]string, st *InstanceSettings, in *InstanceDoc) {
+	setColPtr(cols, FieldExperimentFeatures, &st.ExperimentFeaturesEnabled, in.ExperimentFeaturesEnabled)
+	if InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled) == NeverOn {
+		setCol(cols, FieldExperimentFeatures, &st.ExperimentFeaturesEnabled, false)
+	}
+	setColPtr(cols, FieldChatExpirationDays, &st.DuoChatExpirationDays, in.DuoChatExpirationDays)
+	if in.DuoChatExpirationColumn != "" {
+		setCol(cols, FieldChatExpirationColumn, &st.DuoChatExpirationColumn, in.DuoChatExpirationColumn)
+	}
+	setColPtr(cols, FieldDirectConnections, &st.DirectCodeSuggestionsEnabled, in.DirectCodeSuggestionsEnabled)
+	setColPtr(cols, FieldBetaSelfHostedModels, &st.BetaSelfHostedModelsEnabled, in.BetaSelfHostedModelsEnabled)
+	setColPtr(cols, FieldAILogs, &st.AILogsEnabled, in.AILogsEnabled)
+	if in.AIGatewayURL != nil {
+		setCol(cols, FieldAIGatewayURL, &st.AIGatewayURL, strings.TrimSpace(*in.AIGatewayURL))
+	}
+	*cols = slices.Compact(*cols)
+}
+
+func (r *importRun) loadSelfHostedModels(ctx context.Context) error {
+	ms, err := r.tx.SelfHostedModels(ctx)
+	if err != nil {
+		return err
+	}
+	r.selfHostedModels, r.fileModels = map[string]*SelfHostedModel{}, map[string]int{}
+	for i := range ms {
+		r.selfHostedModels[strings.ToLower(ms[i].Name)] = &ms[i]
+	}
+	return nil
+}
+
+func (r *importRun) validateSelfHostedModels() {
+	for i, d := range r.doc.SelfHostedModels {
+		p := fmt.Sprintf("self_hosted_models[%d]", i)
+		for field, msg := range ValidateSelfHostedModel(d.input()) {
+			r.errs.add(p+"."+field, "%s", msg)
+		}
+		key := strings.ToLower(strings.TrimSpace(d.Name))
+		if j, dup := r.fileModels[key]; dup && key != "" {
+			r.errs.add(p+".name", "duplicate of self_hosted_models[%d]", j)
+		} else {
+			r.fileModels[key] = i
+		}
+	}
+}
+
+func (d SelfHostedModelDoc) input() SelfHostedModelInput {
+	return SelfHostedModelInput{Name: d.Name, Platform: d.Platform, ModelFamily: d.ModelFamily,
+		Endpoint: d.Endpoint, Identifier: d.Identifier}
+}
+
+func (r *importRun) applySelfHostedModels(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.SelfHostedModels)}
+	now := time.Now().UTC()
+	for _, d := range r.doc.SelfHostedModels {
+		in := d.input()
+		in.normalize()
+		key := strings.ToLower(in.Name)
+		m := r.selfHostedModels[key]
+		if m == nil {
+			m = &SelfHostedModel{Name: in.Name, Platform: in.Platform, ModelFamily: in.ModelFamily,
+				Endpoint: in.Endpoint, Identifier: in.Identifier}
+			if err := r.tx.q(ctx).Create(m).Error; err != nil {
+				return c, err
+			}
+			r.selfHostedModels[key] = m
+			c.Created++
+			continue
+		}
+		var cols []string
+		setCol(&cols, "name", &m.Name, in.Name)
+		setCol(&cols, "platform", &m.Platform, in.Platform)
+		setCol(&cols, "model_family", &m.ModelFamily, in.ModelFamily)
+		setCol(&cols, "endpoint", &m.Endpoint, in.Endpoint)
+		setCol(&cols, "identifier", &m.Identifier, in.Identifier)
+		if len(cols) == 0 {
+			continue
+		}
+		m.UpdatedAt = now
+		if err := r.tx.q(ctx).Model(m).Select(append(cols, "updated_at")).Updates(m).Error; err != nil {
+			return c, err
+		}
+		c.Updated++
+	}
+	return c, nil
+}
+
+func (r *importRun) validateAIFeatureSettings() {
+	seen := map[string]int{}
+	for i, d := range r.doc.AIFeatureSettings {
+		p := fmt.Sprintf("ai_feature_settings[%d]", i)
+		if _, ok := aiFeatureTitle(d.Feature); !ok {
+			ids := make([]string, len(AIFeatures))
+			for k, f := range AIFeatures {
+				ids[k] = f.ID
+			}
+			r.errs.add(p+".feature", "not an AI-powered feature (%s)", strings.Join(ids, ", "))
+		} else if j, dup := seen[d.Feature]; dup {
+			r.errs.add(p+".feature", "duplicate of ai_feature_settings[%d]", j)
+		} else {
+			seen[d.Feature] = i
+		}
+		switch d.Provider {
+		case ProviderVendored, ProviderDisabled:
+			if d.Model != "" {
+				r.errs.add(p+".model", "must be empty unless provider is self_hosted")
+			}
+		case ProviderSelfHosted:
+			key := strings.ToLower(strings.TrimSpace(d.Model))
+			_, inFile := r.fileModels[key]
+			if d.Model == "" {
+				r.errs.add(p+".model", msgBlank)
+			} else if r.selfHostedModels[key] == nil && !inFile {
+				r.errs.add(p+".model", "no self-hosted model %s in the file or the database", d.Model)
+			}
+		default:
+			r.errs.add(p+".provider", "not a provider (vendored, self_hosted, disabled)")
+		}
+	}
+}
+
+func (r *importRun) applyAIFeatureSettings(ctx context.Context) (ImportCounts, error) {
+	c := ImportCounts{InFile: len(r.doc.AIFeatureSettings)}
+	if c.InFile == 0 {
+		return c, nil
+	}
+	current, err := r.tx.AIFeatureChoices(ctx)
+	if err != nil {
+		return c, err
+	}
+	now := time.Now().UTC()
+	for _, d := range r.doc.AIFeatureSettings {
+		want := FeatureChoice{Provider: d.Provider}
+		if d.Provider == ProviderSelfHosted {
+			want.ModelID = r.selfHostedModels[strings.ToLower(strings.TrimSpace(d.Model))].ID
+		}
+		if current[d.Feature] == want {
+			continue
+		}
+		if err := r.tx.q(ctx).Where("feature = ?", d.Feature).Delete(&AIFeatureSetting{}).Error; err != nil {
+			return c, err
+		}
+		if want.Provider != ProviderVendored {
+			row := AIFeatureSetting{Feature: d.Feature, Provider: want.Provider, UpdatedAt: now}
+			if want.ModelID != 0 {
+				row.SelfHostedModelID = new(want.ModelID)
+			}
+			if err := r.tx.q(ctx).Create(&row).Error; err != nil {
+				return c, err
+			}
+		}
+		c.Updated++
+	}
+	return c, nil
+}
+
+// exportAI adds the instance's AI settings, the self-hosted models (never
+// their API keys) and each feature's choice.
+func (s *Store) exportAI(ctx context.Context, doc *Document, st *InstanceSettings) error {
+	in := doc.Instance
+	in.ExperimentFeaturesEnabled = new(st.ExperimentFeaturesEnabled)
+	in.DuoChatExpirationDays = new(st.DuoChatExpirationDays)
+	in.DuoChatExpirationColumn = st.DuoChatExpirationColumn
+	in.DirectCodeSuggestionsEnabled = new(st.DirectCodeSuggestionsEnabled)
+	in.BetaSelfHostedModelsEnabled = new(st.BetaSelfHostedModelsEnabled)
+	in.AILogsEnabled = new(st.AILogsEnabled)
+	in.AIGatewayURL = new(st.AIGatewayURL)
+	ms, err := s.SelfHostedModels(ctx)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, m := range ms {
+		names[m.ID] = m.Name
+		doc.SelfHostedModels = append(doc.SelfHostedModels, SelfHostedModelDoc{Name: m.Name, Platform: m.Platform,
+			ModelFamily: m.ModelFamily, Endpoint: m.Endpoint, Identifier: m.Identifier})
+	}
+	choices, err := s.AIFeatureChoices(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range AIFeatures {
+		c := choices[f.ID]
+		doc.AIFeatureSettings = append(doc.AIFeatureSettings, AIFeatureSettingDoc{Feature: f.ID, Provider: c.Provider,
+			Model: names[c.ModelID]})
+	}
+	return nil
+}
