@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"slices"
+	"strings"
 )
 
 // ResourceRef names what a feature is used with.
@@ -12,9 +13,9 @@ type ResourceRef struct {
 }
 
 // AccessFacts loads what DecideAccess needs for one user: their seats
-// (one query), on GitLab.com their paid top-level groups (two), on
-// self-managed the instance settings (one), and the resource's effective
-// setting. A resource that does not exist is ErrNotFound.
+// (one query), on GitLab.com their paid top-level groups (two), the
+// instance settings (cached for SettingsCacheTTL), and the resource's
+// effective setting (two). A resource that does not exist is ErrNotFound.
 func (s *Store) AccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef) (AccessFacts, error) {
 	f := AccessFacts{Deployment: d, User: AccessUser{Username: u.Username, State: u.State, Bot: u.Bot},
 		Resource: ResourceFact{Kind: ref.Kind, Path: ref.Path}}
@@ -26,42 +27,67 @@ func (s *Store) AccessFacts(ctx context.Context, d Deployment, u *User, ref Reso
 		return f, err
 	}
 	f.Seats = seats
+	st, err := s.cachedInstanceSettings(ctx)
+	if err != nil {
+		return f, err
+	}
 	if d == GitLabCom {
 		if f.PaidGroups, err = s.paidGroupFacts(ctx, u.ID, seatRoots); err != nil {
 			return f, err
 		}
 	} else {
-		st, err := s.InstanceSettings(ctx)
-		if err != nil {
-			return f, err
-		}
 		f.InstanceNeverOn = InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled) == NeverOn
 		f.InstancePaidPlan = st.Plan.Paid()
 		f.InstanceDuoCore = st.DuoCoreFeaturesEnabled
 	}
-	switch ref.Kind {
-	case ResourceGroup:
-		g, err := s.GroupByFullPath(ctx, ref.Path)
+	if ref.Kind == ResourceGroup || ref.Kind == ResourceProject {
+		res, path, err := s.resourceResolution(ctx, st, ref)
 		if err != nil {
 			return f, err
 		}
-		st, err := s.GroupDuo(ctx, g)
-		if err != nil {
-			return f, err
-		}
-		f.Resource.Path, f.Resource.DuoEnabled, f.Resource.Why = g.FullPath, st.Resolution.Enabled, st.Resolution.SourceLabel()
-	case ResourceProject:
-		p, err := s.ProjectByFullPath(ctx, ref.Path)
-		if err != nil {
-			return f, err
-		}
-		st, err := s.ProjectDuo(ctx, p)
-		if err != nil {
-			return f, err
-		}
-		f.Resource.Path, f.Resource.DuoEnabled, f.Resource.Why = p.FullPath, st.Resolution.Enabled, st.Resolution.SourceLabel()
+		f.Resource.Path, f.Resource.DuoEnabled, f.Resource.Why = path, res.Enabled, res.SourceLabel()
 	}
 	return f, nil
+}
+
+// resourceResolution resolves a group's or project's effective setting in
+// two queries: the resource (with its group's traversal path), then its
+// group chain.
+func (s *Store) resourceResolution(ctx context.Context, st *InstanceSettings, ref ResourceRef) (DuoResolution, string, error) {
+	var self DuoNode
+	var chainPath, fullPath string
+	if ref.Kind == ResourceProject {
+		var row struct {
+			Project
+			GroupTraversalPath string
+		}
+		err := s.q(ctx).Table("projects AS p").Joins("JOIN namespaces n ON n.id = p.namespace_id").
+			Select("p.*, n.traversal_path AS group_traversal_path").Where("lower(p.full_path) = lower(?)", ref.Path).
+			Limit(1).Scan(&row).Error
+		if err != nil {
+			return DuoResolution{}, "", err
+		}
+		if row.ID == 0 {
+			return DuoResolution{}, "", ErrNotFound
+		}
+		self, chainPath, fullPath = projectNode(&row.Project), row.GroupTraversalPath, row.FullPath
+	} else {
+		g, err := s.GroupByFullPath(ctx, ref.Path)
+		if err != nil {
+			return DuoResolution{}, "", err
+		}
+		self, fullPath = groupNode(g), g.FullPath
+		chainPath = strings.TrimSuffix(g.TraversalPath, itoa(g.ID)+"/")
+	}
+	ids := parseTraversalPath(chainPath)
+	var chain []Group
+	if len(ids) > 0 {
+		if err := s.q(ctx).Where("id IN ?", ids).Find(&chain).Error; err != nil {
+			return DuoResolution{}, "", err
+		}
+		slices.SortFunc(chain, func(a, b Group) int { return slices.Index(ids, a.ID) - slices.Index(ids, b.ID) })
+	}
+	return ResolveDuo(instanceNode(st), nodesOf(chain), self), fullPath, nil
 }
 
 // seatFacts lists the user's seats of this deployment's purchases, and the

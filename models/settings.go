@@ -2,12 +2,55 @@ package models
 
 import (
 	"context"
+	"sync"
+	"time"
 	"crypto/rand"
 	"encoding/hex"
 )
 
 func (s *Store) InstanceSettings(ctx context.Context) (*InstanceSettings, error) {
 	return first[InstanceSettings](s.q(ctx).Where("id = 1"))
+}
+
+// SettingsCacheTTL is how stale the access check may see instance
+// settings; GitLab itself caches its application settings in-process.
+const SettingsCacheTTL = 5 * time.Second
+
+type settingsCache struct {
+	mu sync.Mutex
+	at time.Time
+	st InstanceSettings
+}
+
+// cachedInstanceSettings serves the access hot path: an IDE asks many times
+// a second, and the instance row changes rarely. Changes made through this
+// process reset it at once (resetSettingsCache).
+func (s *Store) cachedInstanceSettings(ctx context.Context) (*InstanceSettings, error) {
+	c := s.settings
+	if c == nil {
+		return s.InstanceSettings(ctx)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < SettingsCacheTTL {
+		st := c.st
+		return &st, nil
+	}
+	st, err := s.InstanceSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.st, c.at = *st, time.Now()
+	return st, nil
+}
+
+// ResetSettingsCache drops the cached instance settings (after a change).
+func (s *Store) ResetSettingsCache() {
+	if s.settings != nil {
+		s.settings.mu.Lock()
+		s.settings.at = time.Time{}
+		s.settings.mu.Unlock()
+	}
 }
 
 // EnsureSessionSecret returns the stored secret, generating one on first start

@@ -35,6 +35,9 @@ type Store struct {
 	dialect Dialect
 	// secrets encrypts the API keys of self-hosted models (secretbox.go).
 	secrets *SecretBox
+	// settings caches the instance settings for the access hot path; nil
+	// in transactions, which always read them fresh.
+	settings *settingsCache
 }
 
 var (
@@ -98,7 +101,7 @@ func Open(databaseURL string) (*Store, error) {
 		sqlDB.SetMaxIdleConns(10)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	return &Store{db: db, dialect: dialect}, nil
+	return &Store{db: db, dialect: dialect, settings: &settingsCache{}}, nil
 }
 
 func (s *Store) Dialect() Dialect { return s.dialect }
@@ -173,9 +176,14 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 
 // Tx runs fn in one transaction: everything fn does is written or nothing.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		return fn(&Store{db: gtx, dialect: s.dialect, secrets: s.secrets})
 	})
+	if err == nil {
+		// Any write may have been to the instance settings.
+		s.ResetSettingsCache()
+	}
+	return err
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
