@@ -2,10 +2,10 @@ package models
 
 import (
 	"context"
-	"sync"
-	"time"
 	"crypto/rand"
 	"encoding/hex"
+	"sync"
+	"time"
 )
 
 func (s *Store) InstanceSettings(ctx context.Context) (*InstanceSettings, error) {
