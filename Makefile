@@ -94,3 +94,7 @@ lint: generate ## go vet, gofmt check (generated *_templ.go excluded), staticche
 
 migrate: ## Apply database migrations (DATABASE_URL, default SQLite)
 	$(GO) run ./cmd/duoadmin migrate
+
+.PHONY: screenshots
+screenshots: assets generate ## Walk the user journeys in Chromium and save their screens to docs/screenshots/
+	DUOADMIN_SCREENSHOTS=1 DUOADMIN_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run Journey ./e2e/

@@ -176,11 +176,20 @@ func location(ctx context.Context) string {
 }
 
 // screenshot captures the whole page, checks it is a real PNG, and keeps a
-// copy in e2e/screenshots/ when DUOADMIN_SCREENSHOTS=1.
+// copy when DUOADMIN_SCREENSHOTS=1 (see saveScreenshot).
 func screenshot(t *testing.T, ctx context.Context) {
 	t.Helper()
-	buf := run(t, ctx, "screenshot", chromedp.FullScreenshot(100))
-	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".png"
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+	saveScreenshot(t, ctx, name, chromedp.FullScreenshot(100))
+}
+
+// saveScreenshot checks the capture is a real PNG and, when
+// DUOADMIN_SCREENSHOTS=1, writes it as <name>.png to $DUOADMIN_SCREENSHOT_DIR
+// (default e2e/screenshots/; `make screenshots` sets docs/screenshots/).
+func saveScreenshot(t *testing.T, ctx context.Context, name string, capture chromedp.Action[[]byte]) {
+	t.Helper()
+	buf := run(t, ctx, "screenshot", capture)
+	name += ".png"
 	tmp := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(tmp, buf, 0o644); err != nil {
 		t.Fatal(err)
@@ -193,12 +202,16 @@ func screenshot(t *testing.T, ctx context.Context) {
 		t.Fatalf("screenshot is only %dx%d", b.Dx(), b.Dy())
 	}
 	if os.Getenv("DUOADMIN_SCREENSHOTS") == "1" {
-		if err := os.MkdirAll("screenshots", 0o755); err != nil {
+		dir := os.Getenv("DUOADMIN_SCREENSHOT_DIR")
+		if dir == "" {
+			dir = "screenshots"
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join("screenshots", name), buf, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("screenshot: e2e/screenshots/%s", name)
+		t.Logf("screenshot: %s", filepath.Join(dir, name))
 	}
 }
