@@ -22,6 +22,7 @@ func commands() []command {
 		{"import", "import FILE.json           load an organisation (idempotent, all or nothing)", runImport},
 		{"export", "export [FILE.json]         write the organisation in the import format", runExport},
 		{"seed-demo", "seed-demo                  load the demo organisation into an empty database", runSeedDemo},
+		{"seed-synthetic", "seed-synthetic [--users N] [--groups G] [--projects P]  build a large GitLab.com-style organisation (Postgres only; for benchmarks)", runSeedSynthetic},
 		{"token", "token create --user NAME [--name NAME] [--expires-at YYYY-MM-DD]  print a new personal access token", runToken},
 		{"seats", "seats bulk-assign|bulk-remove FILE.csv [--namespace PATH]  assign or remove GitLab Duo seats of a CSV's usernames", runSeats},
 		{"mail", "mail send                  deliver the mail that is due now (needs SMTP_HOST)", runMail},

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/handlers"
+	"duoadmin/models"
+	"duoadmin/static"
+)
+
+type bench struct {
+	cfg         config
+	store       *models.Store
+	db          *sql.DB
+	syn         *models.Synthetic
+	size        models.SyntheticSize
+	baseURL     string
+	httpSrv     *http.Server
+	ownerToken  string
+	memberToken string
+	memberQuery string // the access API query the member sends
+	actor       models.Actor
+	maxUserID   int64
+}
+
+func newBench(ctx context.Context, store *models.Store, cfg config) (*bench, error) {
+	b := &bench{cfg: cfg, store: store, size: models.DefaultSyntheticSize, actor: models.Actor{Username: "duobench"}}
+	var err error
+	if b.db, err = store.SQLDB(); err != nil {
+		return nil, err
+	}
+	syn, err := store.LoadSynthetic(ctx)
+	if errors.Is(err, models.ErrNotFound) {
+		fmt.Println("seeding the synthetic organisation (seed-synthetic with the default sizes)")
+		start := time.Now()
+		if syn, err = store.SeedSynthetic(ctx, b.size); err != nil {
+			return nil, fmt.Errorf("seed-synthetic: %w", err)
+		}
+		fmt.Printf("seeded in %s\n", time.Since(start).Round(time.Millisecond))
+	} else if err != nil {
+		return nil, err
+	}
+	if syn.Users != int64(b.size.Users) || syn.Groups != int64(b.size.Groups) || syn.Projects != int64(b.size.Projects) {
+		return nil, fmt.Errorf("the database holds a synthetic organisation of another size (%d users, %d groups, %d projects); drop it or point BENCH_DATABASE_URL elsewhere",
+			syn.Users, syn.Groups, syn.Projects)
+	}
+	b.syn = syn
+	fmt.Printf("organisation: %d users, %d subgroups, %d projects, %d memberships; purchase %d\n",
+		syn.Users, syn.Groups, syn.Projects, syn.Members, syn.Purchase.ID)
+	if err := b.resetSeats(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := store.SetGroupDuoAvailability(ctx, b.actor, syn.Root, models.DefaultOn); err != nil {
+		return nil, err
+	}
+	if err := b.db.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&b.maxUserID); err != nil {
+		return nil, err
+	}
+	if err := b.tokens(ctx); err != nil {
+		return nil, err
+	}
+	return b, b.serve()
+}
+
+func (b *bench) resetSeats(ctx context.Context) error {
+	if err := b.store.ResetSyntheticSeats(ctx, b.syn.Purchase.ID, b.size.Seats, b.size.Assigned); err != nil {
+		return err
+	}
+	_, err := b.db.ExecContext(ctx, "ANALYZE seat_assignments")
+	return err
+}
+
+// tokens makes a token for the group owner (the bulk API) and for a member
+// who holds a seat and belongs to a project (the access API).
+func (b *bench) tokens(ctx context.Context) error {
+	var err error
+	if b.ownerToken, err = b.store.CreatePersonalAccessToken(ctx, b.actor, b.syn.Owner, "duobench", nil); err != nil {
+		return err
+	}
+	var username, project string
+	err = b.db.QueryRowContext(ctx, `SELECT u.username, p.full_path FROM users u
+		JOIN seat_assignments sa ON sa.user_id = u.id AND sa.add_on_purchase_id = $1
+		JOIN members m ON m.user_id = u.id AND m.source_type = 'Project'
+		JOIN projects p ON p.id = m.source_id
+		ORDER BY u.id LIMIT 1`, b.syn.Purchase.ID).Scan(&username, &project)
+	if err != nil {
+		return fmt.Errorf("find a member with a seat: %w", err)
+	}
+	member, err := b.store.UserByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	if b.memberToken, err = b.store.CreatePersonalAccessToken(ctx, b.actor, member, "duobench", nil); err != nil {
+		return err
+	}
+	b.memberQuery = "/api/v4/duo/access?feature=code_suggestions&project=" + urlQueryEscape(project)
+	return nil
+}
+
+// serve starts the real server on a loopback port, with the baseline
+// route added: one primary-key SELECT through the same pool.
+func (b *bench) serve() error {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return err
+	}
+	srv := handlers.New(handlers.Options{Store: b.store, Deployment: models.GitLabCom, BaseURL: "http://127.0.0.1",
+		SessionSecret: hex.EncodeToString(secret), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
+	srv.Echo().GET("/bench/baseline", func(c echo.Context) error {
+		var name string
+		err := b.db.QueryRowContext(c.Request().Context(), "SELECT username FROM users WHERE id = $1",
+			mrand.Int64N(b.maxUserID)+1).Scan(&name)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]string{"username": name})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	b.baseURL = "http://" + ln.Addr().String()
+	b.httpSrv = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second}
+	go func() { _ = b.httpSrv.Serve(ln) }()
+	return nil
+}
+
+func (b *bench) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if b.httpSrv != nil {
+		_ = b.httpSrv.Shutdown(ctx)
+	}
+}
+
+// percentile of sorted durations (nearest rank).
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
+}
+
+// timed runs setup (untimed) and fn n times and returns fn's durations, sorted.
+func timed(n int, setup func() error, fn func() error) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, n)
+	for range n {
+		if setup != nil {
+			if err := setup(); err != nil {
+				return nil, err
+			}
+		}
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Since(t0))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ratioResult compares a scenario with its baseline by median; the target
+// is at most three times the baseline.
+func ratioResult(name, size string, got, base []time.Duration) Result {
+	r := Result{Name: name, Size: size, P50ms: ms(percentile(got, 50)), P99ms: ms(percentile(got, 99)),
+		BaselineP50ms: ms(percentile(base, 50)), RSSMB: peakRSSMB(), Target: "ratio <= 3"}
+	if r.BaselineP50ms > 0 {
+		r.Ratio = round2(r.P50ms / r.BaselineP50ms)
+	}
+	r.Pass = r.Ratio <= 3
+	return r
+}
+
+func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+func sortDurations(d []time.Duration) { slices.Sort(d) }

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"duoadmin/models"
+)
+
+// seatTable: the bulk seat page's query work (Store.SeatTable: count, page,
+// roles) for 100,000 eligible members, against the same COUNT and LIMIT
+// statements run raw.
+func (b *bench) seatTable(ctx context.Context) ([]Result, error) {
+	yes := true
+	variants := []struct {
+		name string
+		f    models.SeatFilter
+	}{
+		{"default", models.SeatFilter{}},
+		{"assigned", models.SeatFilter{Assigned: &yes}},
+		{"search", models.SeatFilter{Search: "smith"}},
+		{"sort_name", models.SeatFilter{Sort: "name_asc"}},
+		{"sort_last_activity", models.SeatFilter{Sort: "last_activity_on_desc"}},
+		{"sort_last_duo_activity", models.SeatFilter{Sort: "last_duo_activity_on_desc"}},
+	}
+	page := models.Page{Number: 1, PerPage: 20}
+	var out []Result
+	for _, v := range variants {
+		var total int64
+		run := func() error {
+			res, err := b.store.SeatTable(ctx, b.syn.Purchase, v.f, page)
+			total = res.Total
+			if err == nil && len(res.Items) == 0 {
+				err = fmt.Errorf("seat_table %s: empty page", v.name)
+			}
+			return err
+		}
+		count, list := b.store.SeatTableSQL(ctx, b.syn.Purchase, v.f, page)
+		raw := func() error {
+			var n int64
+			if err := b.db.QueryRowContext(ctx, count).Scan(&n); err != nil {
+				return err
+			}
+			rows, err := b.db.QueryContext(ctx, list)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+			}
+			return rows.Err()
+		}
+		// Warm both.
+		if err := run(); err != nil {
+			return nil, err
+		}
+		if err := raw(); err != nil {
+			return nil, fmt.Errorf("seat_table %s baseline: %w", v.name, err)
+		}
+		got, err := timed(b.cfg.pageRuns, nil, run)
+		if err != nil {
+			return nil, err
+		}
+		base, err := timed(b.cfg.pageRuns, nil, raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ratioResult("seat_table/"+v.name, fmt.Sprintf("%d matching of 100k eligible, page of 20", total), got, base))
+	}
+	return out, nil
+}
+
+// bulk: 10,000 usernames assigned and then removed through the API as the
+// group owner, against a raw multi-row INSERT and DELETE of 10,000 rows.
+func (b *bench) bulk(ctx context.Context) ([]Result, error) {
+	pid := b.syn.Purchase.ID
+	rows, err := b.db.QueryContext(ctx, `SELECT id, username FROM users
+		WHERE username LIKE $1 AND id NOT IN (SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = $2)
+		ORDER BY id LIMIT 10000`, models.SyntheticUserPrefix+"%", pid)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	var names []string
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids, names = append(ids, id), append(names, name)
+	}
+	rows.Close()
+	if len(ids) != 10000 {
+		return nil, fmt.Errorf("bulk: found %d users without a seat, want 10000", len(ids))
+	}
+	body, err := json.Marshal(map[string]any{"usernames": names})
+	if err != nil {
+		return nil, err
+	}
+	path := fmt.Sprintf("/api/v4/add_on_purchases/%d/assignments", pid)
+	call := func(method string) error {
+		req, _ := http.NewRequestWithContext(ctx, method, b.baseURL+path, bytes.NewReader(body))
+		req.Header.Set("PRIVATE-TOKEN", b.ownerToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 500))
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s %s: status %d: %s", method, path, resp.StatusCode, msg)
+		}
+		return nil
+	}
+	var assign, remove []time.Duration
+	for range b.cfg.iterations {
+		a, err := timed(1, nil, func() error { return call(http.MethodPost) })
+		if err != nil {
+			return nil, err
+		}
+		r, err := timed(1, nil, func() error { return call(http.MethodDelete) })
+		if err != nil {
+			return nil, err
+		}
+		assign, remove = append(assign, a...), append(remove, r...)
+	}
+	var baseIns, baseDel []time.Duration
+	for range b.cfg.iterations {
+		a, err := timed(1, nil, func() error {
+			_, err := b.db.ExecContext(ctx, `INSERT INTO seat_assignments (add_on_purchase_id, user_id)
+				SELECT $1, unnest($2::bigint[])`, pid, ids)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		r, err := timed(1, nil, func() error {
+			_, err := b.db.ExecContext(ctx, `DELETE FROM seat_assignments WHERE add_on_purchase_id = $1 AND user_id = ANY($2)`, pid, ids)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		baseIns, baseDel = append(baseIns, a...), append(baseDel, r...)
+	}
+	for _, s := range [][]time.Duration{assign, remove, baseIns, baseDel} {
+		sortDurations(s)
+	}
+	size := "10,000 usernames, 50,000 already assigned"
+	return []Result{ratioResult("bulk_assign_10k", size, assign, baseIns), ratioResult("bulk_remove_10k", size, remove, baseDel)}, nil
+}
+
+// cascade: "Always off" on the top-level group, reset over 10,000
+// subgroups and 100,000 projects; "On by default" runs between, untimed.
+// The baseline is the same rows rewritten by three raw UPDATEs.
+func (b *bench) cascade(ctx context.Context) ([]Result, error) {
+	root := b.syn.Root
+	lo, hi := b.syn.SubtreeBounds()
+	set := func(a models.Availability) error {
+		impact, err := b.store.SetGroupDuoAvailability(ctx, b.actor, root, a)
+		if err == nil && impact.Projects != b.syn.Projects {
+			err = fmt.Errorf("cascade %s reset %d projects, want %d", a, impact.Projects, b.syn.Projects)
+		}
+		return err
+	}
+	var got []time.Duration
+	for range b.cfg.iterations {
+		d, err := timed(1, nil, func() error { return set(models.NeverOn) })
+		if err != nil {
+			return nil, err
+		}
+		got = append(got, d...)
+		if err := set(models.DefaultOn); err != nil {
+			return nil, err
+		}
+	}
+	raw := func(enabled, locked bool) error {
+		tx, err := b.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE namespaces SET duo_features_enabled = $1, lock_duo_features_enabled = $2, updated_at = now() WHERE id = $3`, []any{enabled, locked, root.ID}},
+			{`UPDATE namespaces SET duo_features_enabled = $1, lock_duo_features_enabled = false, updated_at = now() WHERE traversal_path > $2 AND traversal_path < $3`, []any{enabled, lo, hi}},
+			{`UPDATE projects SET duo_features_enabled = $1, updated_at = now() WHERE namespace_id IN (SELECT id FROM namespaces WHERE traversal_path >= $2 AND traversal_path < $3)`, []any{enabled, lo, hi}},
+		} {
+			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	}
+	var base []time.Duration
+	for range b.cfg.iterations {
+		d, err := timed(1, nil, func() error { return raw(false, true) })
+		if err != nil {
+			return nil, err
+		}
+		base = append(base, d...)
+		if err := raw(true, false); err != nil {
+			return nil, err
+		}
+	}
+	sortDurations(got)
+	sortDurations(base)
+	return []Result{ratioResult("cascade_never_on", fmt.Sprintf("%d subgroups, %d projects", b.syn.Groups, b.syn.Projects), got, base)}, nil
+}
+
+// reconcile: the quantity cut from 60,000 to 10,000 with 50,000 assigned
+// (Store.UpdatePurchase removes 40,000 seats with audit and mail), against
+// a raw DELETE of 40,000 rows by id. Seats are restored between runs,
+// untimed.
+func (b *bench) reconcile(ctx context.Context) ([]Result, error) {
+	pid := b.syn.Purchase.ID
+	quantity := 10000
+	got, err := timed(b.cfg.iterations, func() error { return b.resetSeats(ctx) }, func() error {
+		_, err := b.store.UpdatePurchase(ctx, b.actor, pid, models.PurchaseUpdate{Quantity: &quantity})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	n, err := b.store.AssignedCount(ctx, pid)
+	if err != nil {
+		return nil, err
+	}
+	if n != int64(quantity) {
+		return nil, fmt.Errorf("reconcile_overage left %d seats, want %d", n, quantity)
+	}
+	var ids []int64
+	base, err := timed(b.cfg.iterations, func() error {
+		if err := b.resetSeats(ctx); err != nil {
+			return err
+		}
+		ids = ids[:0]
+		rows, err := b.db.QueryContext(ctx, `SELECT id FROM seat_assignments WHERE add_on_purchase_id = $1 ORDER BY id LIMIT 40000`, pid)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	}, func() error {
+		_, err := b.db.ExecContext(ctx, `DELETE FROM seat_assignments WHERE id = ANY($1)`, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := b.resetSeats(ctx); err != nil {
+		return nil, err
+	}
+	return []Result{ratioResult("reconcile_overage", "60,000 -> 10,000 seats, 50,000 assigned (40,000 removed)", got, base)}, nil
+}

@@ -1,0 +1,65 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"duoadmin/models"
+	"duoadmin/models/storetest"
+)
+
+func TestSeedSyntheticRefusesSQLite(t *testing.T) {
+	s := storetest.SQLite(t)
+	if _, err := s.SeedSynthetic(context.Background(), models.DefaultSyntheticSize); !errors.Is(err, models.ErrSyntheticPostgres) {
+		t.Fatalf("err = %v, want ErrSyntheticPostgres", err)
+	}
+}
+
+func TestSeedSyntheticSmall(t *testing.T) {
+	s := storetest.PostgresOnly(t)
+	ctx := context.Background()
+	z := models.SyntheticSize{Users: 500, Groups: 120, Projects: 300, Seats: 200, Assigned: 150}
+	y, err := s.SeedSynthetic(ctx, z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.Users != 500 || y.Groups != 120 || y.Projects != 300 || y.Assigned != 150 || y.Purchase.Quantity != 200 {
+		t.Fatalf("seeded %+v", y)
+	}
+	if y.Purchase.NamespaceID == nil || *y.Purchase.NamespaceID != y.Root.ID || y.Root.Plan != models.PlanUltimate {
+		t.Fatalf("purchase %+v should belong to the Ultimate top-level group %d", y.Purchase, y.Root.ID)
+	}
+	db, _ := s.SQLDB()
+	var orphans, maxDepth, withoutActivity, withoutDuo, pending int
+	if err := db.QueryRow(`SELECT count(*) FROM users u WHERE u.username LIKE 'synthetic-user-%'
+		AND NOT EXISTS (SELECT 1 FROM members m WHERE m.user_id = u.id)`).Scan(&orphans); err != nil || orphans != 0 {
+		t.Fatalf("%d users without a membership (%v)", orphans, err)
+	}
+	if err := db.QueryRow(`SELECT max(length(traversal_path) - length(replace(traversal_path, '/', ''))) FROM namespaces`).Scan(&maxDepth); err != nil || maxDepth != 6 {
+		t.Fatalf("deepest group at depth %d (%v), want 6", maxDepth, err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE last_activity_on IS NULL), count(*) FILTER (WHERE last_duo_activity_on IS NULL)
+		FROM users WHERE username LIKE 'synthetic-user-%' AND (last_activity_on IS NULL OR last_activity_on >= current_date - 90)`).
+		Scan(&withoutActivity, &withoutDuo); err != nil || withoutActivity != 50 || withoutDuo != 125 {
+		t.Fatalf("%d never active (want 50), %d never used Duo (want 125) (%v)", withoutActivity, withoutDuo, err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM namespaces WHERE traversal_path LIKE '%*'`).Scan(&pending); err != nil || pending != 0 {
+		t.Fatalf("%d groups with an unfinished traversal path (%v)", pending, err)
+	}
+	// The seat table sees every member as eligible.
+	page, err := s.SeatTable(ctx, y.Purchase, models.SeatFilter{}, models.Page{Number: 1, PerPage: 20})
+	if err != nil || page.Total != 501 {
+		t.Fatalf("seat table total %d (%v), want 500 users and the owner", page.Total, err)
+	}
+	if _, err := s.SeedSynthetic(ctx, z); !errors.Is(err, models.ErrSyntheticExists) {
+		t.Fatalf("second seed: %v, want ErrSyntheticExists", err)
+	}
+	if err := s.ResetSyntheticSeats(ctx, y.Purchase.ID, 300, 20); err != nil {
+		t.Fatal(err)
+	}
+	y2, err := s.LoadSynthetic(ctx)
+	if err != nil || y2.Assigned != 20 || y2.Purchase.Quantity != 300 {
+		t.Fatalf("after reset %+v (%v)", y2, err)
+	}
+}
