@@ -98,3 +98,26 @@ migrate: ## Apply database migrations (DATABASE_URL, default SQLite)
 .PHONY: screenshots
 screenshots: assets generate ## Walk the user journeys in Chromium and save their screens to docs/screenshots/
 	DUOADMIN_SCREENSHOTS=1 DUOADMIN_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run Journey ./e2e/
+
+# Fuzz targets as package:FuzzName; -fuzz takes one of each per run.
+FUZZ_TARGETS := ./models:FuzzParseDocument ./handlers:FuzzSeatBulkForm ./handlers:FuzzAccessQuery ./cmd/duoadmin:FuzzSeatsCSV
+FUZZ_TIME    ?= 10s
+
+.PHONY: fuzz-short test-resilience
+fuzz-short: assets generate ## Fuzz each parser for FUZZ_TIME (default 10s) on top of the committed corpora
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== fuzz $$name ($$pkg, $(FUZZ_TIME))"; \
+		$(GO) test -run XXX -fuzz "^$$name$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime 2s $$pkg; \
+	done
+
+test-resilience: assets generate ## Crash, database outage, concurrency and 60 s soak against the real binary (needs TEST_DATABASE_URL)
+	$(GO) test -tags resilience -count=1 -timeout 15m -run '^TestResilience' -v ./e2e/...
+
+# Postgres database the benchmarks seed (once) and reuse; created when missing.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/duoadmin_bench?sslmode=disable
+export BENCH_DATABASE_URL
+
+.PHONY: bench
+bench: assets generate ## Time the heavy paths on 100k users/10k groups/100k projects next to raw-SQL baselines; writes bench/results.json
+	$(GO) run ./cmd/duobench

@@ -357,6 +357,11 @@ func jsonFields(t reflect.Type) (map[string]reflect.StructField, []string) {
 }
 
 func joinPath(path, key string) string {
+	// An empty key would otherwise vanish from the path and leave the
+	// problem pointing nowhere.
+	if key == "" {
+		return path + `[""]`
+	}
 	if path == "" {
 		return key
 	}

@@ -132,7 +132,13 @@ func (s *Store) SeedSynthetic(ctx context.Context, z SyntheticSize) (*Synthetic,
 		if err != nil {
 			return err
 		}
-		return tx.ResetSyntheticSeats(ctx, p.ID, z.Seats, z.Assigned)
+		if err := tx.ResetSyntheticSeats(ctx, p.ID, z.Seats, z.Assigned); err != nil {
+			return err
+		}
+		// The bulk rows go in by SQL; the load itself is one audited change.
+		return tx.Audit(ctx, actor, AuditEntry{Action: "organisation_imported", TargetType: "Instance", TargetName: "instance",
+			NamespaceID: &root.ID, Details: map[string]any{"file": "seed-synthetic", "users": z.Users, "groups": z.Groups,
+				"projects": z.Projects, "seats": z.Seats, "assigned": z.Assigned}})
 	})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,12 @@ func TestSeedSyntheticSmall(t *testing.T) {
 	ctx := context.Background()
 	z := models.SyntheticSize{Users: 500, Groups: 120, Projects: 300, Seats: 200, Assigned: 150}
 	y, err := s.SeedSynthetic(ctx, z)
+	if err == nil {
+		evs, _ := s.RecentAuditEvents(ctx, 5)
+		if len(evs) == 0 || evs[0].Action != "organisation_imported" || evs[0].ActorName != "seed-synthetic" {
+			t.Fatalf("the seed must be one audited load, got %+v", evs)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
