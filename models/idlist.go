@@ -2,6 +2,7 @@ package models
 
 import (
 	"encoding/json"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -45,4 +46,18 @@ func (s *Store) removalSet(rs []Removal) (string, string) {
 	}
 	return `SELECT CAST(json_extract(value, '$.u') AS INTEGER) AS user_id, CAST(json_extract(value, '$.r') AS INTEGER) AS rank,
 		json_extract(value, '$.w') AS reason FROM json_each(?)`, string(b)
+}
+
+// lowerTextSet is idSet for names and paths: a one-column subquery
+// ("value") of the lower-cased values, for case-insensitive lookups.
+func (s *Store) lowerTextSet(values []string) (string, string) {
+	lower := make([]string, len(values))
+	for i, v := range values {
+		lower[i] = strings.ToLower(v)
+	}
+	b, _ := json.Marshal(lower)
+	if s.dialect == Postgres {
+		return "SELECT value FROM json_array_elements_text(CAST(? AS json)) AS value", string(b)
+	}
+	return "SELECT value FROM json_each(?)", string(b)
 }

@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
 )
 
 // SeatTablePage is SeatTable for the API, whose per_page may be any size
@@ -44,16 +42,8 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]User, error) {
 // any length: one query with the names as a single JSON parameter, so
 // 100,000 names do not exceed the engines' limits on bound parameters.
 func (s *Store) UsersByUsernameList(ctx context.Context, usernames []string) ([]User, error) {
-	lower := make([]string, len(usernames))
-	for i, u := range usernames {
-		lower[i] = strings.ToLower(u)
-	}
-	b, _ := json.Marshal(lower)
-	sub := "SELECT value FROM json_each(?)"
-	if s.dialect == Postgres {
-		sub = "SELECT value FROM json_array_elements_text(CAST(? AS json)) AS value"
-	}
+	sub, arg := s.lowerTextSet(usernames)
 	var users []User
-	err := s.q(ctx).Where("lower(username) IN ("+sub+")", string(b)).Find(&users).Error
+	err := s.q(ctx).Where("lower(username) IN ("+sub+")", arg).Find(&users).Error
 	return users, err
 }

@@ -233,17 +233,9 @@ func (s *Store) advanceUsageDates(ctx context.Context, ids []string) error {
 // ProjectsByFullPathList finds projects by full path (case-insensitive) in
 // one query, the paths travelling as one JSON parameter.
 func (s *Store) ProjectsByFullPathList(ctx context.Context, paths []string) ([]Project, error) {
-	lower := make([]string, len(paths))
-	for i, p := range paths {
-		lower[i] = strings.ToLower(p)
-	}
-	b, _ := json.Marshal(lower)
-	sub := "SELECT value FROM json_each(?)"
-	if s.dialect == Postgres {
-		sub = "SELECT value FROM json_array_elements_text(CAST(? AS json)) AS value"
-	}
+	sub, arg := s.lowerTextSet(paths)
 	var out []Project
-	err := s.q(ctx).Where("lower(full_path) IN ("+sub+")", string(b)).Find(&out).Error
+	err := s.q(ctx).Where("lower(full_path) IN ("+sub+")", arg).Find(&out).Error
 	return out, err
 }
 
