@@ -10,9 +10,25 @@ import (
 
 func flashValue(kind, text string) string { return kind + "|" + text }
 
+// maxQueuedFlashes bounds the messages waiting in the cookie session: a
+// client that posts again and again without loading a page would otherwise
+// grow the cookie past what a browser keeps (4 KB) and fail the next save.
+const maxQueuedFlashes = 3
+
 // flash queues a message for the next page (the one after the redirect).
-func (s *Server) flash(c echo.Context, kind, text string) {
-	session(c).AddFlash(flashValue(kind, text))
+func (s *Server) flash(c echo.Context, kind, text string) { queueFlash(c, flashValue(kind, text)) }
+
+// queueFlash adds a flash (a "kind|text" string or a layouts.Flash), keeping
+// only the newest maxQueuedFlashes.
+func queueFlash(c echo.Context, f any) {
+	sess := session(c)
+	queued := append(sess.Flashes(), f)
+	if len(queued) > maxQueuedFlashes {
+		queued = queued[len(queued)-maxQueuedFlashes:]
+	}
+	for _, q := range queued {
+		sess.AddFlash(q)
+	}
 }
 
 func (s *Server) takeFlashes(c echo.Context) []layouts.Flash {

@@ -15,7 +15,7 @@ func init() { gob.Register(layouts.Flash{}) }
 // redirectWithAlert is redirectWithFlash for an alert with a title, a body
 // and an optional action link (GitLab's "No seats available" + "Add seats").
 func (s *Server) redirectWithAlert(c echo.Context, to string, f layouts.Flash) error {
-	session(c).AddFlash(f)
+	queueFlash(c, f)
 	if err := s.saveSession(c); err != nil {
 		return err
 	}

@@ -102,3 +102,22 @@ func TestAPIWithoutTokenIs401JSON(t *testing.T) {
 	req.Header.Set("PRIVATE-TOKEN", tok)
 	wantStatus(t, a.client().do(req), http.StatusUnauthorized)
 }
+
+// A client that posts without ever loading the page after the redirect
+// must not grow the session cookie until it can no longer be saved.
+func TestFlashesDoNotAccumulateWithoutBound(t *testing.T) {
+	a := newTestApp(t)
+	c := a.as("admin")
+	tok := c.csrf()
+	for i := range 60 {
+		res := c.postRaw("/admin/feature_flags", url.Values{"authenticity_token": {tok}, "name": {models.FlagSeatEmailsSM},
+			"enabled": {[]string{"0", "1"}[i%2]}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("post %d: status %d", i, res.StatusCode)
+		}
+	}
+	page := c.get("/admin/feature_flags")
+	if n := page.Doc().Find(`[data-testid="flash"]`).Length(); n == 0 || n > 3 {
+		t.Fatalf("%d flashes shown, want the newest few", n)
+	}
+}
