@@ -130,24 +130,8 @@ func (s *Store) impact(ctx context.Context, g *Group, p groupPlan, apply bool, n
 	subtreeIDs := s.q(ctx).Model(&Group{}).Select("id").Where("traversal_path >= ? AND traversal_path < ?", lo, hi)
 	switch {
 	case p.cascadeValue:
-		v := *p.enabled
-		groups := s.q(ctx).Model(&Group{}).Where(where, args...).
-			Where("duo_features_enabled IS NULL OR duo_features_enabled <> ? OR lock_duo_features_enabled", v)
-		projects := s.q(ctx).Model(&Project{}).Where("namespace_id IN (?)", subtreeIDs).Where("duo_features_enabled <> ?", v)
-		if !apply {
-			if err := groups.Count(&c.Subgroups).Error; err != nil {
-				return c, err
-			}
-			return c, projects.Count(&c.Projects).Error
-		}
-		res := groups.Updates(map[string]any{"duo_features_enabled": v, "lock_duo_features_enabled": false, "updated_at": now})
-		if res.Error != nil {
-			return c, res.Error
-		}
-		c.Subgroups = res.RowsAffected
-		res = projects.Updates(map[string]any{"duo_features_enabled": v, "updated_at": now})
-		c.Projects = res.RowsAffected
-		return c, res.Error
+		return takeValue(s.q(ctx).Model(&Group{}).Where(where, args...),
+			s.q(ctx).Model(&Project{}).Where("namespace_id IN (?)", subtreeIDs), *p.enabled, apply, now)
 	case p.resetLocksBelow:
 		groups := s.q(ctx).Model(&Group{}).Where(where, args...).Where("lock_duo_features_enabled")
 		if !apply {
@@ -261,9 +245,16 @@ func (s *Store) SetProjectDuoEnabled(ctx context.Context, actor Actor, p *Projec
 // instanceImpact counts (or resets) every group and project that takes a
 // new instance value.
 func (s *Store) instanceImpact(ctx context.Context, v bool, apply bool, now time.Time) (CascadeImpact, error) {
+	return takeValue(s.q(ctx).Model(&Group{}), s.q(ctx).Model(&Project{}), v, apply, now)
+}
+
+// takeValue counts (or, with apply, makes) the groups and projects in scope
+// take value v: a group that differs or is locked is reset and unlocked, a
+// project that differs is switched. Only rows that change are written.
+func takeValue(groups, projects *gorm.DB, v bool, apply bool, now time.Time) (CascadeImpact, error) {
 	var c CascadeImpact
-	groups := s.q(ctx).Model(&Group{}).Where("duo_features_enabled IS NULL OR duo_features_enabled <> ? OR lock_duo_features_enabled", v)
-	projects := s.q(ctx).Model(&Project{}).Where("duo_features_enabled <> ?", v)
+	groups = groups.Where("duo_features_enabled IS NULL OR duo_features_enabled <> ? OR lock_duo_features_enabled", v)
+	projects = projects.Where("duo_features_enabled <> ?", v)
 	if !apply {
 		if err := groups.Count(&c.Subgroups).Error; err != nil {
 			return c, err
