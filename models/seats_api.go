@@ -38,8 +38,8 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]User, error) {
 	return users, err
 }
 
-// UsersByUsernameList is UsersByUsernames (case-insensitive) for lists of
-// any length: one query with the names as a single JSON parameter, so
+// UsersByUsernameList finds users by username (case-insensitive) for lists
+// of any length: one query with the names as a single JSON parameter, so
 // 100,000 names do not exceed the engines' limits on bound parameters.
 func (s *Store) UsersByUsernameList(ctx context.Context, usernames []string) ([]User, error) {
 	sub, arg := s.lowerTextSet(usernames)

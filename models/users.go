@@ -48,16 +48,6 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*User, error) {
 	return first[User](s.q(ctx).Where("lower(username) = lower(?) OR lower(email) = lower(?)", login, login))
 }
 
-func (s *Store) UsersByUsernames(ctx context.Context, usernames []string) ([]User, error) {
-	lower := make([]string, len(usernames))
-	for i, u := range usernames {
-		lower[i] = strings.ToLower(u)
-	}
-	var users []User
-	err := s.q(ctx).Where("lower(username) IN ?", lower).Find(&users).Error
-	return users, err
-}
-
 type UserFilter struct {
 	Search string
 	State  UserState // empty: every state
