@@ -4,17 +4,21 @@ import "context"
 
 // IsHierarchyMember reports whether the user has an accepted membership in
 // g, an ancestor of g (inherited), anything below g, or a group invited to
-// any of those: the people a group owner may explain access for.
+// any of those: the people a group owner may explain access for. It looks
+// at the user's own few memberships, never at the subtree's.
 func (s *Store) IsHierarchyMember(ctx context.Context, g *Group, userID int64) (bool, error) {
 	lo, hi := subtreeRange(g.TraversalPath)
-	groups := s.q(ctx).Table("namespaces").Select("id").Where("traversal_path >= ? AND traversal_path < ?", lo, hi)
-	projects := s.q(ctx).Table("projects").Select("id").Where("namespace_id IN (?)", groups)
+	inv, invArgs := s.invitedGroupsSQL(g.TraversalPath)
+	args := append([]any{SourceGroup, SourceProject, userID, lo, hi, append(g.AncestorIDs(), 0), lo, hi}, invArgs...)
 	var n int64
-	err := s.q(ctx).Table("members").Where("user_id = ? AND NOT pending", userID).Where(
-		s.q(ctx).Where("source_type = ? AND source_id IN (?)", SourceGroup, groups).
-			Or("source_type = ? AND source_id IN ?", SourceGroup, append(g.AncestorIDs(), 0)).
-			Or("source_type = ? AND source_id IN (?)", SourceProject, projects).
-			Or("source_type = ? AND source_id IN (?)", SourceGroup, s.invitedGroupsAndAncestors(ctx, groups, projects))).
-		Limit(1).Count(&n).Error
+	err := s.q(ctx).Raw(`SELECT COUNT(*) FROM members m
+		LEFT JOIN namespaces mg ON m.source_type = ? AND mg.id = m.source_id
+		LEFT JOIN projects mp ON m.source_type = ? AND mp.id = m.source_id
+		LEFT JOIN namespaces mpn ON mpn.id = mp.namespace_id
+		WHERE m.user_id = ? AND NOT m.pending AND (
+			(mg.traversal_path >= ? AND mg.traversal_path < ?)
+			OR mg.id IN ?
+			OR (mpn.traversal_path >= ? AND mpn.traversal_path < ?)
+			OR mg.id IN (`+inv+`))`, args...).Scan(&n).Error
 	return n > 0, err
 }

@@ -14,42 +14,65 @@ import (
 //     to any of those (or that group's ancestors), and not banned in the
 //     top-level group. Guests count.
 func (s *Store) eligibleUsers(ctx context.Context, p *AddOnPurchase) *gorm.DB {
+	if p.NamespaceID == nil {
+		return s.eligibleAmong(ctx, p, nil)
+	}
+	invited, err := s.invitedGroupIDs(ctx, itoa(*p.NamespaceID)+"/")
+	q := s.eligibleAmong(ctx, p, invited)
+	if err != nil {
+		_ = q.AddError(err)
+	}
+	return q
+}
+
+// eligibleAmong is eligibleUsers with the hierarchy's invited groups (see
+// invitedGroupIDs) already looked up, for callers that query it repeatedly.
+// On GitLab.com the hierarchy's members are one range of the
+// root_namespace_id index however many subgroups and projects there are;
+// without invited groups, the usual case, it stays a plain range the
+// planner can merge with the users index.
+func (s *Store) eligibleAmong(ctx context.Context, p *AddOnPurchase, invited []int64) *gorm.DB {
 	q := s.q(ctx).Table("users AS u").Where("u.state = ? AND NOT u.bot", StateActive)
 	if p.NamespaceID == nil {
 		return q
 	}
-	return q.Where("u.id IN (?)", s.hierarchyMemberIDs(ctx, *p.NamespaceID)).
-		Where("u.id NOT IN (?)", s.q(ctx).Table("namespace_bans").Select("user_id").Where("namespace_id = ?", *p.NamespaceID))
+	root := *p.NamespaceID
+	members := s.q(ctx).Table("members").Select("user_id")
+	if len(invited) == 0 {
+		members = members.Where("root_namespace_id = ? AND NOT pending", root)
+	} else {
+		members = members.Where("NOT pending AND (root_namespace_id = ? OR (source_type = ? AND source_id IN ?))", root, SourceGroup, invited)
+	}
+	return q.Where("u.id IN (?)", members).
+		Where("u.id NOT IN (?)", s.q(ctx).Table("namespace_bans").Select("user_id").Where("namespace_id = ?", root))
 }
 
-// hierarchyMemberIDs selects the user ids with an accepted membership in
-// rootID's hierarchy, directly or through an invited group.
-func (s *Store) hierarchyMemberIDs(ctx context.Context, rootID int64) *gorm.DB {
-	groups, projects := s.hierarchy(ctx, rootID)
-	return s.q(ctx).Table("members").Select("user_id").Where("NOT pending").Where(
-		s.q(ctx).Where("source_type = ? AND source_id IN (?)", SourceGroup, groups).
-			Or("source_type = ? AND source_id IN (?)", SourceProject, projects).
-			Or("source_type = ? AND source_id IN (?)", SourceGroup, s.invitedGroupsAndAncestors(ctx, groups, projects)))
+// invitedGroupIDs runs invitedGroupsSQL.
+func (s *Store) invitedGroupIDs(ctx context.Context, traversalPath string) ([]int64, error) {
+	sql, args := s.invitedGroupsSQL(traversalPath)
+	var ids []int64
+	err := s.q(ctx).Raw(sql, args...).Scan(&ids).Error
+	return ids, err
 }
 
-// hierarchy is the ids of rootID's groups (itself included) and projects.
-func (s *Store) hierarchy(ctx context.Context, rootID int64) (groups, projects *gorm.DB) {
-	// A top-level group's traversal path is its id and a slash.
-	lo, hi := subtreeRange(itoa(rootID) + "/")
-	groups = s.q(ctx).Table("namespaces").Select("id").Where("traversal_path >= ? AND traversal_path < ?", lo, hi)
-	projects = s.q(ctx).Table("projects").Select("id").Where("namespace_id IN (?)", groups)
-	return groups, projects
-}
-
-// invitedGroupsAndAncestors: groups invited into the hierarchy's groups or
-// projects, and their ancestors (whose members the invited group inherits).
-func (s *Store) invitedGroupsAndAncestors(ctx context.Context, groups, projects *gorm.DB) *gorm.DB {
-	invited := s.q(ctx).Table("namespaces AS g").Select("g.traversal_path").Where(
-		s.q(ctx).Where("g.id IN (?)", s.q(ctx).Table("group_group_links").Select("shared_with_group_id").Where("shared_group_id IN (?)", groups)).
-			Or("g.id IN (?)", s.q(ctx).Table("project_group_links").Select("group_id").Where("project_id IN (?)", projects)))
-	// a is an ancestor of (or is) g when g's traversal path starts with a's.
-	return s.q(ctx).Table("namespaces AS a").Select("a.id").
-		Where("EXISTS (SELECT 1 FROM (?) AS inv WHERE inv.traversal_path LIKE a.traversal_path || '%')", invited)
+// invitedGroupsSQL selects (as column id) the groups invited into a group
+// or project of the subtree at traversalPath, and their ancestors, whose
+// members the invited group inherits. Links are few, so it starts from
+// them and climbs parent ids; the subtree is never enumerated.
+func (s *Store) invitedGroupsSQL(traversalPath string) (string, []any) {
+	lo, hi := subtreeRange(traversalPath)
+	return `WITH RECURSIVE invited(id) AS (
+			SELECT l.shared_with_group_id FROM group_group_links l
+				JOIN namespaces sg ON sg.id = l.shared_group_id
+				WHERE sg.traversal_path >= ? AND sg.traversal_path < ?
+			UNION
+			SELECT l.group_id FROM project_group_links l
+				JOIN projects lp ON lp.id = l.project_id
+				JOIN namespaces lpn ON lpn.id = lp.namespace_id
+				WHERE lpn.traversal_path >= ? AND lpn.traversal_path < ?
+			UNION
+			SELECT n.parent_id FROM namespaces n JOIN invited ON n.id = invited.id WHERE n.parent_id IS NOT NULL
+		) SELECT id FROM invited`, []any{lo, hi, lo, hi}
 }
 
 // IsEligible reports whether one user may hold a seat of p.
@@ -65,3 +88,4 @@ func (s *Store) countEligibleAmong(ctx context.Context, p *AddOnPurchase, ids []
 	err := s.whereIDIn(s.eligibleUsers(ctx, p), "u.id", ids).Count(&n).Error
 	return n, err
 }
+

@@ -42,9 +42,21 @@ type SeatRow struct {
 
 func (r SeatRow) Assigned() bool { return r.AssignedAt != nil }
 
+// seatScope is what the seat table's statements share: on GitLab.com the
+// groups invited into the purchase's hierarchy, looked up once per page.
+type seatScope struct{ invited []int64 }
+
+func (s *Store) seatScopeOf(ctx context.Context, p *AddOnPurchase) (seatScope, error) {
+	if p.NamespaceID == nil {
+		return seatScope{}, nil
+	}
+	invited, err := s.invitedGroupIDs(ctx, itoa(*p.NamespaceID)+"/")
+	return seatScope{invited: invited}, err
+}
+
 // seatQuery is the eligible users of p with their assignment, filtered.
-func (s *Store) seatQuery(ctx context.Context, p *AddOnPurchase, f SeatFilter) *gorm.DB {
-	q := s.eligibleUsers(ctx, p).
+func (s *Store) seatQuery(ctx context.Context, p *AddOnPurchase, sc seatScope, f SeatFilter) *gorm.DB {
+	q := s.eligibleAmong(ctx, p, sc.invited).
 		Joins("LEFT JOIN seat_assignments sa ON sa.user_id = u.id AND sa.add_on_purchase_id = ?", p.ID)
 	if f.Assigned != nil {
 		if *f.Assigned {
@@ -70,27 +82,17 @@ func seatOrder(sort string) string {
 // SeatTable is one page of the seat table, counted and paginated in SQL.
 func (s *Store) SeatTable(ctx context.Context, p *AddOnPurchase, f SeatFilter, page Page) (Paged[SeatRow], error) {
 	page = page.normalized()
-	out := Paged[SeatRow]{Page: page.Number, PerPage: page.PerPage}
-	if err := s.seatQuery(ctx, p, f).Count(&out.Total).Error; err != nil {
-		return out, err
-	}
-	var rows []SeatRow
-	err := s.seatQuery(ctx, p, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
-		Offset(page.Offset()).Limit(page.PerPage).Scan(&rows).Error
-	if err != nil {
-		return out, err
-	}
-	if err := s.fillRoles(ctx, p, rows); err != nil {
-		return out, err
-	}
-	out.Items = rows
-	return out, nil
+	return s.SeatTablePage(ctx, p, f, page.Number, page.PerPage)
 }
 
 // SeatTableIDs is every user matching the filter: "select all N users".
 func (s *Store) SeatTableIDs(ctx context.Context, p *AddOnPurchase, f SeatFilter) ([]int64, error) {
+	sc, err := s.seatScopeOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	var ids []int64
-	err := s.seatQuery(ctx, p, f).Order("u.id").Pluck("u.id", &ids).Error
+	err = s.seatQuery(ctx, p, sc, f).Order("u.id").Pluck("u.id", &ids).Error
 	return ids, err
 }
 
@@ -98,14 +100,18 @@ func (s *Store) SeatTableIDs(ctx context.Context, p *AddOnPurchase, f SeatFilter
 // an export of 100,000 rows does not hold them all in memory.
 func (s *Store) EachSeatRow(ctx context.Context, p *AddOnPurchase, f SeatFilter, fn func(SeatRow) error) error {
 	const batch = 1000
+	sc, err := s.seatScopeOf(ctx, p)
+	if err != nil {
+		return err
+	}
 	for offset := 0; ; offset += batch {
 		var rows []SeatRow
-		err := s.seatQuery(ctx, p, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
+		err := s.seatQuery(ctx, p, sc, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
 			Offset(offset).Limit(batch).Scan(&rows).Error
 		if err != nil {
 			return err
 		}
-		if err := s.fillRoles(ctx, p, rows); err != nil {
+		if err := s.fillRoles(ctx, p, sc, rows); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -121,7 +127,7 @@ func (s *Store) EachSeatRow(ctx context.Context, p *AddOnPurchase, f SeatFilter,
 
 // fillRoles sets the max role (and on GitLab.com the invite badge) of the
 // rows with one query over their memberships.
-func (s *Store) fillRoles(ctx context.Context, p *AddOnPurchase, rows []SeatRow) error {
+func (s *Store) fillRoles(ctx context.Context, p *AddOnPurchase, sc seatScope, rows []SeatRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -139,15 +145,12 @@ func (s *Store) fillRoles(ctx context.Context, p *AddOnPurchase, rows []SeatRow)
 	if p.NamespaceID == nil {
 		q = q.Select("user_id, access_level, 'group' AS kind")
 	} else {
-		groups, projects := s.hierarchy(ctx, *p.NamespaceID)
-		invited := s.invitedGroupsAndAncestors(ctx, groups, projects)
+		root := *p.NamespaceID
 		q = q.Select(`user_id, access_level, CASE
-				WHEN source_type = ? AND source_id IN (?) THEN 'group'
-				WHEN source_type = ? AND source_id IN (?) THEN 'project'
-				ELSE 'invited' END AS kind`, SourceGroup, groups, SourceProject, projects).
-			Where(s.q(ctx).Where("source_type = ? AND source_id IN (?)", SourceGroup, groups).
-				Or("source_type = ? AND source_id IN (?)", SourceProject, projects).
-				Or("source_type = ? AND source_id IN (?)", SourceGroup, invited))
+				WHEN root_namespace_id = ? AND source_type = ? THEN 'group'
+				WHEN root_namespace_id = ? THEN 'project'
+				ELSE 'invited' END AS kind`, root, SourceGroup, root).
+			Where("root_namespace_id = ? OR (source_type = ? AND source_id IN ?)", root, SourceGroup, append(sc.invited, 0))
 	}
 	if err := q.Scan(&ms).Error; err != nil {
 		return err

@@ -14,16 +14,20 @@ func (s *Store) SeatTablePage(ctx context.Context, p *AddOnPurchase, f SeatFilte
 		perPage = PerPageChoices[0]
 	}
 	out := Paged[SeatRow]{Page: number, PerPage: perPage}
-	if err := s.seatQuery(ctx, p, f).Count(&out.Total).Error; err != nil {
+	sc, err := s.seatScopeOf(ctx, p)
+	if err != nil {
+		return out, err
+	}
+	if err := s.seatQuery(ctx, p, sc, f).Count(&out.Total).Error; err != nil {
 		return out, err
 	}
 	var rows []SeatRow
-	err := s.seatQuery(ctx, p, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
+	err = s.seatQuery(ctx, p, sc, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
 		Offset((number - 1) * perPage).Limit(perPage).Scan(&rows).Error
 	if err != nil {
 		return out, err
 	}
-	if err := s.fillRoles(ctx, p, rows); err != nil {
+	if err := s.fillRoles(ctx, p, sc, rows); err != nil {
 		return out, err
 	}
 	out.Items = rows

@@ -76,7 +76,7 @@ func Open(databaseURL string) (*Store, error) {
 	var db *gorm.DB
 	switch dialect {
 	case Postgres:
-		db, err = gorm.Open(postgres.Open(dsn), cfg)
+		db, err = gorm.Open(postgres.Open(withoutJIT(dsn)), cfg)
 	case SQLite:
 		sep := "?"
 		if strings.Contains(dsn, "?") {
@@ -102,6 +102,20 @@ func Open(databaseURL string) (*Store, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	return &Store{db: db, dialect: dialect, settings: &settingsCache{}}, nil
+}
+
+// withoutJIT turns Postgres' JIT compiler off for our sessions unless the
+// URL says otherwise: our statements are short, and on the seat table's
+// count the planner's cost estimate made it spend 800 ms compiling a 400 ms
+// query.
+func withoutJIT(dsn string) string {
+	if strings.Contains(dsn, "jit=") {
+		return dsn
+	}
+	if strings.Contains(dsn, "?") {
+		return dsn + "&jit=off"
+	}
+	return dsn + "?jit=off"
 }
 
 func (s *Store) Dialect() Dialect { return s.dialect }

@@ -80,7 +80,7 @@ func (b *bench) resetSeats(ctx context.Context) error {
 	if err := b.store.ResetSyntheticSeats(ctx, b.syn.Purchase.ID, b.size.Seats, b.size.Assigned); err != nil {
 		return err
 	}
-	_, err := b.db.ExecContext(ctx, "ANALYZE seat_assignments")
+	_, err := b.db.ExecContext(ctx, "VACUUM ANALYZE seat_assignments")
 	return err
 }
 

@@ -44,7 +44,10 @@ type config struct {
 	iterations int // bulk, cascade and reconcile runs per side
 	pageRuns   int // seat table runs per variant and side
 	out        string
+	only       map[string]bool // BENCH_ONLY: these scenarios; empty: all
 }
+
+func (c config) runs(scenario string) bool { return len(c.only) == 0 || c.only[scenario] }
 
 func envInt(name string, def, lo, hi int) (int, error) {
 	v := os.Getenv(name)
@@ -75,6 +78,12 @@ func loadConfig() (config, error) {
 	}
 	if v := os.Getenv("BENCH_RESULTS"); v != "" {
 		c.out = v
+	}
+	if v := os.Getenv("BENCH_ONLY"); v != "" {
+		c.only = map[string]bool{}
+		for _, name := range strings.Split(v, ",") {
+			c.only[strings.TrimSpace(name)] = true
+		}
 	}
 	return c, nil
 }
@@ -114,10 +123,16 @@ func run(ctx context.Context) error {
 	defer b.close()
 
 	var results []Result
-	for _, sc := range []func(context.Context) ([]Result, error){
-		b.accessAPI, b.seatTable, b.bulk, b.cascade, b.reconcile,
+	for _, sc := range []struct {
+		name string
+		run  func(context.Context) ([]Result, error)
+	}{
+		{"access_api", b.accessAPI}, {"seat_table", b.seatTable}, {"bulk", b.bulk}, {"cascade", b.cascade}, {"reconcile", b.reconcile},
 	} {
-		rs, err := sc(ctx)
+		if !cfg.runs(sc.name) {
+			continue
+		}
+		rs, err := sc.run(ctx)
 		if err != nil {
 			return err
 		}
