@@ -88,4 +88,3 @@ func (s *Store) countEligibleAmong(ctx context.Context, p *AddOnPurchase, ids []
 	err := s.whereIDIn(s.eligibleUsers(ctx, p), "u.id", ids).Count(&n).Error
 	return n, err
 }
-
