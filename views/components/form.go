@@ -24,12 +24,22 @@ func sortedErrors(errs models.FieldErrors) []string {
 	return out
 }
 
+// fieldAcronyms are written as GitLab writes them in messages.
+var fieldAcronyms = map[string]string{"ai": "AI", "api": "API", "url": "URL", "id": "ID", "ids": "IDs",
+	"csv": "CSV", "smtp": "SMTP", "sso": "SSO", "ide": "IDE", "duo": "Duo"}
+
+// humanField turns a form field name into the words of an error summary:
+// "ai_gateway_url" is "AI gateway URL".
 func humanField(k string) string {
-	k = strings.ReplaceAll(k, "_", " ")
-	if k == "" {
-		return k
+	words := strings.Fields(strings.ReplaceAll(k, "_", " "))
+	for i, w := range words {
+		if a, ok := fieldAcronyms[w]; ok {
+			words[i] = a
+		} else if i == 0 {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
 	}
-	return strings.ToUpper(k[:1]) + k[1:]
+	return strings.Join(words, " ")
 }
 
 // InvalidClass marks an input whose field has an error.
