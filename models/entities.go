@@ -270,3 +270,11 @@ type OutboxEmail struct {
 }
 
 func (OutboxEmail) TableName() string { return "email_outbox" }
+
+// EmailBody is the body many outbox rows share (email_outbox.body_id).
+type EmailBody struct {
+	ID        int64
+	TextBody  string
+	HTMLBody  string `gorm:"column:html_body"`
+	CreatedAt time.Time
+}

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // QueueEmail writes one mail to the outbox; call it on the transaction
@@ -14,10 +16,18 @@ func (s *Store) QueueEmail(ctx context.Context, m OutboxEmail) error {
 	return s.q(ctx).Create(&m).Error
 }
 
+// outbox reads mail with its body, its own or the shared one.
+func (s *Store) outbox(ctx context.Context) *gorm.DB {
+	return s.q(ctx).Table("email_outbox AS o").Joins("LEFT JOIN email_bodies b ON b.id = o.body_id").
+		Select(`o.id, o.to_address, o.subject, COALESCE(b.text_body, o.text_body) AS text_body,
+			COALESCE(b.html_body, o.html_body) AS html_body, o.kind, o.attempts, o.last_error, o.next_attempt_at,
+			o.sent_at, o.created_at`)
+}
+
 // DueEmails returns unsent mail whose next attempt is due, oldest first.
 func (s *Store) DueEmails(ctx context.Context, now time.Time, limit int) ([]OutboxEmail, error) {
 	var ms []OutboxEmail
-	err := s.q(ctx).Where("sent_at IS NULL AND next_attempt_at <= ?", now).Order("next_attempt_at, id").Limit(limit).Find(&ms).Error
+	err := s.outbox(ctx).Where("o.sent_at IS NULL AND o.next_attempt_at <= ?", now).Order("o.next_attempt_at, o.id").Limit(limit).Find(&ms).Error
 	return ms, err
 }
 
@@ -47,14 +57,15 @@ type OutboxFilter struct {
 
 func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter, page Page) (Paged[OutboxEmail], error) {
 	page = page.normalized()
-	q := s.q(ctx).Model(&OutboxEmail{})
+	count := s.q(ctx).Model(&OutboxEmail{})
+	list := s.outbox(ctx)
 	if f.Pending {
-		q = q.Where("sent_at IS NULL")
+		count, list = count.Where("sent_at IS NULL"), list.Where("o.sent_at IS NULL")
 	}
 	out := Paged[OutboxEmail]{Page: page.Number, PerPage: page.PerPage}
-	if err := q.Count(&out.Total).Error; err != nil {
+	if err := count.Count(&out.Total).Error; err != nil {
 		return out, err
 	}
-	err := q.Order("id DESC").Offset(page.Offset()).Limit(page.PerPage).Find(&out.Items).Error
+	err := list.Order("o.id DESC").Offset(page.Offset()).Limit(page.PerPage).Find(&out.Items).Error
 	return out, err
 }

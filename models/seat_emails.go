@@ -36,8 +36,8 @@ func seatEmailFor(a AddOn) seatEmail {
 	}
 }
 
-// queueSeatEmails writes the welcome mail of every newly assigned user in
-// one statement.
+// queueSeatEmails writes the welcome mail of every newly assigned user: the
+// body once, and one outbox row per user in one statement.
 func (s *Store) queueSeatEmails(ctx context.Context, p *AddOnPurchase, ids []int64, now time.Time) error {
 	e := seatEmailFor(p.AddOn)
 	text := e.intro + "\n\n" + e.features + "\n\nGo to GitLab, visit " + BaseURL + "/users/sign_in.\n"
@@ -45,8 +45,12 @@ func (s *Store) queueSeatEmails(ctx context.Context, p *AddOnPurchase, ids []int
 		strings.ReplaceAll(html.EscapeString(e.intro), "\n\n", "</p><p>") + "</p><p>" +
 		strings.ReplaceAll(html.EscapeString(e.features), "\n", "<br>") + "</p><p><a href=\"" +
 		html.EscapeString(BaseURL) + "/users/sign_in\">Go to GitLab</a></p>"
+	body := EmailBody{TextBody: text, HTMLBody: htmlBody, CreatedAt: now}
+	if err := s.q(ctx).Create(&body).Error; err != nil {
+		return err
+	}
 	sub, arg := s.idSet(ids)
-	return s.q(ctx).Exec(`INSERT INTO email_outbox (to_address, subject, text_body, html_body, kind, attempts, last_error, next_attempt_at, created_at)
-		SELECT u.email, ?, ?, ?, ?, 0, '', ?, ? FROM users u WHERE u.id IN (`+sub+`)`,
-		e.subject, text, htmlBody, "seat_assigned_"+string(p.AddOn), now, now, arg).Error
+	return s.q(ctx).Exec(`INSERT INTO email_outbox (to_address, subject, text_body, html_body, body_id, kind, attempts, last_error, next_attempt_at, created_at)
+		SELECT u.email, ?, '', '', ?, ?, 0, '', ?, ? FROM users u WHERE u.id IN (`+sub+`)`,
+		e.subject, body.ID, "seat_assigned_"+string(p.AddOn), now, now, arg).Error
 }
