@@ -179,7 +179,7 @@ func timed(n int, setup func() error, fn func() error) ([]time.Duration, error) 
 // is at most three times the baseline.
 func ratioResult(name, size string, got, base []time.Duration) Result {
 	r := Result{Name: name, Size: size, P50ms: ms(percentile(got, 50)), P99ms: ms(percentile(got, 99)),
-		BaselineP50ms: ms(percentile(base, 50)), RSSMB: peakRSSMB(), Target: "ratio <= 3"}
+		BaselineP50ms: ms(percentile(base, 50)), BaselineP99ms: ms(percentile(base, 99)), RSSMB: peakRSSMB(), Target: "ratio <= 3"}
 	if r.BaselineP50ms > 0 {
 		r.Ratio = round2(r.P50ms / r.BaselineP50ms)
 	}
