@@ -174,7 +174,9 @@ func seatBenchAnalyze(b *testing.B, s *models.Store) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.Exec(`ANALYZE`); err != nil {
+	// As autovacuum would on a live database: statistics, and the
+	// visibility map that lets the counts read indexes only.
+	if _, err := db.Exec(`VACUUM ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
 }
