@@ -43,15 +43,53 @@ type SeatRow struct {
 func (r SeatRow) Assigned() bool { return r.AssignedAt != nil }
 
 // seatScope is what the seat table's statements share: on GitLab.com the
-// groups invited into the purchase's hierarchy, looked up once per page.
-type seatScope struct{ invited []int64 }
+// groups invited into the purchase's hierarchy and the links that invite
+// them, looked up once per page.
+type seatScope struct {
+	invited []int64
+	links   []inviteLink
+}
+
+// inviteLink: a group invited into the hierarchy, and the most access the
+// link grants its members (and its ancestors' members).
+type inviteLink struct {
+	TraversalPath string
+	GroupAccess   AccessLevel
+}
 
 func (s *Store) seatScopeOf(ctx context.Context, p *AddOnPurchase) (seatScope, error) {
 	if p.NamespaceID == nil {
 		return seatScope{}, nil
 	}
-	invited, err := s.invitedGroupIDs(ctx, itoa(*p.NamespaceID)+"/")
-	return seatScope{invited: invited}, err
+	tp := itoa(*p.NamespaceID) + "/"
+	invited, err := s.invitedGroupIDs(ctx, tp)
+	if err != nil || len(invited) == 0 {
+		return seatScope{}, err
+	}
+	lo, hi := subtreeRange(tp)
+	var links []inviteLink
+	err = s.q(ctx).Raw(`SELECT g.traversal_path, l.group_access FROM group_group_links l
+			JOIN namespaces sg ON sg.id = l.shared_group_id JOIN namespaces g ON g.id = l.shared_with_group_id
+			WHERE sg.traversal_path >= ? AND sg.traversal_path < ?
+		UNION ALL
+		SELECT g.traversal_path, l.group_access FROM project_group_links l
+			JOIN projects lp ON lp.id = l.project_id JOIN namespaces lpn ON lpn.id = lp.namespace_id
+			JOIN namespaces g ON g.id = l.group_id
+			WHERE lpn.traversal_path >= ? AND lpn.traversal_path < ?`, lo, hi, lo, hi).Scan(&links).Error
+	return seatScope{invited: invited, links: links}, err
+}
+
+// invitedAccess is what a membership of the group at traversalPath gives
+// in the hierarchy through the invitations: GitLab caps an invited member
+// at the link's access; through several links, the best of them counts.
+func (sc seatScope) invitedAccess(traversalPath string, level AccessLevel) AccessLevel {
+	best := AccessLevel(0)
+	for _, l := range sc.links {
+		if strings.HasPrefix(l.TraversalPath, traversalPath) {
+			best = max(best, min(level, l.GroupAccess))
+		}
+	}
+	return best
 }
 
 // seatQuery is the eligible users of p with their assignment, filtered.
@@ -136,24 +174,31 @@ func (s *Store) fillRoles(ctx context.Context, p *AddOnPurchase, sc seatScope, r
 		ids[i] = r.ID
 	}
 	type membership struct {
-		UserID      int64
-		AccessLevel AccessLevel
-		Kind        string // "group", "project", "invited"
+		UserID        int64
+		AccessLevel   AccessLevel
+		Kind          string // "group", "project", "invited"
+		TraversalPath string // the group's, for "invited"
 	}
 	var ms []membership
-	q := s.q(ctx).Table("members").Where("NOT pending AND user_id IN ?", ids)
+	q := s.q(ctx).Table("members AS m").Where("NOT m.pending AND m.user_id IN ?", ids)
 	if p.NamespaceID == nil {
-		q = q.Select("user_id, access_level, 'group' AS kind")
+		q = q.Select("m.user_id, m.access_level, 'group' AS kind")
 	} else {
 		root := *p.NamespaceID
-		q = q.Select(`user_id, access_level, CASE
-				WHEN root_namespace_id = ? AND source_type = ? THEN 'group'
-				WHEN root_namespace_id = ? THEN 'project'
-				ELSE 'invited' END AS kind`, root, SourceGroup, root).
-			Where("root_namespace_id = ? OR (source_type = ? AND source_id IN ?)", root, SourceGroup, append(sc.invited, 0))
+		q = q.Joins("LEFT JOIN namespaces g ON m.source_type = ? AND g.id = m.source_id", SourceGroup).
+			Select(`m.user_id, m.access_level, CASE
+				WHEN m.root_namespace_id = ? AND m.source_type = ? THEN 'group'
+				WHEN m.root_namespace_id = ? THEN 'project'
+				ELSE 'invited' END AS kind, COALESCE(g.traversal_path, '') AS traversal_path`, root, SourceGroup, root).
+			Where("m.root_namespace_id = ? OR (m.source_type = ? AND m.source_id IN ?)", root, SourceGroup, append(sc.invited, 0))
 	}
 	if err := q.Scan(&ms).Error; err != nil {
 		return err
+	}
+	for i, m := range ms {
+		if m.Kind == "invited" {
+			ms[i].AccessLevel = sc.invitedAccess(m.TraversalPath, m.AccessLevel)
+		}
 	}
 	type agg struct {
 		max                     AccessLevel
