@@ -13,8 +13,9 @@ import (
 
 // GET /api/v4/duo/access: may this user use this feature, in this context,
 // with this resource, and why — the flow diagram's walk as JSON. IDEs call
-// it constantly, so beyond the token it costs the decision's facts and, for
-// a non-admin naming a group or project, one membership query.
+// it constantly, so beyond the token it costs one statement: the user's
+// seats and paid groups, and the group or project named with its ancestors
+// and whether the asker is a member (models.AccessFactsAsMember).
 //
 // Users ask about themselves; admins and auditors about anyone. A group or
 // project must exist and, for others than admins and auditors, be one the
@@ -63,10 +64,14 @@ func (s *Server) getAPIDuoAccess(c echo.Context) error {
 			return err
 		}
 	}
-	if ok, err := s.apiResourceVisible(c, q.ref); err != nil || !ok {
-		return s.notVisible(c, q.ref, err)
+	// The asker's membership of the resource is checked in the same
+	// statement that loads it: not seen and missing are the same 404.
+	// Non-admins ask only about themselves (above).
+	load := s.store.AccessFactsAsMember
+	if v.Admin || v.Auditor {
+		load = s.store.AccessFacts
 	}
-	facts, err := s.store.AccessFacts(ctx, s.deployment, subject, q.ref)
+	facts, err := load(ctx, s.deployment, subject, q.ref)
 	if errors.Is(err, models.ErrNotFound) {
 		return apiNotFound(c, resourceNoun(q.ref))
 	}

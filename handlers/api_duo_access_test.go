@@ -271,28 +271,28 @@ func TestAPIDuoAccessQueryCount(t *testing.T) {
 			// The first call records the token's use; later ones within a
 			// minute do not.
 			a.access("dev", q("feature", "code_suggestions"))
+			// The token and its user, then one statement for the rest: the
+			// seats, on GitLab.com the paid groups, and a group or project
+			// named with its ancestors and whether the asker may see it.
 			cases := []struct {
 				name, role string
 				q          url.Values
 				max        int
+				status     int
 			}{
-				// Token+user 1, seats 1 (GitLab.com: +2 for paid groups); a
-				// resource adds the visibility check and its two-query chain.
-				{"self, no resource", "dev", q("feature", "code_suggestions"), 2},
-				{"self, project", "dev", q("feature", "code_suggestions", "project", "acme/platform/core"), 5},
-				{"self, group", "dev", q("feature", "code_suggestions", "group", "acme/platform"), 5},
-				{"admin about another, project", "admin", q("feature", "code_suggestions", "user", "dev", "project", "acme/platform/core"), 5},
-			}
-			if d == models.GitLabCom {
-				for i := range cases {
-					cases[i].max += 2
-				}
+				{"self, no resource", "dev", q("feature", "code_suggestions"), 2, http.StatusOK},
+				{"self, project", "dev", q("feature", "code_suggestions", "project", "acme/platform/core"), 2, http.StatusOK},
+				{"self, group", "dev", q("feature", "code_suggestions", "group", "acme/platform"), 2, http.StatusOK},
+				{"self, project not a member of", "dev", q("feature", "code_suggestions", "project", "acme/web"), 2, http.StatusNotFound},
+				{"self, missing group", "dev", q("feature", "code_suggestions", "group", "acme/nope"), 2, http.StatusNotFound},
+				// + the user asked about.
+				{"admin about another, project", "admin", q("feature", "code_suggestions", "user", "dev", "project", "acme/platform/core"), 3, http.StatusOK},
 			}
 			a.access("admin", q("feature", "code_suggestions"))
 			for _, c := range cases {
 				var r apiRes
 				stmts := a.counted(func() { r = a.access(c.role, c.q) })
-				if r.Status != http.StatusOK {
+				if r.Status != c.status {
 					t.Fatalf("%s: %d %s", c.name, r.Status, r.Raw)
 				}
 				t.Logf("%s: %d statements", c.name, len(stmts))
@@ -305,4 +305,64 @@ func TestAPIDuoAccessQueryCount(t *testing.T) {
 			}
 		})
 	}
+}
+
+// On GitLab.com the paid group comes from any membership below it or from
+// a seat, and a resource is seen through a membership of it or of an
+// ancestor, never through an invited group.
+func TestAPIDuoAccessGitLabComMembershipPaths(t *testing.T) {
+	a := newAccessAPI(t, models.GitLabCom)
+	ctx := context.Background()
+	admin := models.ActorFor(a.users["admin"])
+	partners := a.mkGroup(nil, "partners", "Partners", models.PlanFree)
+	if err := a.store.CreateGroupLink(ctx, admin, a.o.platform, partners, models.Developer); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"coder", "visitor", "partner"} {
+		a.addUser(n)
+		a.tok[n] = a.duoToken(n)
+	}
+	a.mkMember(models.ProjectSource(a.o.gateway, a.o.api), a.users["coder"], models.Developer)
+	a.mkMember(models.ProjectSource(a.o.web, a.o.acme), a.users["visitor"], models.Guest)
+	a.mkMember(models.GroupSource(partners), a.users["partner"], models.Maintainer)
+	a.buy(a.o.acme, models.AddOnDuoPro, "coder", "partner")
+	if err := a.store.SetGroupDuoCore(ctx, admin, a.o.acme, true); err != nil {
+		t.Fatal(err)
+	}
+	cs := q("feature", "code_suggestions")
+	member := func(r apiRes) any { return r.Body["path"].([]any)[1].(map[string]any)["answer"] }
+
+	// A project membership three levels down makes acme theirs.
+	r := a.access("coder", q("feature", "code_suggestions", "project", "acme/platform/api/gateway"))
+	wantDecision(t, r, true, "allowed", "duo_pro", "A B D R1 R2")
+	if member(r) != "Yes — acme" {
+		t.Fatalf("coder's membership step: %s", r.Raw)
+	}
+	// A Guest of a project is in acme but does not get Duo Core.
+	wantDecision(t, a.access("visitor", cs), false, "no_seat", nil, "A B D F")
+	wantDecision(t, a.access("visitor", q("feature", "code_suggestions", "project", "acme/web")), false, "no_seat", nil, "A B D F")
+	// A seat holder who is in acme only through an invited group.
+	r = a.access("partner", cs)
+	wantDecision(t, r, true, "allowed", "duo_pro", "A B D R1")
+	if member(r) != "Yes — acme" {
+		t.Fatalf("partner's membership step: %s", r.Raw)
+	}
+
+	notFound := []struct{ role, kind, path string }{
+		{"coder", "group", "acme/platform/api"}, // a project's member does not see its group
+		{"coder", "project", "acme/platform/core"},
+		{"visitor", "group", "acme"},
+		{"partner", "group", "acme/platform"}, // invited groups do not count
+		{"partner", "project", "acme/platform/core"},
+		{"zed", "project", "acme/platform/api/gateway"},
+	}
+	for _, c := range notFound {
+		noun := map[string]string{"group": "Group", "project": "Project"}[c.kind]
+		wantAPI(t, a.access(c.role, q("feature", "code_suggestions", c.kind, c.path)), http.StatusNotFound, apiMessage("404 "+noun+" Not Found"))
+	}
+	// dev is in acme/platform: its subgroups and projects, all the way down.
+	wantDecision(t, a.access("dev", q("feature", "code_suggestions", "group", "acme/platform/api")), true, "allowed", "duo_core", "A B D F H J L")
+	wantDecision(t, a.access("dev", q("feature", "code_suggestions", "project", "acme/platform/api/gateway")), true, "allowed", "duo_core", "A B D F H J L")
+	// Admins and auditors see all, members or not.
+	wantDecision(t, a.access("support", q("feature", "code_suggestions", "user", "partner", "project", "acme/platform/core")), true, "allowed", "duo_pro", "A B D R1 R2")
 }

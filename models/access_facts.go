@@ -2,7 +2,7 @@ package models
 
 import (
 	"context"
-	"slices"
+	"fmt"
 	"strings"
 )
 
@@ -12,163 +12,293 @@ type ResourceRef struct {
 	Path string
 }
 
-// AccessFacts loads what DecideAccess needs for one user: their seats
-// (one query), on GitLab.com their paid top-level groups (two), the
-// instance settings (cached for SettingsCacheTTL), and the resource's
-// effective setting (two). A resource that does not exist is ErrNotFound.
+// AccessFacts loads what DecideAccess needs for one user in one statement:
+// their seats, on GitLab.com their paid top-level groups, and the group or
+// project named with its ancestors; the instance settings are cached for
+// SettingsCacheTTL. A resource that does not exist is ErrNotFound.
 func (s *Store) AccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef) (AccessFacts, error) {
+	return s.accessFacts(ctx, d, u, ref, false)
+}
+
+// AccessFactsAsMember is AccessFacts for users asking about themselves
+// through the access API, who may only name a group or project they are a
+// member of (MemberOfResource): one they are not is ErrNotFound, as one
+// that does not exist. The check is part of the same statement.
+func (s *Store) AccessFactsAsMember(ctx context.Context, d Deployment, u *User, ref ResourceRef) (AccessFacts, error) {
+	return s.accessFacts(ctx, d, u, ref, true)
+}
+
+func (s *Store) accessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (AccessFacts, error) {
 	f := AccessFacts{Deployment: d, User: AccessUser{Username: u.Username, State: u.State, Bot: u.Bot},
 		Resource: ResourceFact{Kind: ref.Kind, Path: ref.Path}}
 	if f.Resource.Kind == "" {
 		f.Resource.Kind = ResourceNone
 	}
-	seats, seatRoots, err := s.seatFacts(ctx, d, u.ID)
-	if err != nil {
-		return f, err
-	}
-	f.Seats = seats
 	st, err := s.cachedInstanceSettings(ctx)
 	if err != nil {
 		return f, err
 	}
-	if d == GitLabCom {
-		if f.PaidGroups, err = s.paidGroupFacts(ctx, u.ID, seatRoots); err != nil {
-			return f, err
+	facts, err := s.loadFacts(ctx, factsQuery{deployment: d, userID: u.ID, subject: true, resource: ref, checkMember: asMember})
+	if err != nil {
+		return f, err
+	}
+	f.Seats, f.PaidGroups = facts.seats, facts.paidGroups
+	if ref.Kind == ResourceGroup || ref.Kind == ResourceProject {
+		r := facts.resource
+		if !r.found || (asMember && !r.member) {
+			return f, ErrNotFound
 		}
-	} else {
+		res := r.resolve(st, ref.Kind)
+		f.Resource.Path, f.Resource.DuoEnabled, f.Resource.Why = r.self.FullPath, res.Enabled, res.SourceLabel()
+	}
+	if d != GitLabCom {
 		f.InstanceNeverOn = InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled) == NeverOn
 		f.InstancePaidPlan = st.Plan.Paid()
 		f.InstanceDuoCore = st.DuoCoreFeaturesEnabled
 	}
-	if ref.Kind == ResourceGroup || ref.Kind == ResourceProject {
-		res, path, err := s.resourceResolution(ctx, st, ref)
-		if err != nil {
-			return f, err
-		}
-		f.Resource.Path, f.Resource.DuoEnabled, f.Resource.Why = path, res.Enabled, res.SourceLabel()
-	}
 	return f, nil
 }
 
-// resourceResolution resolves a group's or project's effective setting in
-// two queries: the resource (with its group's traversal path), then its
-// group chain.
-func (s *Store) resourceResolution(ctx context.Context, st *InstanceSettings, ref ResourceRef) (DuoResolution, string, error) {
-	var self DuoNode
-	var chainPath, fullPath string
-	if ref.Kind == ResourceProject {
-		var row struct {
-			Project
-			GroupTraversalPath string
-		}
-		err := s.q(ctx).Table("projects AS p").Joins("JOIN namespaces n ON n.id = p.namespace_id").
-			Select("p.*, n.traversal_path AS group_traversal_path").Where("lower(p.full_path) = lower(?)", ref.Path).
-			Limit(1).Scan(&row).Error
-		if err != nil {
-			return DuoResolution{}, "", err
-		}
-		if row.ID == 0 {
-			return DuoResolution{}, "", ErrNotFound
-		}
-		self, chainPath, fullPath = projectNode(&row.Project), row.GroupTraversalPath, row.FullPath
-	} else {
-		g, err := s.GroupByFullPath(ctx, ref.Path)
-		if err != nil {
-			return DuoResolution{}, "", err
-		}
-		self, fullPath = groupNode(g), g.FullPath
-		chainPath = strings.TrimSuffix(g.TraversalPath, itoa(g.ID)+"/")
-	}
-	ids := parseTraversalPath(chainPath)
-	var chain []Group
-	if len(ids) > 0 {
-		if err := s.q(ctx).Where("id IN ?", ids).Find(&chain).Error; err != nil {
-			return DuoResolution{}, "", err
-		}
-		slices.SortFunc(chain, func(a, b Group) int { return slices.Index(ids, a.ID) - slices.Index(ids, b.ID) })
-	}
-	return ResolveDuo(instanceNode(st), nodesOf(chain), self), fullPath, nil
+// An access-facts statement is a UNION ALL of rows of four kinds, all with
+// the columns kind, ord, ord_text, id, path, name, add_on, started_at,
+// expires_on, level, flag, enabled (typed NULLs where a kind has no value:
+// Postgres resolves a UNION's types pairwise), in the order kind, ord,
+// ord_text:
+//
+//   - 's', a seat the user holds on a purchase of this deployment (on
+//     GitLab.com a top-level group's, else the instance's): ord the
+//     purchase id, path its group, add_on, started_at, expires_on.
+//   - 'g' (GitLab.com), a Premium/Ultimate top-level group the user is in
+//     through an accepted membership anywhere below it
+//     (members.root_namespace_id names it) or by holding one of its seats
+//     (seat holders may be members only through an invited group):
+//     ord_text lower(path), level the best role of those memberships (0
+//     for a seat alone), flag its Duo Core setting.
+//   - 'r' and 'a', the group or project named and its chain of groups
+//     (access_resource.go).
+//
+// CTE mem is the user's accepted memberships, seats their seats; each
+// takes the user's id.
+const (
+	memCTE = `mem AS (SELECT m.source_type, m.source_id, m.root_namespace_id, m.access_level
+		FROM members m WHERE m.user_id = ? AND NOT m.pending)`
+	seatsCTE = `seats AS (SELECT p.id, p.add_on, p.started_at, p.expires_on, p.namespace_id
+		FROM seat_assignments sa JOIN add_on_purchases p ON p.id = sa.add_on_purchase_id
+		WHERE sa.user_id = ? AND p.namespace_id %s)`
+	seatRows = `SELECT 's' AS kind, s.id AS ord, '' AS ord_text, s.id AS id, n.full_path AS path, '' AS name,
+		s.add_on AS add_on, s.started_at AS started_at, s.expires_on AS expires_on, 0 AS level,
+		false AS flag, CAST(NULL AS boolean) AS enabled
+	FROM seats s LEFT JOIN namespaces n ON n.id = s.namespace_id`
+	// paidGroupRows takes the two paid plans.
+	paidGroupRows = `SELECT 'g', 0, lower(g.full_path), g.id, g.full_path, '', '', CAST(NULL AS date), CAST(NULL AS date),
+		MAX(r.access_level), g.duo_core_features_enabled, CAST(NULL AS boolean)
+	FROM (SELECT root_namespace_id AS root_id, access_level FROM mem
+		UNION ALL
+		SELECT namespace_id, 0 FROM seats) r
+	JOIN namespaces g ON g.id = r.root_id
+	WHERE g.parent_id IS NULL AND g.plan IN (?, ?)
+	GROUP BY g.id, g.full_path, g.duo_core_features_enabled`
+)
+
+// factsQuery is what one access-facts statement loads.
+type factsQuery struct {
+	deployment Deployment
+	userID     int64
+	// subject: the user's seats and, on GitLab.com, paid groups.
+	subject  bool
+	resource ResourceRef
+	// checkMember: whether the user is a member of the resource.
+	checkMember bool
 }
 
-// seatFacts lists the user's seats of this deployment's purchases, and the
-// top-level groups of those purchases.
-func (s *Store) seatFacts(ctx context.Context, d Deployment, userID int64) ([]SeatFact, []int64, error) {
-	type row struct {
-		AddOn       AddOn
-		StartedAt   *Date
-		ExpiresOn   Date
-		NamespaceID *int64
-		FullPath    *string
+type factsKey struct {
+	dialect     Dialect
+	deployment  Deployment
+	subject     bool
+	resource    ResourceKind
+	checkMember bool
+}
+
+// A statement's parameters, in the order they appear in its text.
+type factsArg int
+
+const (
+	argUser factsArg = iota
+	argPath
+	argPlans // two
+)
+
+type factsStatement struct {
+	sql  string
+	args []factsArg
+}
+
+// factsStatements holds every variant, built once.
+var factsStatements = func() map[factsKey]factsStatement {
+	out := map[factsKey]factsStatement{}
+	for _, dialect := range []Dialect{Postgres, SQLite} {
+		for _, d := range []Deployment{SelfManaged, GitLabCom} {
+			for _, subject := range []bool{false, true} {
+				for _, k := range []ResourceKind{ResourceNone, ResourceGroup, ResourceProject} {
+					for _, check := range []bool{false, true} {
+						key := factsKey{dialect, d, subject, k, check}
+						out[key] = buildFactsStatement(key)
+					}
+				}
+			}
+		}
 	}
-	var rows []row
-	q := s.q(ctx).Table("seat_assignments AS sa").Joins("JOIN add_on_purchases p ON p.id = sa.add_on_purchase_id").
-		Joins("LEFT JOIN namespaces n ON n.id = p.namespace_id").
-		Select("p.add_on, p.started_at, p.expires_on, p.namespace_id, n.full_path").Where("sa.user_id = ?", userID)
-	if d == GitLabCom {
-		q = q.Where("p.namespace_id IS NOT NULL")
-	} else {
-		q = q.Where("p.namespace_id IS NULL")
+	return out
+}()
+
+func buildFactsStatement(k factsKey) factsStatement {
+	var st factsStatement
+	var ctes, parts []string
+	resource := k.resource == ResourceGroup || k.resource == ResourceProject
+	if (k.subject && k.deployment == GitLabCom) || (resource && k.checkMember) {
+		ctes, st.args = append(ctes, memCTE), append(st.args, argUser)
 	}
-	if err := q.Order("p.id").Scan(&rows).Error; err != nil {
-		return nil, nil, err
+	if k.subject {
+		cond := "IS NULL"
+		if k.deployment == GitLabCom {
+			cond = "IS NOT NULL"
+		}
+		ctes, st.args = append(ctes, fmt.Sprintf(seatsCTE, cond)), append(st.args, argUser)
+		parts = append(parts, seatRows)
 	}
+	if resource {
+		res := projectResCTE
+		if k.resource == ResourceGroup {
+			res = groupResCTE
+		}
+		anc := fmt.Sprintf(ancCTE, traversalIDsPostgres, "j.pos", "j.id")
+		if k.dialect == SQLite {
+			anc = fmt.Sprintf(ancCTE, traversalIDsSQLite, "j.key + 1", "j.value")
+		}
+		ctes, st.args = append(ctes, res, anc), append(st.args, argPath)
+	}
+	if k.subject && k.deployment == GitLabCom {
+		parts, st.args = append(parts, paidGroupRows), append(st.args, argPlans)
+	}
+	if resource {
+		level := "0"
+		switch {
+		case k.checkMember && k.resource == ResourceProject:
+			level = memberOfProject
+		case k.checkMember:
+			level = memberOfGroupChain
+		}
+		parts = append(parts, fmt.Sprintf(resRows, level))
+	}
+	if len(parts) == 0 {
+		return factsStatement{}
+	}
+	sql := "WITH " + strings.Join(ctes, ",\n") + "\n" + strings.Join(parts, "\nUNION ALL\n") + "\nORDER BY kind, ord, ord_text"
+	st.sql = fixedSQL(k.dialect, sql)
+	return st
+}
+
+// facts is what a factsQuery loaded.
+type facts struct {
+	seats      []SeatFact
+	paidGroups []PaidGroupFact
+	resource   resourceChain
+}
+
+func (s *Store) loadFacts(ctx context.Context, q factsQuery) (facts, error) {
+	var out facts
+	k := q.resource.Kind
+	if k != ResourceGroup && k != ResourceProject {
+		k = ResourceNone
+	}
+	d := q.deployment
+	if !q.subject || d != GitLabCom {
+		d = SelfManaged // the deployment only changes the subject's part
+	}
+	st := factsStatements[factsKey{s.dialect, d, q.subject, k, q.checkMember}]
+	if st.sql == "" {
+		return out, nil
+	}
+	args := make([]any, 0, len(st.args)+1)
+	for _, a := range st.args {
+		switch a {
+		case argUser:
+			args = append(args, q.userID)
+		case argPath:
+			args = append(args, q.resource.Path)
+		case argPlans:
+			args = append(args, PlanPremium, PlanUltimate)
+		}
+	}
+	rows, err := s.rawRows(ctx, st.sql, args...)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
 	today := Today()
-	var out []SeatFact
-	var roots []int64
-	for _, r := range rows {
-		p := AddOnPurchase{StartedAt: r.StartedAt, ExpiresOn: r.ExpiresOn}
-		sf := SeatFact{AddOn: r.AddOn, Active: p.ActiveOn(today), ExpiresOn: r.ExpiresOn}
-		if r.FullPath != nil {
-			sf.Namespace = *r.FullPath
+	for rows.Next() {
+		var (
+			kind, ordText, name, addOn string
+			ord, id, level             int64
+			path                       *string
+			startedAt, expiresOn       *Date
+			flag                       bool
+			enabled                    *bool
+		)
+		if err := rows.Scan(&kind, &ord, &ordText, &id, &path, &name, &addOn, &startedAt, &expiresOn, &level,
+			&flag, &enabled); err != nil {
+			return out, err
 		}
-		if r.NamespaceID != nil {
-			roots = append(roots, *r.NamespaceID)
+		p := ""
+		if path != nil {
+			p = *path
 		}
-		out = append(out, sf)
+		switch kind {
+		case "s":
+			sf := SeatFact{AddOn: AddOn(addOn), Namespace: p}
+			if expiresOn != nil {
+				sf.ExpiresOn = *expiresOn
+			}
+			purchase := AddOnPurchase{StartedAt: startedAt, ExpiresOn: sf.ExpiresOn}
+			sf.Active = purchase.ActiveOn(today)
+			out.seats = append(out.seats, sf)
+		case "g":
+			out.paidGroups = append(out.paidGroups, PaidGroupFact{Path: p, NonGuest: AccessLevel(level) > Guest, DuoCore: flag})
+		case "r", "a":
+			out.resource.addRow(kind, resourceRow{ID: id, FullPath: p, Name: name, Enabled: enabled, Locked: flag}, level != 0)
+		}
 	}
-	return out, roots, nil
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	out.resource.finish(k)
+	return out, nil
 }
 
-// paidGroupFacts: the Premium/Ultimate top-level groups the user is in —
-// through any accepted membership below them, or by holding one of their
-// seats (seat holders may be members only through an invited group).
+// paidGroupFacts: the Premium/Ultimate top-level groups the user is in
+// through any accepted membership below them, or that are among seatRoots
+// (the top-level groups of purchases whose seat they hold).
 func (s *Store) paidGroupFacts(ctx context.Context, userID int64, seatRoots []int64) ([]PaidGroupFact, error) {
-	type row struct {
-		AccessLevel   AccessLevel
-		TraversalPath string
+	sub, arg := s.idSet(seatRoots)
+	var rows []struct {
+		FullPath               string
+		DuoCoreFeaturesEnabled bool
+		AccessLevel            AccessLevel
 	}
-	var rows []row
-	err := s.q(ctx).Table("members AS m").
-		Joins("LEFT JOIN namespaces g ON m.source_type = ? AND g.id = m.source_id", SourceGroup).
-		Joins("LEFT JOIN projects p ON m.source_type = ? AND p.id = m.source_id", SourceProject).
-		Joins("LEFT JOIN namespaces pn ON pn.id = p.namespace_id").
-		Select("m.access_level, COALESCE(g.traversal_path, pn.traversal_path) AS traversal_path").
-		Where("m.user_id = ? AND NOT m.pending", userID).Scan(&rows).Error
+	err := s.q(ctx).Raw(`SELECT g.full_path, g.duo_core_features_enabled, MAX(r.access_level) AS access_level
+		FROM (SELECT m.root_namespace_id AS root_id, m.access_level FROM members m WHERE m.user_id = ? AND NOT m.pending
+			UNION ALL
+			SELECT id, 0 FROM (`+sub+`) seat_roots) r
+		JOIN namespaces g ON g.id = r.root_id
+		WHERE g.parent_id IS NULL AND g.plan IN (?, ?)
+		GROUP BY g.id, g.full_path, g.duo_core_features_enabled
+		ORDER BY lower(g.full_path)`, userID, arg, PlanPremium, PlanUltimate).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
-	best := map[int64]AccessLevel{}
-	for _, r := range rows {
-		ids := parseTraversalPath(r.TraversalPath)
-		if len(ids) > 0 {
-			best[ids[0]] = max(best[ids[0]], r.AccessLevel)
-		}
-	}
-	ids := slices.Clone(seatRoots)
-	for id := range best {
-		ids = append(ids, id)
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	var roots []Group
-	if err := s.q(ctx).Where("id IN ? AND parent_id IS NULL AND plan IN ?", ids, []Plan{PlanPremium, PlanUltimate}).
-		Order("lower(full_path)").Find(&roots).Error; err != nil {
-		return nil, err
-	}
-	out := make([]PaidGroupFact, len(roots))
-	for i, g := range roots {
-		out[i] = PaidGroupFact{Path: g.FullPath, NonGuest: best[g.ID] > Guest, DuoCore: g.DuoCoreFeaturesEnabled}
+	out := make([]PaidGroupFact, len(rows))
+	for i, r := range rows {
+		out[i] = PaidGroupFact{Path: r.FullPath, NonGuest: r.AccessLevel > Guest, DuoCore: r.DuoCoreFeaturesEnabled}
 	}
 	return out, nil
 }

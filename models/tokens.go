@@ -51,6 +51,19 @@ func (s *Store) CreatePersonalAccessToken(ctx context.Context, actor Actor, u *U
 	return token, err
 }
 
+// userByTokenSQL is the API's first statement on every call, by dialect:
+// written out rather than built (fixedSQL), and read without gorm's Scan,
+// which formats the statement with its arguments for the logger every time.
+var userByTokenSQL = func() map[Dialect]string {
+	const q = `SELECT u.*, t.id AS token_id, t.expires_at AS token_expires_at, t.last_used_at AS token_last_used_at
+		FROM personal_access_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_digest = ? AND NOT t.revoked LIMIT 1`
+	return map[Dialect]string{Postgres: fixedSQL(Postgres, q), SQLite: fixedSQL(SQLite, q)}
+}()
+
+// tokenUseInterval is how often a token's last use is recorded.
+const tokenUseInterval = time.Minute
+
 // UserByToken finds the active user a valid, unexpired token belongs to,
 // in one query: the API's hot path starts here.
 func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
@@ -63,14 +76,8 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
 		TokenExpiresAt  *Date
 		TokenLastUsedAt *time.Time
 	}
-	err := s.q(ctx).Table("personal_access_tokens AS t").Joins("JOIN users u ON u.id = t.user_id").
-		Select("u.*, t.id AS token_id, t.expires_at AS token_expires_at, t.last_used_at AS token_last_used_at").
-		Where("t.token_digest = ? AND NOT t.revoked", tokenDigest(token)).Limit(1).Scan(&row).Error
-	if err != nil {
+	if err := s.scanOne(ctx, &row, userByTokenSQL[s.dialect], tokenDigest(token)); err != nil {
 		return nil, err
-	}
-	if row.TokenID == 0 {
-		return nil, ErrNotFound
 	}
 	if row.TokenExpiresAt != nil && !Today().Before(*row.TokenExpiresAt) {
 		return nil, ErrNotFound
@@ -78,11 +85,32 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
 	if !row.User.Active() {
 		return nil, ErrNotFound
 	}
-	// Recorded at most once a minute: the API is called constantly.
+	// Recorded at most once a minute: the API is called constantly. The
+	// condition makes the concurrent calls that all saw an old stamp
+	// write it once.
 	now := time.Now().UTC()
-	if row.TokenLastUsedAt == nil || now.Sub(*row.TokenLastUsedAt) > time.Minute {
-		_ = s.q(ctx).Model(&PersonalAccessToken{}).Where("id = ?", row.TokenID).Update("last_used_at", now).Error
+	if row.TokenLastUsedAt == nil || now.Sub(*row.TokenLastUsedAt) > tokenUseInterval {
+		_ = s.q(ctx).Model(&PersonalAccessToken{}).
+			Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", row.TokenID, now.Add(-tokenUseInterval)).
+			Update("last_used_at", now).Error
 	}
 	u := row.User
 	return &u, nil
+}
+
+// scanOne reads the first row of a statement made by fixedSQL into dest,
+// a pointer to a struct, by column name; no row is ErrNotFound.
+func (s *Store) scanOne(ctx context.Context, dest any, query string, args ...any) error {
+	rows, err := s.rawRows(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return ErrNotFound
+	}
+	return s.q(ctx).ScanRows(rows, dest)
 }
