@@ -43,8 +43,11 @@ func (s *Store) eligibleAmong(ctx context.Context, p *AddOnPurchase, invited []i
 	} else {
 		members = members.Where("NOT pending AND (root_namespace_id = ? OR (source_type = ? AND source_id IN ?))", root, SourceGroup, invited)
 	}
+	// NOT EXISTS, not NOT IN: the planner estimates an anti-join from the
+	// bans' statistics, but guesses that NOT IN (subquery) drops half the
+	// users, which led it to plans for 50,000 eligible users, not 100,000.
 	return q.Where("u.id IN (?)", members).
-		Where("u.id NOT IN (?)", s.q(ctx).Table("namespace_bans").Select("user_id").Where("namespace_id = ?", root))
+		Where("NOT EXISTS (SELECT 1 FROM namespace_bans nb WHERE nb.namespace_id = ? AND nb.user_id = u.id)", root)
 }
 
 // invitedGroupIDs runs invitedGroupsSQL.
