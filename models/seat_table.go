@@ -110,6 +110,29 @@ func (s *Store) seatQuery(ctx context.Context, p *AddOnPurchase, sc seatScope, f
 	return q
 }
 
+// reverseOrder reads an ORDER BY of SeatSorts backwards: every ASC a DESC,
+// every NULLS FIRST a NULLS LAST, and the other way round.
+func reverseOrder(order string) string {
+	terms := strings.Split(order, ", ")
+	for i, t := range terms {
+		words := strings.Fields(t)
+		for j, w := range words {
+			switch w {
+			case "ASC":
+				words[j] = "DESC"
+			case "DESC":
+				words[j] = "ASC"
+			case "FIRST":
+				words[j] = "LAST"
+			case "LAST":
+				words[j] = "FIRST"
+			}
+		}
+		terms[i] = strings.Join(words, " ")
+	}
+	return strings.Join(terms, ", ")
+}
+
 func seatOrder(sort string) string {
 	if o, ok := SeatSorts[sort]; ok {
 		return o

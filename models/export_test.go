@@ -1,0 +1,4 @@
+package models
+
+// ReverseOrder exposes reverseOrder to the external tests.
+var ReverseOrder = reverseOrder
