@@ -17,7 +17,6 @@ import (
 // features are effectively off, else 200. It says nothing about the
 // caller's own seat: GET /api/v4/user/duo does.
 func (s *Server) postAPICodeSuggestionsEnabled(c echo.Context) error {
-	ctx := c.Request().Context()
 	params, err := apiParams(c)
 	if err != nil {
 		return err
@@ -30,21 +29,16 @@ func (s *Server) postAPICodeSuggestionsEnabled(c echo.Context) error {
 	if ref.Path == "" {
 		return apiNotFound(c, "Project")
 	}
-	if ok, err := s.apiResourceVisible(c, ref); err != nil || !ok {
-		return s.notVisible(c, ref, err)
-	}
-	p, err := s.store.ProjectByFullPath(ctx, ref.Path)
+	// One statement: the project, its groups' settings, and whether the
+	// caller may see it.
+	facts, err := s.accessFactsFor(c, viewer(c), ref)
 	if errors.Is(err, models.ErrNotFound) {
 		return apiNotFound(c, "Project")
 	}
 	if err != nil {
 		return err
 	}
-	st, err := s.store.ProjectDuo(ctx, p)
-	if err != nil {
-		return err
-	}
-	if !st.Resolution.Enabled {
+	if !facts.Resource.DuoEnabled {
 		return apiFail(http.StatusForbidden, "403 Forbidden")
 	}
 	return c.JSON(http.StatusOK, struct{}{})

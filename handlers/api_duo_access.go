@@ -64,14 +64,8 @@ func (s *Server) getAPIDuoAccess(c echo.Context) error {
 			return err
 		}
 	}
-	// The asker's membership of the resource is checked in the same
-	// statement that loads it: not seen and missing are the same 404.
 	// Non-admins ask only about themselves (above).
-	load := s.store.AccessFactsAsMember
-	if v.Admin || v.Auditor {
-		load = s.store.AccessFacts
-	}
-	facts, err := load(ctx, s.deployment, subject, q.ref)
+	facts, err := s.accessFactsFor(c, subject, q.ref)
 	if errors.Is(err, models.ErrNotFound) {
 		return apiNotFound(c, resourceNoun(q.ref))
 	}
@@ -79,6 +73,18 @@ func (s *Server) getAPIDuoAccess(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, accessJSON(models.DecideAccess(facts, q.feature, q.context)))
+}
+
+// accessFactsFor loads the subject's facts about ref; for askers other
+// than admins and auditors, the asker's membership of the resource is
+// checked in the same statement that loads it: not seen and missing are
+// the same ErrNotFound.
+func (s *Server) accessFactsFor(c echo.Context, subject *models.User, ref models.ResourceRef) (models.AccessFacts, error) {
+	load := s.store.AccessFactsAsMember
+	if v := viewer(c); v.Admin || v.Auditor {
+		load = s.store.AccessFacts
+	}
+	return load(c.Request().Context(), s.deployment, subject, ref)
 }
 
 func parseAPIAccessQuery(c echo.Context) (apiAccessQuery, error) {
@@ -126,24 +132,6 @@ func parseAPIAccessQuery(c echo.Context) (apiAccessQuery, error) {
 		q.ref = models.ResourceRef{Kind: models.ResourceNone}
 	}
 	return q, nil
-}
-
-// apiResourceVisible is false for a group or project the viewer is not a
-// member of, or that does not exist; admins and auditors see every one (a
-// missing one is found missing when it is loaded).
-func (s *Server) apiResourceVisible(c echo.Context, ref models.ResourceRef) (bool, error) {
-	v := viewer(c)
-	if v.Admin || v.Auditor || (ref.Kind != models.ResourceGroup && ref.Kind != models.ResourceProject) {
-		return true, nil
-	}
-	return s.store.MemberOfResource(c.Request().Context(), v.ID, ref)
-}
-
-func (s *Server) notVisible(c echo.Context, ref models.ResourceRef, err error) error {
-	if err != nil {
-		return err
-	}
-	return apiNotFound(c, resourceNoun(ref))
 }
 
 func resourceNoun(ref models.ResourceRef) string {
