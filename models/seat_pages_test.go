@@ -75,3 +75,52 @@ func TestReversedSortsAreTheirOpposites(t *testing.T) {
 		}
 	}
 }
+
+// The seat search looks in the username, the name and the public email,
+// never in a private email, and a match never spans two of them.
+func TestSeatSearchFields(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		db, _ := s.SQLDB()
+		if _, err := db.Exec("UPDATE instance_settings SET plan = 'ultimate'"); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []struct{ username, name, email string }{
+			{"ada", "Ada Lovelace", "countess@analytical.example"},
+			{"grace", "Grace Hopper", "cobol@navy.example"},
+		} {
+			created, err := s.CreateUser(ctx, tester, models.UserInput{Username: u.username, Name: u.name, Email: u.email})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec("UPDATE users SET public_email = $1 WHERE id = $2", u.username == "ada", created.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := s.CreatePurchase(ctx, tester, models.SelfManaged, models.PurchaseInput{AddOn: models.AddOnDuoPro,
+			Quantity: 5, ExpiresOn: models.Today().AddDays(30)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for search, want := range map[string]string{
+			"LOVELACE":      "ada",   // name, any case
+			"  gra ":        "grace", // username, trimmed
+			"analytical":    "ada",   // public email
+			"navy.example":  "",      // private email
+			"ada\nada":      "",      // a line break is a space, not a field boundary
+			"hopper\ncobol": "",
+		} {
+			res, err := s.SeatTable(ctx, p, models.SeatFilter{Search: search}, models.Page{Number: 1, PerPage: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range res.Items {
+				got = append(got, r.Username)
+			}
+			if (want == "" && len(got) != 0) || (want != "" && (len(got) != 1 || got[0] != want)) {
+				t.Errorf("search %q found %v, want %q", search, got, want)
+			}
+		}
+	})
+}

@@ -103,9 +103,10 @@ func (s *Store) seatQuery(ctx context.Context, p *AddOnPurchase, sc seatScope, f
 			q = q.Where("sa.user_id IS NULL")
 		}
 	}
-	if len([]rune(strings.TrimSpace(f.Search))) >= MinSeatSearch {
-		pat := "%" + likeEscape(strings.ToLower(strings.TrimSpace(f.Search))) + "%"
-		q = q.Where("(lower(u.username) LIKE ? ESCAPE '\\' OR lower(u.name) LIKE ? ESCAPE '\\' OR (u.public_email AND lower(u.email) LIKE ? ESCAPE '\\'))", pat, pat, pat)
+	if term := seatSearchTerm(f.Search); len([]rune(term)) >= MinSeatSearch {
+		// seat_search_text is the lower-cased username, name and public
+		// email, one per line (migration 00011).
+		q = q.Where("u.seat_search_text LIKE ? ESCAPE '\\'", "%"+likeEscape(term)+"%")
 	}
 	return q
 }
@@ -131,6 +132,13 @@ func reverseOrder(order string) string {
 		terms[i] = strings.Join(words, " ")
 	}
 	return strings.Join(terms, ", ")
+}
+
+// seatSearchTerm is the search as matched: trimmed, lower-cased, and with
+// no line breaks, which separate the fields of seat_search_text (a match
+// never spans two of them).
+func seatSearchTerm(search string) string {
+	return strings.ToLower(strings.TrimSpace(strings.NewReplacer("\n", " ", "\r", " ").Replace(search)))
 }
 
 func seatOrder(sort string) string {
