@@ -15,10 +15,10 @@ import (
 //     top-level group. Guests count.
 func (s *Store) eligibleUsers(ctx context.Context, p *AddOnPurchase) *gorm.DB {
 	if p.NamespaceID == nil {
-		return s.eligibleAmong(ctx, p, nil)
+		return s.eligibleAmong(ctx, p, nil, false)
 	}
 	invited, err := s.invitedGroupIDs(ctx, itoa(*p.NamespaceID)+"/")
-	q := s.eligibleAmong(ctx, p, invited)
+	q := s.eligibleAmong(ctx, p, invited, true)
 	if err != nil {
 		_ = q.AddError(err)
 	}
@@ -26,12 +26,13 @@ func (s *Store) eligibleUsers(ctx context.Context, p *AddOnPurchase) *gorm.DB {
 }
 
 // eligibleAmong is eligibleUsers with the hierarchy's invited groups (see
-// invitedGroupIDs) already looked up, for callers that query it repeatedly.
+// invitedGroupIDs) already looked up, for callers that query it repeatedly,
+// and bans false when the caller knows the top-level group bans nobody.
 // On GitLab.com the hierarchy's members are one range of the
 // root_namespace_id index however many subgroups and projects there are;
 // without invited groups, the usual case, it stays a plain range the
 // planner can merge with the users index.
-func (s *Store) eligibleAmong(ctx context.Context, p *AddOnPurchase, invited []int64) *gorm.DB {
+func (s *Store) eligibleAmong(ctx context.Context, p *AddOnPurchase, invited []int64, bans bool) *gorm.DB {
 	q := s.q(ctx).Table("users AS u").Where("u.state = ? AND NOT u.bot", StateActive)
 	if p.NamespaceID == nil {
 		return q
@@ -46,8 +47,11 @@ func (s *Store) eligibleAmong(ctx context.Context, p *AddOnPurchase, invited []i
 	// NOT EXISTS, not NOT IN: the planner estimates an anti-join from the
 	// bans' statistics, but guesses that NOT IN (subquery) drops half the
 	// users, which led it to plans for 50,000 eligible users, not 100,000.
-	return q.Where("u.id IN (?)", members).
-		Where("NOT EXISTS (SELECT 1 FROM namespace_bans nb WHERE nb.namespace_id = ? AND nb.user_id = u.id)", root)
+	q = q.Where("u.id IN (?)", members)
+	if !bans {
+		return q
+	}
+	return q.Where("NOT EXISTS (SELECT 1 FROM namespace_bans nb WHERE nb.namespace_id = ? AND nb.user_id = u.id)", root)
 }
 
 // invitedGroupIDs runs invitedGroupsSQL.

@@ -48,6 +48,9 @@ func (r SeatRow) Assigned() bool { return r.AssignedAt != nil }
 type seatScope struct {
 	invited []int64
 	links   []inviteLink
+	// bans: the top-level group bans someone. Usually not, and then the
+	// page's statements skip an anti-join over every eligible user.
+	bans bool
 }
 
 // inviteLink: a group invited into the hierarchy, and the most access the
@@ -61,13 +64,19 @@ func (s *Store) seatScopeOf(ctx context.Context, p *AddOnPurchase) (seatScope, e
 	if p.NamespaceID == nil {
 		return seatScope{}, nil
 	}
+	var sc seatScope
+	var banned int64
+	if err := s.q(ctx).Table("namespace_bans").Where("namespace_id = ?", *p.NamespaceID).Limit(1).Count(&banned).Error; err != nil {
+		return sc, err
+	}
+	sc.bans = banned > 0
 	tp := itoa(*p.NamespaceID) + "/"
 	invited, err := s.invitedGroupIDs(ctx, tp)
 	if err != nil || len(invited) == 0 {
-		return seatScope{}, err
+		return sc, err
 	}
+	sc.invited = invited
 	lo, hi := subtreeRange(tp)
-	var links []inviteLink
 	err = s.q(ctx).Raw(`SELECT g.traversal_path, l.group_access FROM group_group_links l
 			JOIN namespaces sg ON sg.id = l.shared_group_id JOIN namespaces g ON g.id = l.shared_with_group_id
 			WHERE sg.traversal_path >= ? AND sg.traversal_path < ?
@@ -75,8 +84,8 @@ func (s *Store) seatScopeOf(ctx context.Context, p *AddOnPurchase) (seatScope, e
 		SELECT g.traversal_path, l.group_access FROM project_group_links l
 			JOIN projects lp ON lp.id = l.project_id JOIN namespaces lpn ON lpn.id = lp.namespace_id
 			JOIN namespaces g ON g.id = l.group_id
-			WHERE lpn.traversal_path >= ? AND lpn.traversal_path < ?`, lo, hi, lo, hi).Scan(&links).Error
-	return seatScope{invited: invited, links: links}, err
+			WHERE lpn.traversal_path >= ? AND lpn.traversal_path < ?`, lo, hi, lo, hi).Scan(&sc.links).Error
+	return sc, err
 }
 
 // invitedAccess is what a membership of the group at traversalPath gives
@@ -94,7 +103,7 @@ func (sc seatScope) invitedAccess(traversalPath string, level AccessLevel) Acces
 
 // seatQuery is the eligible users of p with their assignment, filtered.
 func (s *Store) seatQuery(ctx context.Context, p *AddOnPurchase, sc seatScope, f SeatFilter) *gorm.DB {
-	q := s.eligibleAmong(ctx, p, sc.invited).
+	q := s.eligibleAmong(ctx, p, sc.invited, sc.bans).
 		Joins("LEFT JOIN seat_assignments sa ON sa.user_id = u.id AND sa.add_on_purchase_id = ?", p.ID)
 	if f.Assigned != nil {
 		if *f.Assigned {
