@@ -7,11 +7,13 @@ import "context"
 // any of those: the people a group owner may explain access for. It looks
 // at the user's own few memberships, never at the subtree's.
 func (s *Store) IsHierarchyMember(ctx context.Context, g *Group, userID int64) (bool, error) {
+	links, err := s.inviteLinks(ctx, g.TraversalPath)
+	if err != nil {
+		return false, err
+	}
 	lo, hi := subtreeRange(g.TraversalPath)
-	inv, invArgs := s.invitedGroupsSQL(g.TraversalPath)
-	args := append([]any{SourceGroup, SourceProject, userID, lo, hi, append(g.AncestorIDs(), 0), lo, hi}, invArgs...)
 	var n int64
-	err := s.q(ctx).Raw(`SELECT COUNT(*) FROM members m
+	err = s.q(ctx).Raw(`SELECT COUNT(*) FROM members m
 		LEFT JOIN namespaces mg ON m.source_type = ? AND mg.id = m.source_id
 		LEFT JOIN projects mp ON m.source_type = ? AND mp.id = m.source_id
 		LEFT JOIN namespaces mpn ON mpn.id = mp.namespace_id
@@ -19,6 +21,7 @@ func (s *Store) IsHierarchyMember(ctx context.Context, g *Group, userID int64) (
 			(mg.traversal_path >= ? AND mg.traversal_path < ?)
 			OR mg.id IN ?
 			OR (mpn.traversal_path >= ? AND mpn.traversal_path < ?)
-			OR mg.id IN (`+inv+`))`, args...).Scan(&n).Error
+			OR mg.id IN ?)`, SourceGroup, SourceProject, userID, lo, hi, append(g.AncestorIDs(), 0), lo, hi,
+		append(invitedGroupIDs(links), 0)).Scan(&n).Error
 	return n > 0, err
 }

@@ -17,8 +17,8 @@ func (s *Store) eligibleUsers(ctx context.Context, p *AddOnPurchase) *gorm.DB {
 	if p.NamespaceID == nil {
 		return s.eligibleAmong(ctx, p, nil, false)
 	}
-	invited, err := s.invitedGroupIDs(ctx, itoa(*p.NamespaceID)+"/")
-	q := s.eligibleAmong(ctx, p, invited, true)
+	links, err := s.inviteLinks(ctx, itoa(*p.NamespaceID)+"/")
+	q := s.eligibleAmong(ctx, p, invitedGroupIDs(links), true)
 	if err != nil {
 		_ = q.AddError(err)
 	}
@@ -26,7 +26,7 @@ func (s *Store) eligibleUsers(ctx context.Context, p *AddOnPurchase) *gorm.DB {
 }
 
 // eligibleAmong is eligibleUsers with the hierarchy's invited groups (see
-// invitedGroupIDs) already looked up, for callers that query it repeatedly,
+// inviteLinks) already looked up, for callers that query it repeatedly,
 // and bans false when the caller knows the top-level group bans nobody.
 // On GitLab.com the hierarchy's members are one range of the
 // root_namespace_id index however many subgroups and projects there are;
@@ -54,32 +54,44 @@ func (s *Store) eligibleAmong(ctx context.Context, p *AddOnPurchase, invited []i
 	return q.Where("NOT EXISTS (SELECT 1 FROM namespace_bans nb WHERE nb.namespace_id = ? AND nb.user_id = u.id)", root)
 }
 
-// invitedGroupIDs runs invitedGroupsSQL.
-func (s *Store) invitedGroupIDs(ctx context.Context, traversalPath string) ([]int64, error) {
-	sql, args := s.invitedGroupsSQL(traversalPath)
-	var ids []int64
-	err := s.q(ctx).Raw(sql, args...).Scan(&ids).Error
-	return ids, err
+// inviteLink: a group invited into a group or project of a subtree, and the
+// most access the link grants its members (and its ancestors' members).
+type inviteLink struct {
+	TraversalPath string
+	GroupAccess   AccessLevel
 }
 
-// invitedGroupsSQL selects (as column id) the groups invited into a group
-// or project of the subtree at traversalPath, and their ancestors, whose
-// members the invited group inherits. Links are few, so it starts from
-// them and climbs parent ids; the subtree is never enumerated.
-func (s *Store) invitedGroupsSQL(traversalPath string) (string, []any) {
+// inviteLinks lists the groups invited into a group or project of the
+// subtree at traversalPath. Links are few, so it starts from them; the
+// subtree is never enumerated.
+func (s *Store) inviteLinks(ctx context.Context, traversalPath string) ([]inviteLink, error) {
 	lo, hi := subtreeRange(traversalPath)
-	return `WITH RECURSIVE invited(id) AS (
-			SELECT l.shared_with_group_id FROM group_group_links l
-				JOIN namespaces sg ON sg.id = l.shared_group_id
-				WHERE sg.traversal_path >= ? AND sg.traversal_path < ?
-			UNION
-			SELECT l.group_id FROM project_group_links l
-				JOIN projects lp ON lp.id = l.project_id
-				JOIN namespaces lpn ON lpn.id = lp.namespace_id
-				WHERE lpn.traversal_path >= ? AND lpn.traversal_path < ?
-			UNION
-			SELECT n.parent_id FROM namespaces n JOIN invited ON n.id = invited.id WHERE n.parent_id IS NOT NULL
-		) SELECT id FROM invited`, []any{lo, hi, lo, hi}
+	var links []inviteLink
+	err := s.q(ctx).Raw(`SELECT g.traversal_path, l.group_access FROM group_group_links l
+			JOIN namespaces sg ON sg.id = l.shared_group_id JOIN namespaces g ON g.id = l.shared_with_group_id
+			WHERE sg.traversal_path >= ? AND sg.traversal_path < ?
+		UNION ALL
+		SELECT g.traversal_path, l.group_access FROM project_group_links l
+			JOIN projects lp ON lp.id = l.project_id JOIN namespaces lpn ON lpn.id = lp.namespace_id
+			JOIN namespaces g ON g.id = l.group_id
+			WHERE lpn.traversal_path >= ? AND lpn.traversal_path < ?`, lo, hi, lo, hi).Scan(&links).Error
+	return links, err
+}
+
+// invitedGroupIDs is the invited groups and their ancestors, whose members
+// the invited group inherits: the ids of the links' traversal paths.
+func invitedGroupIDs(links []inviteLink) []int64 {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, l := range links {
+		for _, id := range parseTraversalPath(l.TraversalPath) {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 // IsEligible reports whether one user may hold a seat of p.

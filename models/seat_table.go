@@ -43,21 +43,14 @@ type SeatRow struct {
 func (r SeatRow) Assigned() bool { return r.AssignedAt != nil }
 
 // seatScope is what the seat table's statements share: on GitLab.com the
-// groups invited into the purchase's hierarchy and the links that invite
-// them, looked up once per page.
+// links inviting groups into the purchase's hierarchy and the groups whose
+// members they bring, looked up once per page.
 type seatScope struct {
 	invited []int64
 	links   []inviteLink
 	// bans: the top-level group bans someone. Usually not, and then the
 	// page's statements skip an anti-join over every eligible user.
 	bans bool
-}
-
-// inviteLink: a group invited into the hierarchy, and the most access the
-// link grants its members (and its ancestors' members).
-type inviteLink struct {
-	TraversalPath string
-	GroupAccess   AccessLevel
 }
 
 func (s *Store) seatScopeOf(ctx context.Context, p *AddOnPurchase) (seatScope, error) {
@@ -70,21 +63,8 @@ func (s *Store) seatScopeOf(ctx context.Context, p *AddOnPurchase) (seatScope, e
 		return sc, err
 	}
 	sc.bans = banned > 0
-	tp := itoa(*p.NamespaceID) + "/"
-	invited, err := s.invitedGroupIDs(ctx, tp)
-	if err != nil || len(invited) == 0 {
-		return sc, err
-	}
-	sc.invited = invited
-	lo, hi := subtreeRange(tp)
-	err = s.q(ctx).Raw(`SELECT g.traversal_path, l.group_access FROM group_group_links l
-			JOIN namespaces sg ON sg.id = l.shared_group_id JOIN namespaces g ON g.id = l.shared_with_group_id
-			WHERE sg.traversal_path >= ? AND sg.traversal_path < ?
-		UNION ALL
-		SELECT g.traversal_path, l.group_access FROM project_group_links l
-			JOIN projects lp ON lp.id = l.project_id JOIN namespaces lpn ON lpn.id = lp.namespace_id
-			JOIN namespaces g ON g.id = l.group_id
-			WHERE lpn.traversal_path >= ? AND lpn.traversal_path < ?`, lo, hi, lo, hi).Scan(&sc.links).Error
+	links, err := s.inviteLinks(ctx, itoa(*p.NamespaceID)+"/")
+	sc.links, sc.invited = links, invitedGroupIDs(links)
 	return sc, err
 }
 
