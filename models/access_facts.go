@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -28,7 +29,23 @@ func (s *Store) AccessFactsAsMember(ctx context.Context, d Deployment, u *User, 
 	return s.accessFacts(ctx, d, u, ref, true)
 }
 
+// accessFacts serves from the access cache while it is live (see
+// access_cache.go); the user's own fields come from u either way.
 func (s *Store) accessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (AccessFacts, error) {
+	key := factsCacheKey{userID: u.ID, d: d, kind: ref.Kind, path: ref.Path, asMember: asMember}
+	f, err, ok := s.cache.accessFacts(key)
+	if !ok {
+		gen, keep := s.cache.begin()
+		f, err = s.loadAccessFacts(ctx, d, u, ref, asMember)
+		if keep && (err == nil || errors.Is(err, ErrNotFound)) {
+			s.cache.putAccessFacts(gen, key, f, err)
+		}
+	}
+	f.User = AccessUser{Username: u.Username, State: u.State, Bot: u.Bot}
+	return f, err
+}
+
+func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (AccessFacts, error) {
 	f := AccessFacts{Deployment: d, User: AccessUser{Username: u.Username, State: u.State, Bot: u.Bot},
 		Resource: ResourceFact{Kind: ref.Kind, Path: ref.Path}}
 	if f.Resource.Kind == "" {

@@ -2,3 +2,10 @@ package models
 
 // ReverseOrder exposes reverseOrder to the external tests.
 var ReverseOrder = reverseOrder
+
+// SetAccessCacheLive serves the access cache as if a listener were live,
+// without one: tests of what this process's own writes do to it.
+func (s *Store) SetAccessCacheLive(live bool) { s.cache.setLive(live) }
+
+// AccessCacheGeneration is the cache's current generation.
+func (s *Store) AccessCacheGeneration() uint64 { return s.cache.gen.Load() }

@@ -38,6 +38,11 @@ type Store struct {
 	// settings caches the instance settings for the access hot path; nil
 	// in transactions, which always read them fresh.
 	settings *settingsCache
+	// cache keeps the access API's reads while nothing they depend on has
+	// changed (access_cache.go); nil in transactions, which read fresh.
+	cache *accessCache
+	// dsn is kept for the change listener's own connection (Postgres).
+	dsn string
 }
 
 var (
@@ -104,7 +109,11 @@ func Open(databaseURL string) (*Store, error) {
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	return &Store{db: db, dialect: dialect, settings: &settingsCache{}}, nil
+	st := &Store{db: db, dialect: dialect, settings: &settingsCache{}, cache: newAccessCache()}
+	if dialect == Postgres {
+		st.dsn = withoutJIT(dsn)
+	}
+	return st, nil
 }
 
 // withoutJIT turns Postgres' JIT compiler off for our sessions unless the
@@ -197,8 +206,11 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(&Store{db: gtx, dialect: s.dialect, secrets: s.secrets})
 	})
 	if err == nil {
-		// Any write may have been to the instance settings.
+		// Any write may have been to the instance settings, or to what the
+		// access cache holds: this process reads its own writes at once,
+		// without waiting for the notification.
 		s.ResetSettingsCache()
+		s.cache.invalidate()
 	}
 	return err
 }

@@ -65,37 +65,68 @@ var userByTokenSQL = func() map[Dialect]string {
 const tokenUseInterval = time.Minute
 
 // UserByToken finds the active user a valid, unexpired token belongs to,
-// in one query: the API's hot path starts here.
+// in one query: the API's hot path starts here. While the access cache is
+// live the token's row is read once per generation.
 func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
 	if !strings.HasPrefix(token, tokenPrefix) {
 		return nil, ErrNotFound
 	}
+	digest := tokenDigest(token)
+	e, ok := s.cache.token(digest)
+	if !ok {
+		gen, keep := s.cache.begin()
+		var err error
+		if e, err = s.loadToken(ctx, digest); err != nil {
+			return nil, err
+		}
+		if keep {
+			s.cache.putToken(gen, digest, e)
+		}
+	}
+	if e.expiresAt != nil && !Today().Before(*e.expiresAt) {
+		return nil, ErrNotFound
+	}
+	if !e.user.Active() {
+		return nil, ErrNotFound
+	}
+	s.recordTokenUse(ctx, e)
+	u := e.user
+	return &u, nil
+}
+
+func (s *Store) loadToken(ctx context.Context, digest string) (*tokenEntry, error) {
 	var row struct {
 		User
 		TokenID         int64
 		TokenExpiresAt  *Date
 		TokenLastUsedAt *time.Time
 	}
-	if err := s.scanOne(ctx, &row, userByTokenSQL[s.dialect], tokenDigest(token)); err != nil {
+	if err := s.scanOne(ctx, &row, userByTokenSQL[s.dialect], digest); err != nil {
 		return nil, err
 	}
-	if row.TokenExpiresAt != nil && !Today().Before(*row.TokenExpiresAt) {
-		return nil, ErrNotFound
-	}
-	if !row.User.Active() {
-		return nil, ErrNotFound
-	}
-	// Recorded at most once a minute: the API is called constantly. The
-	// condition makes the concurrent calls that all saw an old stamp
-	// write it once.
+	return &tokenEntry{at: time.Now(), user: row.User, tokenID: row.TokenID, expiresAt: row.TokenExpiresAt,
+		lastUsedAt: row.TokenLastUsedAt}, nil
+}
+
+// recordTokenUse writes the token's last use at most once a minute: the
+// API is called constantly. The condition makes the concurrent calls that
+// all saw an old stamp write it once. The column is not one the change
+// notification watches, so this write keeps the cache.
+func (s *Store) recordTokenUse(ctx context.Context, e *tokenEntry) {
 	now := time.Now().UTC()
-	if row.TokenLastUsedAt == nil || now.Sub(*row.TokenLastUsedAt) > tokenUseInterval {
-		_ = s.q(ctx).Model(&PersonalAccessToken{}).
-			Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", row.TokenID, now.Add(-tokenUseInterval)).
-			Update("last_used_at", now).Error
+	last := e.lastUsedAt
+	if s.cache != nil {
+		last = s.cache.tokenLastUsed(e)
 	}
-	u := row.User
-	return &u, nil
+	if last != nil && now.Sub(*last) <= tokenUseInterval {
+		return
+	}
+	err := s.q(ctx).Model(&PersonalAccessToken{}).
+		Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", e.tokenID, now.Add(-tokenUseInterval)).
+		Update("last_used_at", now).Error
+	if err == nil && s.cache != nil {
+		s.cache.tokenUsed(e, now)
+	}
 }
 
 // scanOne reads the first row of a statement made by fixedSQL into dest,

@@ -33,6 +33,7 @@ type bench struct {
 	ownerToken  string
 	memberToken string
 	memberQuery string // the access API query the member sends
+	listening   bool   // the change listener runs (startListener)
 	actor       models.Actor
 	maxUserID   int64
 }

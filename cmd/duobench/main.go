@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -123,6 +124,17 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer b.close()
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	var results []Result
 	for _, sc := range []struct {
@@ -133,6 +145,12 @@ func run(ctx context.Context) error {
 	} {
 		if !cfg.runs(sc.name) {
 			continue
+		}
+		// As serve runs (accessAPI starts it itself, after its uncached run).
+		if sc.name != "access_api" {
+			if err := b.startListener(ctx); err != nil {
+				return err
+			}
 		}
 		rs, err := sc.run(ctx)
 		if err != nil {

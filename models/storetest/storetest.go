@@ -110,19 +110,41 @@ func makeTemplate(raw string) (string, error) {
 
 func postgresStore(t testing.TB, raw string) *models.Store {
 	t.Helper()
+	return openPostgres(t, postgresDatabase(t, raw))
+}
+
+// postgresDatabase makes a migrated database, dropped when the test ends,
+// and returns its URL.
+func postgresDatabase(t testing.TB, raw string) string {
+	t.Helper()
 	name := "duoadmin_test_" + randomSuffix()
 	if err := adminExec(raw, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, pgTemplate)); err != nil {
 		t.Fatal(err)
 	}
-	s, err := models.Open(withDatabase(raw, name))
+	t.Cleanup(func() { _ = adminExec(raw, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	return withDatabase(raw, name)
+}
+
+func openPostgres(t testing.TB, dbURL string) *models.Store {
+	t.Helper()
+	s, err := models.Open(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		s.Close()
-		_ = adminExec(raw, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
+	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// PostgresTwins returns two Stores on one fresh database, as two app
+// instances sharing a Postgres are; it skips the test without Postgres.
+func PostgresTwins(t testing.TB) (*models.Store, *models.Store) {
+	t.Helper()
+	raw, ok := postgresURL(t)
+	if !ok {
+		t.Skip("TEST_DATABASE_URL not set or Postgres unreachable")
+	}
+	dbURL := postgresDatabase(t, raw)
+	return openPostgres(t, dbURL), openPostgres(t, dbURL)
 }
 
 // DropTemplate removes the per-process template; call it from TestMain.

@@ -1,0 +1,167 @@
+package models
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The access API answers each IDE many times a minute, and what it reads —
+// the token's user, their seats and memberships, the resource's chain of
+// settings — changes rarely. accessCache keeps those reads for as long as
+// none of the tables they come from has changed. On Postgres, triggers on
+// those tables notify every app instance when a change commits (migration
+// 00012) and the listener (change_listener.go) moves the generation on; so
+// does every transaction this process commits, so a writer reads its own
+// writes at once. An entry of an older generation is never served. Without a
+// live listener — SQLite, a lost connection, before the first LISTEN —
+// nothing is served from or kept in the cache.
+type accessCache struct {
+	gen  atomic.Uint64
+	live atomic.Bool
+
+	mu         sync.Mutex
+	entriesGen uint64 // the generation the maps hold entries of
+	tokens     map[string]*tokenEntry
+	facts      map[factsCacheKey]factsEntry
+}
+
+const (
+	// accessCacheTTL bounds what the entries' validity also depends on: the
+	// clock (a token's expiry date, a purchase's dates).
+	accessCacheTTL = 30 * time.Second
+	// accessCacheMaxEntries bounds memory: past it the cache starts over.
+	accessCacheMaxEntries = 100_000
+)
+
+type tokenEntry struct {
+	at        time.Time
+	user      User
+	tokenID   int64
+	expiresAt *Date
+	// lastUsedAt is the token's last use as recorded in the database.
+	lastUsedAt *time.Time
+}
+
+type factsCacheKey struct {
+	userID   int64
+	d        Deployment
+	kind     ResourceKind
+	path     string
+	asMember bool
+}
+
+type factsEntry struct {
+	at    time.Time
+	facts AccessFacts
+	err   error // nil or ErrNotFound
+}
+
+func newAccessCache() *accessCache { return &accessCache{} }
+
+// invalidate retires every entry: something they were read from changed.
+func (c *accessCache) invalidate() {
+	if c != nil {
+		c.gen.Add(1)
+	}
+}
+
+// setLive turns serving on (the listener is listening) or off.
+func (c *accessCache) setLive(live bool) {
+	// Whatever changed while no one listened is unknown: start over.
+	c.invalidate()
+	c.live.Store(live)
+}
+
+// begin is called before reading what an entry will hold: the generation
+// to tag it with, and whether it may be kept at all.
+func (c *accessCache) begin() (uint64, bool) {
+	if c == nil || !c.live.Load() {
+		return 0, false
+	}
+	return c.gen.Load(), true
+}
+
+// fresh: young enough, and read on the same day.
+func fresh(at time.Time, now time.Time) bool {
+	return now.Sub(at) < accessCacheTTL && DateOf(now).Equal(DateOf(at).Time)
+}
+
+// currentLocked makes the maps hold the current generation's entries only.
+func (c *accessCache) currentLocked() {
+	if g := c.gen.Load(); c.entriesGen != g || c.tokens == nil ||
+		len(c.tokens)+len(c.facts) >= accessCacheMaxEntries {
+		c.entriesGen = g
+		c.tokens = map[string]*tokenEntry{}
+		c.facts = map[factsCacheKey]factsEntry{}
+	}
+}
+
+// token is the cached entry for a token digest, if there is a current one.
+// The entry is shared: change it only under c.mu.
+func (c *accessCache) token(digest string) (*tokenEntry, bool) {
+	if c == nil || !c.live.Load() {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.currentLocked()
+	e, ok := c.tokens[digest]
+	if !ok || !fresh(e.at, time.Now()) {
+		return nil, false
+	}
+	return e, true
+}
+
+func (c *accessCache) putToken(gen uint64, digest string, e *tokenEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.currentLocked()
+	if gen == c.entriesGen {
+		c.tokens[digest] = e
+	}
+}
+
+// tokenUsed records that the token's use at now was written.
+func (c *accessCache) tokenUsed(e *tokenEntry, now time.Time) {
+	c.mu.Lock()
+	e.lastUsedAt = &now
+	c.mu.Unlock()
+}
+
+// tokenLastUsed reads an entry's last recorded use.
+func (c *accessCache) tokenLastUsed(e *tokenEntry) *time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return e.lastUsedAt
+}
+
+func (c *accessCache) accessFacts(k factsCacheKey) (AccessFacts, error, bool) {
+	if c == nil || !c.live.Load() {
+		return AccessFacts{}, nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.currentLocked()
+	e, ok := c.facts[k]
+	if !ok || !fresh(e.at, time.Now()) {
+		return AccessFacts{}, nil, false
+	}
+	return e.facts.clone(), e.err, true
+}
+
+func (c *accessCache) putAccessFacts(gen uint64, k factsCacheKey, f AccessFacts, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.currentLocked()
+	if gen == c.entriesGen {
+		c.facts[k] = factsEntry{at: time.Now(), facts: f.clone(), err: err}
+	}
+}
+
+// clone copies the slices, so no caller shares them with the cache.
+func (f AccessFacts) clone() AccessFacts {
+	f.Seats = append([]SeatFact(nil), f.Seats...)
+	f.PaidGroups = append([]PaidGroupFact(nil), f.PaidGroups...)
+	return f
+}
