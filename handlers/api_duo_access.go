@@ -15,7 +15,9 @@ import (
 // with this resource, and why — the flow diagram's walk as JSON. IDEs call
 // it constantly, so beyond the token it costs one statement: the user's
 // seats and paid groups, and the group or project named with its ancestors
-// and whether the asker is a member (models.AccessFactsAsMember).
+// and whether the asker is a member (models.AccessFactsAsMember); on
+// Postgres, while nothing they are read from changes, none at all
+// (models/access_cache.go).
 //
 // Users ask about themselves; admins and auditors about anyone. A group or
 // project must exist and, for others than admins and auditors, be one the
