@@ -224,8 +224,9 @@ func TestAccessCacheListenerReconnects(t *testing.T) {
 	listening(t, a)
 	bdb, _ := b.SQLDB()
 	var n int
+	time.Sleep(1500 * time.Millisecond) // past its first ping
 	if err := bdb.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(&n); err != nil || n != 1 {
+		WHERE datname = current_database() AND application_name = $1`, models.ListenerApplicationName).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("terminated %d listener connections: %v", n, err)
 	}
 	eventually(t, 3*time.Second, "the cache still serves without its listener", func() bool { return !a.AccessCacheLive() })

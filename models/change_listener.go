@@ -9,8 +9,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// accessChangedChannel is what migration 00012's triggers notify.
-const accessChangedChannel = "duoadmin_access_changed"
+const (
+	// accessChangedChannel is what migration 00012's triggers notify.
+	accessChangedChannel = "duoadmin_access_changed"
+	// ListenerApplicationName is the listener connection's application_name.
+	ListenerApplicationName = "duoadmin change listener"
+)
 
 const (
 	// listenerCheckEvery: after this long without a notification the
@@ -45,8 +49,14 @@ func (s *Store) ListenForChanges(ctx context.Context, log *slog.Logger) {
 }
 
 func (s *Store) listen(ctx context.Context) error {
+	cfg, err := pgx.ParseConfig(s.dsn)
+	if err != nil {
+		return err
+	}
+	// Named, so that operators (and tests) can tell it in pg_stat_activity.
+	cfg.RuntimeParams["application_name"] = ListenerApplicationName
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.Connect(cctx, s.dsn)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
 	if err != nil {
 		return err
