@@ -76,25 +76,16 @@ func (s *Server) apiChangeSeats(c echo.Context, assign bool) error {
 	if assign && !p.ActiveOn(models.Today()) {
 		return apiSeatError(c, purchaseNotActive)
 	}
-	users, ok, err := s.apiResolveUsers(c, names, ids)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apiSeatError(c, models.InvalidUserIDPresent)
-	}
-	userIDs := make([]int64, len(users))
-	out := apiAssignmentsResult{Users: make([]apiSeatUserRef, len(users))}
-	for i, u := range users {
-		userIDs[i] = u.ID
-		out.Users[i] = apiSeatUserRef{ID: u.ID, Username: u.Username}
-	}
+	// The users are resolved inside the change's transaction, with their
+	// seats and eligibility in the same statement.
+	who := models.SeatUsers{Usernames: names, IDs: ids}
 	actor := models.ActorFor(viewer(c))
+	var users []models.SeatUser
 	var change models.SeatChange
 	if assign {
-		change, err = s.store.BulkAssignSeats(ctx, actor, p.ID, userIDs)
+		users, change, err = s.store.BulkAssignSeatsTo(ctx, actor, p.ID, who)
 	} else {
-		change, err = s.store.BulkUnassignSeats(ctx, actor, p.ID, userIDs)
+		users, change, err = s.store.BulkUnassignSeatsFrom(ctx, actor, p.ID, who)
 	}
 	var se *models.SeatError
 	if errors.As(err, &se) {
@@ -103,63 +94,16 @@ func (s *Server) apiChangeSeats(c echo.Context, assign bool) error {
 	if err != nil {
 		return err
 	}
+	out := apiAssignmentsResult{Users: make([]apiSeatUserRef, len(users))}
+	for i, u := range users {
+		out.Users[i] = apiSeatUserRef{ID: u.ID, Username: u.Username}
+	}
 	out.AssignedQuantity = change.Assigned
 	return c.JSON(http.StatusOK, out)
 }
 
 func apiSeatError(c echo.Context, code string) error {
 	return c.JSON(http.StatusUnprocessableEntity, apiSeatErrorBody{Error: code, Message: seatErrorMessages[code]})
-}
-
-// apiResolveUsers finds the requested users with one query, in request
-// order without repeats; ok is false when any of them does not exist.
-func (s *Server) apiResolveUsers(c echo.Context, names []string, ids []int64) ([]models.User, bool, error) {
-	ctx := c.Request().Context()
-	if names != nil {
-		found, err := s.store.UsersByUsernameList(ctx, names)
-		if err != nil {
-			return nil, false, err
-		}
-		by := make(map[string]models.User, len(found))
-		for _, u := range found {
-			by[strings.ToLower(u.Username)] = u
-		}
-		var out []models.User
-		seen := make(map[string]bool, len(names))
-		for _, n := range names {
-			key := strings.ToLower(n)
-			u, ok := by[key]
-			if !ok {
-				return nil, false, nil
-			}
-			if !seen[key] {
-				seen[key] = true
-				out = append(out, u)
-			}
-		}
-		return out, true, nil
-	}
-	found, err := s.store.UsersByIDs(ctx, ids)
-	if err != nil {
-		return nil, false, err
-	}
-	by := make(map[int64]models.User, len(found))
-	for _, u := range found {
-		by[u.ID] = u
-	}
-	var out []models.User
-	seen := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		u, ok := by[id]
-		if !ok {
-			return nil, false, nil
-		}
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, u)
-		}
-	}
-	return out, true, nil
 }
 
 // apiAssignmentParams reads exactly one of usernames and user_ids, as a

@@ -27,25 +27,27 @@ func (s *Store) whereIDIn(q *gorm.DB, column string, ids []int64) *gorm.DB {
 	return q.Where(column+" IN ("+sub+")", arg)
 }
 
-// removalSet is the removals as a subquery with columns user_id, rank and
-// reason, from one JSON parameter (see idSet).
+// removalSet is the removals as a subquery with columns user_id, rank,
+// reason and ord (the position in rs, so events keep the removal order),
+// from one JSON parameter (see idSet).
 func (s *Store) removalSet(rs []Removal) (string, string) {
 	type item struct {
 		U int64  `json:"u"`
 		R int    `json:"r"`
 		W string `json:"w"`
+		I int    `json:"i"`
 	}
 	items := make([]item, len(rs))
 	for i, r := range rs {
-		items[i] = item{r.UserID, r.Rank, r.Reason}
+		items[i] = item{r.UserID, r.Rank, r.Reason, i}
 	}
 	b, _ := json.Marshal(items)
 	if s.dialect == Postgres {
-		return `SELECT CAST(x->>'u' AS bigint) AS user_id, CAST(x->>'r' AS integer) AS rank, x->>'w' AS reason
-			FROM json_array_elements(CAST(? AS json)) AS x`, string(b)
+		return `SELECT CAST(x->>'u' AS bigint) AS user_id, CAST(x->>'r' AS integer) AS rank, x->>'w' AS reason,
+			CAST(x->>'i' AS integer) AS ord FROM json_array_elements(CAST(? AS json)) AS x`, string(b)
 	}
 	return `SELECT CAST(json_extract(value, '$.u') AS INTEGER) AS user_id, CAST(json_extract(value, '$.r') AS INTEGER) AS rank,
-		json_extract(value, '$.w') AS reason FROM json_each(?)`, string(b)
+		json_extract(value, '$.w') AS reason, CAST(json_extract(value, '$.i') AS INTEGER) AS ord FROM json_each(?)`, string(b)
 }
 
 // lowerTextSet is idSet for names and paths: a one-column subquery

@@ -7,12 +7,11 @@ import (
 	"time"
 )
 
-// queueRemovalEmails tells each user who lost a seat, and sends the
-// purchase's owners (GitLab.com: the top-level group's owners;
-// self-managed: the administrators) one summary of who lost a seat and why.
-func (s *Store) queueRemovalEmails(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
+// removalMailSQL tells each user who lost a seat why: one outbox row per
+// row of from, which has the columns email, name and reason. The
+// placeholders come before from's.
+func removalMailSQL(p *AddOnPurchase, from string, now time.Time) (string, []any) {
 	title := p.AddOn.Title()
-	set, arg := s.removalSet(rs)
 	// Placeholders in the order the statement reads them.
 	args := []any{"Your " + title + " seat was removed", "Hello ", ",\n\nYour " + title + " seat was removed because "}
 	reasonText := "CASE r.reason"
@@ -21,12 +20,17 @@ func (s *Store) queueRemovalEmails(ctx context.Context, p *AddOnPurchase, rs []R
 		args = append(args, code, ReasonText[code])
 	}
 	reasonText += " ELSE r.reason END"
-	args = append(args, ".\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: "+BaseURL+"\n", now, now, arg)
-	if err := s.q(ctx).Exec(`INSERT INTO email_outbox (to_address, subject, text_body, html_body, kind, attempts, last_error, next_attempt_at, created_at)
-		SELECT u.email, ?, ? || u.name || ? || `+reasonText+` || ?, '', 'seat_removed', 0, '', ?, ?
-		FROM (`+set+`) AS r JOIN users u ON u.id = r.user_id`, args...).Error; err != nil {
-		return err
-	}
+	args = append(args, ".\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: "+BaseURL+"\n", now, now)
+	return `INSERT INTO email_outbox (to_address, subject, text_body, html_body, kind, attempts, last_error, next_attempt_at, created_at)
+		SELECT r.email, ?, ? || r.name || ? || ` + reasonText + ` || ?, '', 'seat_removed', 0, '', ?, ?
+		FROM ` + from + ` AS r ORDER BY r.ord`, args
+}
+
+// queueRemovalSummary sends the purchase's owners (GitLab.com: the
+// top-level group's owners; self-managed: the administrators) one summary
+// of who lost a seat and why.
+func (s *Store) queueRemovalSummary(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
+	title := p.AddOn.Title()
 	recipients, err := s.removalRecipients(ctx, p)
 	if err != nil || len(recipients) == 0 {
 		return err

@@ -37,7 +37,9 @@ func seatEmailFor(a AddOn) seatEmail {
 }
 
 // queueSeatEmails writes the welcome mail of every newly assigned user: the
-// body once, and one outbox row per user in one statement.
+// body once, and one outbox row per user. On Postgres, where the outbox
+// does not check body_id (migration 00013), both are one statement, so a
+// row can only point at the body written with it.
 func (s *Store) queueSeatEmails(ctx context.Context, p *AddOnPurchase, ids []int64, now time.Time) error {
 	e := seatEmailFor(p.AddOn)
 	text := e.intro + "\n\n" + e.features + "\n\nGo to GitLab, visit " + BaseURL + "/users/sign_in.\n"
@@ -45,12 +47,17 @@ func (s *Store) queueSeatEmails(ctx context.Context, p *AddOnPurchase, ids []int
 		strings.ReplaceAll(html.EscapeString(e.intro), "\n\n", "</p><p>") + "</p><p>" +
 		strings.ReplaceAll(html.EscapeString(e.features), "\n", "<br>") + "</p><p><a href=\"" +
 		html.EscapeString(BaseURL) + "/users/sign_in\">Go to GitLab</a></p>"
+	sub, arg := s.idSet(ids)
+	rows := `INSERT INTO email_outbox (to_address, subject, text_body, html_body, body_id, kind, attempts, last_error, next_attempt_at, created_at)
+		SELECT u.email, ?, '', '', %s, ?, 0, '', ?, ? FROM users u WHERE u.id IN (` + sub + `)`
+	kind := "seat_assigned_" + string(p.AddOn)
+	if s.dialect == Postgres {
+		return s.q(ctx).Exec(`WITH b AS (INSERT INTO email_bodies (text_body, html_body, created_at) VALUES (?, ?, ?) RETURNING id) `+
+			strings.Replace(rows, "%s", "(SELECT id FROM b)", 1), text, htmlBody, now, e.subject, kind, now, now, arg).Error
+	}
 	body := EmailBody{TextBody: text, HTMLBody: htmlBody, CreatedAt: now}
 	if err := s.q(ctx).Create(&body).Error; err != nil {
 		return err
 	}
-	sub, arg := s.idSet(ids)
-	return s.q(ctx).Exec(`INSERT INTO email_outbox (to_address, subject, text_body, html_body, body_id, kind, attempts, last_error, next_attempt_at, created_at)
-		SELECT u.email, ?, '', '', ?, ?, 0, '', ?, ? FROM users u WHERE u.id IN (`+sub+`)`,
-		e.subject, body.ID, "seat_assigned_"+string(p.AddOn), now, now, arg).Error
+	return s.q(ctx).Exec(strings.Replace(rows, "%s", "?", 1), e.subject, body.ID, kind, now, now, arg).Error
 }

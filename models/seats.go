@@ -42,50 +42,55 @@ func (s *Store) lockPurchase(ctx context.Context, id int64) (*AddOnPurchase, int
 	return p, n, err
 }
 
-// assignedAmong returns which of ids already hold a seat of the purchase.
-func (s *Store) assignedAmong(ctx context.Context, purchaseID int64, ids []int64) (map[int64]bool, error) {
-	var have []int64
-	err := s.whereIDIn(s.q(ctx).Model(&SeatAssignment{}).Where("add_on_purchase_id = ?", purchaseID), "user_id", ids).
-		Pluck("user_id", &have).Error
-	out := make(map[int64]bool, len(have))
-	for _, id := range have {
-		out[id] = true
-	}
-	return out, err
-}
-
 // AssignSeat gives one user a seat: already assigned is success with no
 // change; then a free seat is needed (NO_SEATS_AVAILABLE), then the user
 // must be eligible (INVALID_USER_MEMBERSHIP).
 func (s *Store) AssignSeat(ctx context.Context, actor Actor, purchaseID, userID int64) (SeatChange, error) {
-	return s.assign(ctx, actor, purchaseID, []int64{userID}, true)
+	_, out, err := s.assign(ctx, actor, purchaseID, SeatUsers{IDs: []int64{userID}}, true, false)
+	return out, err
 }
 
 // BulkAssignSeats is all or nothing: any unknown or ineligible user is
 // INVALID_USER_ID_PRESENT; fewer free seats than new users NOT_ENOUGH_SEATS.
 func (s *Store) BulkAssignSeats(ctx context.Context, actor Actor, purchaseID int64, userIDs []int64) (SeatChange, error) {
-	return s.assign(ctx, actor, purchaseID, userIDs, false)
+	_, out, err := s.assign(ctx, actor, purchaseID, SeatUsers{IDs: userIDs}, false, false)
+	return out, err
 }
 
-func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, userIDs []int64, single bool) (SeatChange, error) {
-	ids := uniqueIDs(userIDs)
+// BulkAssignSeatsTo is BulkAssignSeats for the API: a name or id that
+// matches nobody is INVALID_USER_ID_PRESENT even when everyone else
+// already has a seat. It returns the users found, in request order.
+func (s *Store) BulkAssignSeatsTo(ctx context.Context, actor Actor, purchaseID int64, who SeatUsers) ([]SeatUser, SeatChange, error) {
+	return s.assign(ctx, actor, purchaseID, who, false, true)
+}
+
+// assign: strict refuses unknown users first; otherwise an unknown id is a
+// new user who is not eligible.
+func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, who SeatUsers, single, strict bool) ([]SeatUser, SeatChange, error) {
 	var out SeatChange
+	var users []SeatUser
 	err := s.Tx(ctx, func(tx *Store) error {
 		p, assigned, err := tx.lockPurchase(ctx, purchaseID)
 		if err != nil {
 			return err
 		}
-		have, err := tx.assignedAmong(ctx, p.ID, ids)
+		cands, err := tx.seatCandidates(ctx, p, who, true)
 		if err != nil {
 			return err
 		}
+		if strict && unknownAmong(cands) > 0 {
+			return seatErr(InvalidUserIDPresent)
+		}
+		users = seatUsersOf(cands)
 		var fresh []int64
-		for _, id := range ids {
-			if have[id] {
-				out.Unchanged = append(out.Unchanged, id)
-			} else {
-				fresh = append(fresh, id)
+		allEligible := true
+		for _, c := range cands {
+			if c.HasSeat {
+				out.Unchanged = append(out.Unchanged, c.ID)
+				continue
 			}
+			fresh = append(fresh, c.ID)
+			allEligible = allEligible && c.Eligible
 		}
 		out.Assigned = assigned
 		if len(fresh) == 0 {
@@ -96,17 +101,11 @@ func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, userI
 			if free <= 0 {
 				return seatErr(NoSeatsAvailable)
 			}
-			if ok, err := tx.IsEligible(ctx, p, fresh[0]); err != nil {
-				return err
-			} else if !ok {
+			if !allEligible {
 				return seatErr(InvalidUserMembership)
 			}
 		} else {
-			n, err := tx.countEligibleAmong(ctx, p, fresh)
-			if err != nil {
-				return err
-			}
-			if n != int64(len(fresh)) {
+			if !allEligible {
 				return seatErr(InvalidUserIDPresent)
 			}
 			if free < int64(len(fresh)) {
@@ -121,23 +120,33 @@ func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, userI
 		return nil
 	})
 	if err != nil {
-		return SeatChange{}, err
+		return nil, SeatChange{}, err
 	}
-	return out, nil
+	return users, out, nil
 }
 
 // insertAssignments writes the seats, one audit event each and the welcome
-// mail, as three set-based statements.
+// mail, set-based. On Postgres the audit events are made from the rows
+// the INSERT returns, in the same statement.
 func (s *Store) insertAssignments(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64) error {
 	now := time.Now().UTC()
 	sub, arg := s.idSet(ids)
-	if err := s.q(ctx).Exec(`INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
-		SELECT ?, ids.id, ?, ? FROM (`+sub+`) AS ids`, p.ID, now, now, arg).Error; err != nil {
-		return err
-	}
 	details, _ := json.Marshal(map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn, "reason": "assigned"})
-	if err := s.auditUsers(ctx, actor, "seat_assigned", p.NamespaceID, string(details), ids, now); err != nil {
-		return err
+	insert := `INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
+		SELECT ?, ids.id, ?, ? FROM (` + sub + `) AS ids`
+	if s.dialect == Postgres {
+		err := s.q(ctx).Exec(`WITH ins AS (`+insert+` RETURNING user_id) `+auditUsersSQL("ins"),
+			append([]any{p.ID, now, now, arg}, auditUsersArgs(actor, "seat_assigned", p.NamespaceID, string(details), now)...)...).Error
+		if err != nil {
+			return err
+		}
+	} else {
+		if err := s.q(ctx).Exec(insert, p.ID, now, now, arg).Error; err != nil {
+			return err
+		}
+		if err := s.auditUsers(ctx, actor, "seat_assigned", p.NamespaceID, string(details), ids, now); err != nil {
+			return err
+		}
 	}
 	send, err := s.seatEmailsEnabled(ctx, p)
 	if err != nil || !send {
@@ -148,45 +157,68 @@ func (s *Store) insertAssignments(ctx context.Context, actor Actor, p *AddOnPurc
 
 // auditUsers writes one audit event per user in a single statement.
 func (s *Store) auditUsers(ctx context.Context, actor Actor, action string, namespaceID *int64, details string, ids []int64, now time.Time) error {
+	sub, arg := s.idSet(ids)
+	return s.q(ctx).Exec(auditUsersSQL("("+sub+")"), append(auditUsersArgs(actor, action, namespaceID, details, now), arg)...).Error
+}
+
+// auditUsersSQL writes one audit event per user of from, a table or
+// subquery whose first column is the user id: the placeholders are
+// auditUsersArgs', then from's.
+func auditUsersSQL(from string) string {
+	return `INSERT INTO audit_events (actor_id, actor_name, action, target_type, target_id, target_name, namespace_id, details, created_at)
+		SELECT ?, ?, ?, 'User', u.id, u.username, ?, ?, ? FROM users u WHERE u.id IN (SELECT * FROM ` + from + ` AS t)`
+}
+
+func auditUsersArgs(actor Actor, action string, namespaceID *int64, details string, now time.Time) []any {
 	var actorID *int64
 	if actor.ID != 0 {
 		actorID = &actor.ID
 	}
-	sub, arg := s.idSet(ids)
-	return s.q(ctx).Exec(`INSERT INTO audit_events (actor_id, actor_name, action, target_type, target_id, target_name, namespace_id, details, created_at)
-		SELECT ?, ?, ?, 'User', u.id, u.username, ?, ?, ? FROM users u WHERE u.id IN (`+sub+`)`,
-		actorID, actor.Username, action, namespaceID, details, now, arg).Error
+	return []any{actorID, actor.Username, action, namespaceID, details, now}
 }
 
 // UnassignSeat removes one user's seat; without one it is success, no change.
 func (s *Store) UnassignSeat(ctx context.Context, actor Actor, purchaseID, userID int64) (SeatChange, error) {
-	return s.unassign(ctx, actor, purchaseID, []int64{userID}, "unassigned", false)
+	_, out, err := s.unassign(ctx, actor, purchaseID, SeatUsers{IDs: []int64{userID}}, false, false)
+	return out, err
 }
 
 // BulkUnassignSeats removes the seats of those who have one;
 // NO_ASSIGNMENTS_FOUND when none has.
 func (s *Store) BulkUnassignSeats(ctx context.Context, actor Actor, purchaseID int64, userIDs []int64) (SeatChange, error) {
-	return s.unassign(ctx, actor, purchaseID, userIDs, "unassigned", true)
+	_, out, err := s.unassign(ctx, actor, purchaseID, SeatUsers{IDs: userIDs}, true, false)
+	return out, err
 }
 
-func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, userIDs []int64, reason string, bulk bool) (SeatChange, error) {
-	ids := uniqueIDs(userIDs)
+// BulkUnassignSeatsFrom is BulkUnassignSeats for the API: a name or id
+// that matches nobody is INVALID_USER_ID_PRESENT, before
+// NO_ASSIGNMENTS_FOUND. It returns the users found, in request order.
+func (s *Store) BulkUnassignSeatsFrom(ctx context.Context, actor Actor, purchaseID int64, who SeatUsers) ([]SeatUser, SeatChange, error) {
+	return s.unassign(ctx, actor, purchaseID, who, true, true)
+}
+
+func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, who SeatUsers, bulk, strict bool) ([]SeatUser, SeatChange, error) {
 	var out SeatChange
+	var users []SeatUser
 	err := s.Tx(ctx, func(tx *Store) error {
 		p, assigned, err := tx.lockPurchase(ctx, purchaseID)
 		if err != nil {
 			return err
 		}
-		have, err := tx.assignedAmong(ctx, p.ID, ids)
+		cands, err := tx.seatCandidates(ctx, p, who, false)
 		if err != nil {
 			return err
 		}
+		if strict && unknownAmong(cands) > 0 {
+			return seatErr(InvalidUserIDPresent)
+		}
+		users = seatUsersOf(cands)
 		var gone []int64
-		for _, id := range ids {
-			if have[id] {
-				gone = append(gone, id)
+		for _, c := range cands {
+			if c.HasSeat {
+				gone = append(gone, c.ID)
 			} else {
-				out.Unchanged = append(out.Unchanged, id)
+				out.Unchanged = append(out.Unchanged, c.ID)
 			}
 		}
 		out.Assigned = assigned
@@ -196,7 +228,7 @@ func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, use
 			}
 			return nil
 		}
-		if err := tx.RemoveSeats(ctx, actor, p, gone, map[string]any{"reason": reason}); err != nil {
+		if err := tx.RemoveSeats(ctx, actor, p, gone, map[string]any{"reason": "unassigned"}); err != nil {
 			return err
 		}
 		out.Changed = gone
@@ -204,14 +236,14 @@ func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, use
 		return nil
 	})
 	if err != nil {
-		return SeatChange{}, err
+		return nil, SeatChange{}, err
 	}
-	return out, nil
+	return users, out, nil
 }
 
 // RemoveSeats deletes the given users' seats of p with one audit event
-// each carrying details (the reason, and for automation the rank). Call
-// it inside a transaction; automatic removal uses it too.
+// each carrying details. Call it inside a transaction. On Postgres the
+// events are made from the rows the DELETE returns, in the same statement.
 func (s *Store) RemoveSeats(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64, details map[string]any) error {
 	now := time.Now().UTC()
 	d := map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn}
@@ -219,10 +251,16 @@ func (s *Store) RemoveSeats(ctx context.Context, actor Actor, p *AddOnPurchase, 
 		d[k] = v
 	}
 	b, _ := json.Marshal(d)
+	sub, arg := s.idSet(ids)
+	if s.dialect == Postgres {
+		return s.q(ctx).Exec(`WITH gone AS (DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)
+			RETURNING user_id) `+auditUsersSQL("gone"),
+			append([]any{p.ID, arg}, auditUsersArgs(actor, "seat_unassigned", p.NamespaceID, string(b), now)...)...).Error
+	}
 	if err := s.auditUsers(ctx, actor, "seat_unassigned", p.NamespaceID, string(b), ids, now); err != nil {
 		return err
 	}
-	return s.whereIDIn(s.q(ctx).Where("add_on_purchase_id = ?", p.ID), "user_id", ids).Delete(&SeatAssignment{}).Error
+	return s.q(ctx).Exec(`DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)`, p.ID, arg).Error
 }
 
 // SeatHolders lists the users holding a seat of a purchase, oldest first.
