@@ -66,6 +66,14 @@ func (c *accessCache) invalidate() {
 	}
 }
 
+// generation is the current generation (0 without a cache).
+func (c *accessCache) generation() uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.gen.Load()
+}
+
 // setLive turns serving on (the listener is listening) or off.
 func (c *accessCache) setLive(live bool) {
 	// Whatever changed while no one listened is unknown: start over.

@@ -251,3 +251,29 @@ func TestAccessCacheOffOnSQLite(t *testing.T) {
 		t.Error("the access cache is live on SQLite")
 	}
 }
+
+// The instance settings the facts are refilled from follow the same
+// notifications: an administrator's Always off on another instance is seen
+// here well before the settings' own 5 s cache would have let it through.
+func TestAccessCacheFollowsInstanceSettings(t *testing.T) {
+	a, b := storetest.PostgresTwins(t)
+	ctx := context.Background()
+	listening(t, a)
+	u := mkUser(t, b, "dev", models.StateActive, false)
+	settled(t, a)
+	neverOn := func() bool {
+		f, err := a.AccessFacts(ctx, models.SelfManaged, u, models.ResourceRef{Kind: models.ResourceNone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.InstanceNeverOn
+	}
+	if neverOn() {
+		t.Fatal("the instance is Always off before the change")
+	}
+	bdb, _ := b.SQLDB()
+	if _, err := bdb.Exec("UPDATE instance_settings SET duo_features_enabled = false, lock_duo_features_enabled = true"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "instance a still sees GitLab Duo on", neverOn)
+}

@@ -19,12 +19,16 @@ const SettingsCacheTTL = 5 * time.Second
 type settingsCache struct {
 	mu sync.Mutex
 	at time.Time
-	st InstanceSettings
+	// gen is the access cache's generation when st was read: a change
+	// anywhere (a commit here, a notification from another instance)
+	// retires it, so the access cache is never refilled from stale settings.
+	gen uint64
+	st  InstanceSettings
 }
 
 // cachedInstanceSettings serves the access hot path: an IDE asks many times
 // a second, and the instance row changes rarely. Changes made through this
-// process reset it at once (resetSettingsCache).
+// process, and notifications of changes elsewhere, retire it at once (gen).
 func (s *Store) cachedInstanceSettings(ctx context.Context) (*InstanceSettings, error) {
 	c := s.settings
 	if c == nil {
@@ -32,7 +36,8 @@ func (s *Store) cachedInstanceSettings(ctx context.Context) (*InstanceSettings, 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.at.IsZero() && time.Since(c.at) < SettingsCacheTTL {
+	gen := s.cache.generation()
+	if !c.at.IsZero() && time.Since(c.at) < SettingsCacheTTL && c.gen == gen {
 		st := c.st
 		return &st, nil
 	}
@@ -40,17 +45,8 @@ func (s *Store) cachedInstanceSettings(ctx context.Context) (*InstanceSettings, 
 	if err != nil {
 		return nil, err
 	}
-	c.st, c.at = *st, time.Now()
+	c.st, c.at, c.gen = *st, time.Now(), gen
 	return st, nil
-}
-
-// ResetSettingsCache drops the cached instance settings (after a change).
-func (s *Store) ResetSettingsCache() {
-	if s.settings != nil {
-		s.settings.mu.Lock()
-		s.settings.at = time.Time{}
-		s.settings.mu.Unlock()
-	}
 }
 
 // EnsureSessionSecret returns the stored secret, generating one on first start

@@ -206,10 +206,9 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(&Store{db: gtx, dialect: s.dialect, secrets: s.secrets})
 	})
 	if err == nil {
-		// Any write may have been to the instance settings, or to what the
-		// access cache holds: this process reads its own writes at once,
-		// without waiting for the notification.
-		s.ResetSettingsCache()
+		// Any write may have been to what the access cache or the cached
+		// instance settings hold: this process reads its own writes at
+		// once, without waiting for the notification.
 		s.cache.invalidate()
 	}
 	return err

@@ -62,6 +62,9 @@ func newBench(ctx context.Context, store *models.Store, cfg config) (*bench, err
 	b.syn = syn
 	fmt.Printf("organisation: %d users, %d subgroups, %d projects, %d memberships; purchase %d\n",
 		syn.Users, syn.Groups, syn.Projects, syn.Members, syn.Purchase.ID)
+	if err := b.forgetScenarioWrites(ctx); err != nil {
+		return nil, err
+	}
 	if err := b.resetSeats(ctx); err != nil {
 		return nil, err
 	}

@@ -154,8 +154,13 @@ func (b *bench) bulk(ctx context.Context) ([]Result, error) {
 	for _, s := range [][]time.Duration{assign, remove, baseIns, baseDel} {
 		sortDurations(s)
 	}
+	floorIns, floorDel, err := b.bulkFloors(ctx, ids, names)
+	if err != nil {
+		return nil, err
+	}
 	size := "10,000 usernames, 50,000 already assigned"
-	return []Result{ratioResult("bulk_assign_10k", size, assign, baseIns), ratioResult("bulk_remove_10k", size, remove, baseDel)}, nil
+	return []Result{withFloor(ratioResult("bulk_assign_10k", size, assign, baseIns), floorIns),
+		withFloor(ratioResult("bulk_remove_10k", size, remove, baseDel), floorDel)}, nil
 }
 
 // cascade: "Always off" on the top-level group, reset over 10,000
@@ -265,8 +270,12 @@ func (b *bench) reconcile(ctx context.Context) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	floor, err := b.reconcileFloor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := b.resetSeats(ctx); err != nil {
 		return nil, err
 	}
-	return []Result{ratioResult("reconcile_overage", "60,000 -> 10,000 seats, 50,000 assigned (40,000 removed)", got, base)}, nil
+	return []Result{withFloor(ratioResult("reconcile_overage", "60,000 -> 10,000 seats, 50,000 assigned (40,000 removed)", got, base), floor)}, nil
 }
