@@ -100,10 +100,3 @@ func (s *Store) IsEligible(ctx context.Context, p *AddOnPurchase, userID int64) 
 	err := s.eligibleUsers(ctx, p).Where("u.id = ?", userID).Count(&n).Error
 	return n > 0, err
 }
-
-// countEligibleAmong counts how many of ids are eligible for p.
-func (s *Store) countEligibleAmong(ctx context.Context, p *AddOnPurchase, ids []int64) (int64, error) {
-	var n int64
-	err := s.whereIDIn(s.eligibleUsers(ctx, p), "u.id", ids).Count(&n).Error
-	return n, err
-}
