@@ -2,12 +2,15 @@ package handlers_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"duoadmin/models"
 	"duoadmin/models/storetest"
@@ -365,4 +368,42 @@ func TestAPIDuoAccessGitLabComMembershipPaths(t *testing.T) {
 	wantDecision(t, a.access("dev", q("feature", "code_suggestions", "project", "acme/platform/api/gateway")), true, "allowed", "duo_core", "A B D F H J L")
 	// Admins and auditors see all, members or not.
 	wantDecision(t, a.access("support", q("feature", "code_suggestions", "user", "partner", "project", "acme/platform/core")), true, "allowed", "duo_pro", "A B D R1 R2")
+}
+
+// As serve runs it on Postgres, with the change listener keeping the access
+// cache live: a repeated question costs no statement, and a seat removed
+// through the Store is seen by the very next call.
+func TestAPIDuoAccessWithLiveCache(t *testing.T) {
+	a := newAccessAPI(t, models.GitLabCom)
+	if a.store.Dialect() != models.Postgres {
+		t.Skip("the access cache is live only on Postgres (TEST_DATABASE_URL)")
+	}
+	p := a.buy(a.o.acme, models.AddOnDuoPro, "dev")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.store.ListenForChanges(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	for deadline := time.Now().Add(5 * time.Second); !a.store.AccessCacheLive(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the access cache did not go live")
+		}
+	}
+	ask := q("feature", "code_suggestions", "project", "acme/platform/core")
+	wantDecision(t, a.access("dev", ask), true, "allowed", "duo_pro", "A B D R1 R2")
+	var r apiRes
+	if stmts := a.counted(func() { r = a.access("dev", ask) }); len(stmts) != 0 {
+		t.Errorf("repeated question: %d statements, want none: %v", len(stmts), stmts)
+	}
+	if r.Body["allowed"] != true {
+		t.Fatalf("repeated question: %s", r.Raw)
+	}
+	if _, err := a.store.UnassignSeat(ctx, models.ActorFor(a.users["owner"]), p.ID, a.users["dev"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.access("dev", ask); r.Body["allowed"] != false || r.Body["reason"] != "no_seat" {
+		t.Fatalf("after the seat was removed: %s", r.Raw)
+	}
 }
