@@ -141,8 +141,11 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 	if s.dialect == Postgres {
 		mail, mailArgs := removalMailSQL(p, "g", now)
 		args := append([]any{arg, p.ID}, auditArgs...)
+		// The removals come in overage order, which is random to the seats'
+		// and users' tables; joined in user order, the DELETE and the users
+		// lookup read their pages in turn instead of jumping about.
 		err := s.q(ctx).Exec(`WITH r AS (`+set+`),
-			gone AS (DELETE FROM seat_assignments sa USING r WHERE sa.add_on_purchase_id = ? AND sa.user_id = r.user_id
+			gone AS (DELETE FROM seat_assignments sa USING (SELECT * FROM r ORDER BY r.user_id) AS r WHERE sa.add_on_purchase_id = ? AND sa.user_id = r.user_id
 				RETURNING r.user_id, r.rank, r.reason, r.ord),
 			g AS MATERIALIZED (SELECT gone.*, u.username, u.name, u.email FROM gone JOIN users u ON u.id = gone.user_id),
 			a AS (`+audit("g")+`)
