@@ -277,3 +277,17 @@ func TestAccessCacheFollowsInstanceSettings(t *testing.T) {
 	}
 	eventually(t, 2*time.Second, "instance a still sees GitLab Duo on", neverOn)
 }
+
+// The listener trusts a connection only while its own notification comes
+// back through the database: one that does not deliver them (here: never
+// LISTENed, as behind a transaction-pooling proxy) fails the probe.
+func TestAccessCacheProbe(t *testing.T) {
+	s := storetest.PostgresOnly(t)
+	ctx := context.Background()
+	if err := s.ProbeNotifications(ctx, true); err != nil {
+		t.Fatalf("listening connection: %v", err)
+	}
+	if err := s.ProbeNotifications(ctx, false); err == nil {
+		t.Fatal("a connection that does not listen passed the probe")
+	}
+}

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"time"
@@ -18,11 +20,13 @@ const (
 
 const (
 	// listenerCheckEvery: after this long without a notification the
-	// listener pings its connection, so a silently lost one (a network cut)
-	// stops the cache within about listenerCheckEvery + listenerPingTimeout.
-	listenerCheckEvery  = time.Second
-	listenerPingTimeout = time.Second
-	listenerRetryEvery  = time.Second
+	// listener sends itself one and waits for it, so a connection that no
+	// longer delivers them — lost in a network cut, or behind a
+	// transaction-pooling proxy that drops LISTEN — stops the cache within
+	// about listenerCheckEvery + listenerProbeTimeout.
+	listenerCheckEvery   = time.Second
+	listenerProbeTimeout = time.Second
+	listenerRetryEvery   = time.Second
 )
 
 // ListenForChanges makes the access cache live for as long as ctx lasts and
@@ -65,27 +69,67 @@ func (s *Store) listen(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+accessChangedChannel); err != nil {
 		return err
 	}
+	probe := newProbe()
+	// Live only once a notification has been seen to arrive.
+	if err := s.probe(ctx, conn, probe); err != nil {
+		return err
+	}
 	s.cache.setLive(true)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenerCheckEvery)
-		_, err := conn.WaitForNotification(wctx)
+		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
-			s.cache.invalidate()
+			s.notified(n.Payload, probe)
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded):
-			pctx, cancel := context.WithTimeout(ctx, listenerPingTimeout)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
+			if err := s.probe(ctx, conn, probe); err != nil {
 				return err
 			}
 		default:
 			return err
 		}
 	}
+}
+
+// notified handles one notification: the triggers' (empty payload) retire
+// the cache; probes, this listener's or another instance's, do not.
+func (s *Store) notified(payload, probe string) bool {
+	if payload == "" {
+		s.cache.invalidate()
+	}
+	return payload == probe
+}
+
+// probe sends the listener's own notification through the database and
+// waits for it, handling whatever arrives meanwhile.
+func (s *Store) probe(ctx context.Context, conn *pgx.Conn, probe string) error {
+	if _, err := conn.Exec(ctx, "SELECT pg_notify($1, $2)", accessChangedChannel, probe); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, listenerProbeTimeout)
+	defer cancel()
+	for {
+		n, err := conn.WaitForNotification(wctx)
+		if err != nil {
+			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+				return errors.New("the listener's own notification did not come back: this connection does not deliver notifications")
+			}
+			return err
+		}
+		if s.notified(n.Payload, probe) {
+			return nil
+		}
+	}
+}
+
+// newProbe is a payload no other listener sends.
+func newProbe() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "probe " + hex.EncodeToString(b)
 }
 
 // AccessCacheLive tells whether the access cache is serving (for health
