@@ -406,4 +406,12 @@ func TestAPIDuoAccessWithLiveCache(t *testing.T) {
 	if r := a.access("dev", ask); r.Body["allowed"] != false || r.Body["reason"] != "no_seat" {
 		t.Fatalf("after the seat was removed: %s", r.Raw)
 	}
+	m := a.as("admin").get("/-/metrics").Body
+	for _, want := range []string{"duoadmin_access_cache_live 1",
+		`duoadmin_access_cache_lookups_total{kind="facts",result="hit"} 1`,
+		`duoadmin_access_cache_lookups_total{kind="facts",result="miss"} 2`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %q:\n%s", want, m)
+		}
+	}
 }

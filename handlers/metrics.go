@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
 )
 
 var latencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -93,5 +95,28 @@ func (s *Server) getMetrics(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 	c.Response().WriteHeader(200)
 	s.metrics.write(c.Response())
+	writeAccessCacheMetrics(c.Response(), s.store.AccessCacheStats())
 	return nil
+}
+
+// writeAccessCacheMetrics shows whether the access cache serves and how
+// often it answers (models/access_cache.go): a low hit rate means changes
+// arrive faster than IDEs repeat their questions.
+func writeAccessCacheMetrics(w io.Writer, st models.AccessCacheStats) {
+	live := 0
+	if st.Live {
+		live = 1
+	}
+	fmt.Fprintln(w, "# HELP duoadmin_access_cache_live Whether the access cache serves (1) or every access call reads the database (0).")
+	fmt.Fprintln(w, "# TYPE duoadmin_access_cache_live gauge")
+	fmt.Fprintf(w, "duoadmin_access_cache_live %d\n", live)
+	fmt.Fprintln(w, "# HELP duoadmin_access_cache_lookups_total Access cache lookups while it was live, by kind and result.")
+	fmt.Fprintln(w, "# TYPE duoadmin_access_cache_lookups_total counter")
+	for _, kind := range []string{"facts", "token"} {
+		fmt.Fprintf(w, "duoadmin_access_cache_lookups_total{kind=%q,result=\"hit\"} %d\n", kind, st.Hits[kind])
+		fmt.Fprintf(w, "duoadmin_access_cache_lookups_total{kind=%q,result=\"miss\"} %d\n", kind, st.Misses[kind])
+	}
+	fmt.Fprintln(w, "# HELP duoadmin_access_cache_invalidations_total Times everything the access cache held was retired by a change.")
+	fmt.Fprintln(w, "# TYPE duoadmin_access_cache_invalidations_total counter")
+	fmt.Fprintf(w, "duoadmin_access_cache_invalidations_total %d\n", st.Generation)
 }

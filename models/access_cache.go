@@ -19,6 +19,9 @@ import (
 type accessCache struct {
 	gen  atomic.Uint64
 	live atomic.Bool
+	// lookups counts, by kind (tokens, facts), the answers served from the
+	// cache and those read from the database while it was live.
+	hits, misses [2]atomic.Uint64
 
 	mu         sync.Mutex
 	entriesGen uint64 // the generation the maps hold entries of
@@ -57,7 +60,44 @@ type factsEntry struct {
 	err   error // nil or ErrNotFound
 }
 
+const (
+	lookupToken = iota
+	lookupFacts
+)
+
 func newAccessCache() *accessCache { return &accessCache{} }
+
+// counted records a live lookup's outcome.
+func (c *accessCache) counted(kind int, hit bool) bool {
+	if hit {
+		c.hits[kind].Add(1)
+	} else {
+		c.misses[kind].Add(1)
+	}
+	return hit
+}
+
+// AccessCacheStats is what /-/metrics reports of the access cache.
+type AccessCacheStats struct {
+	Live bool
+	// Hits and Misses by lookup kind: "token" and "facts".
+	Hits, Misses map[string]uint64
+	// Generation counts the times everything cached was retired.
+	Generation uint64
+}
+
+func (s *Store) AccessCacheStats() AccessCacheStats {
+	c := s.cache
+	st := AccessCacheStats{Hits: map[string]uint64{}, Misses: map[string]uint64{}}
+	if c == nil {
+		return st
+	}
+	st.Live, st.Generation = c.live.Load(), c.gen.Load()
+	for kind, name := range []string{lookupToken: "token", lookupFacts: "facts"} {
+		st.Hits[name], st.Misses[name] = c.hits[kind].Load(), c.misses[kind].Load()
+	}
+	return st
+}
 
 // invalidate retires every entry: something they were read from changed.
 func (c *accessCache) invalidate() {
@@ -115,7 +155,7 @@ func (c *accessCache) token(digest string) (*tokenEntry, bool) {
 	defer c.mu.Unlock()
 	c.currentLocked()
 	e, ok := c.tokens[digest]
-	if !ok || !fresh(e.at, time.Now()) {
+	if !c.counted(lookupToken, ok && fresh(e.at, time.Now())) {
 		return nil, false
 	}
 	return e, true
@@ -152,7 +192,7 @@ func (c *accessCache) accessFacts(k factsCacheKey) (AccessFacts, error, bool) {
 	defer c.mu.Unlock()
 	c.currentLocked()
 	e, ok := c.facts[k]
-	if !ok || !fresh(e.at, time.Now()) {
+	if !c.counted(lookupFacts, ok && fresh(e.at, time.Now())) {
 		return AccessFacts{}, nil, false
 	}
 	return e.facts.clone(), e.err, true
