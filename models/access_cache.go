@@ -27,6 +27,7 @@ type accessCache struct {
 	entriesGen uint64 // the generation the maps hold entries of
 	tokens     map[string]*tokenEntry
 	facts      map[factsCacheKey]factsEntry
+	notFound   int // facts entries that are ErrNotFound
 }
 
 const (
@@ -35,6 +36,10 @@ const (
 	accessCacheTTL = 30 * time.Second
 	// accessCacheMaxEntries bounds memory: past it the cache starts over.
 	accessCacheMaxEntries = 100_000
+	// accessCacheMaxNotFound bounds the answers about paths that do not
+	// exist, which anyone with a token can make up without end: past it
+	// they are no longer kept, rather than emptying the cache for everyone.
+	accessCacheMaxNotFound = 10_000
 )
 
 type tokenEntry struct {
@@ -50,7 +55,7 @@ type factsCacheKey struct {
 	userID   int64
 	d        Deployment
 	kind     ResourceKind
-	path     string
+	path     string // lower-cased: paths are looked up case-insensitively
 	asMember bool
 }
 
@@ -67,7 +72,7 @@ const (
 
 func newAccessCache() *accessCache { return &accessCache{} }
 
-// counted records a live lookup's outcome.
+// counted passes hit through, counting it for /-/metrics.
 func (c *accessCache) counted(kind int, hit bool) bool {
 	if hit {
 		c.hits[kind].Add(1)
@@ -106,7 +111,7 @@ func (c *accessCache) invalidate() {
 	}
 }
 
-// generation is the current generation (0 without a cache).
+// generation is 0 without a cache, so callers need not check.
 func (c *accessCache) generation() uint64 {
 	if c == nil {
 		return 0
@@ -114,23 +119,31 @@ func (c *accessCache) generation() uint64 {
 	return c.gen.Load()
 }
 
-// setLive turns serving on (the listener is listening) or off.
+// setLive turns serving on (the listener is listening) or off. Either way
+// what changed while no one listened is unknown: everything is retired.
 func (c *accessCache) setLive(live bool) {
-	// Whatever changed while no one listened is unknown: start over.
 	c.invalidate()
 	c.live.Store(live)
 }
 
-// begin is called before reading what an entry will hold: the generation
-// to tag it with, and whether it may be kept at all.
-func (c *accessCache) begin() (uint64, bool) {
-	if c == nil || !c.live.Load() {
-		return 0, false
-	}
-	return c.gen.Load(), true
+// ticket is taken before reading what an entry will hold: the entry is
+// tagged with the generation and time as they were before the read, so a
+// change that commits during the read retires it.
+type ticket struct {
+	gen  uint64
+	at   time.Time
+	keep bool // the cache is live: the entry may be kept
 }
 
-// fresh: young enough, and read on the same day.
+func (c *accessCache) begin() ticket {
+	if c == nil || !c.live.Load() {
+		return ticket{}
+	}
+	return ticket{gen: c.gen.Load(), at: time.Now(), keep: true}
+}
+
+// fresh also wants the entry read on the same day: a token's expiry and a
+// purchase's dates are decided by calendar day.
 func fresh(at time.Time, now time.Time) bool {
 	return now.Sub(at) < accessCacheTTL && DateOf(now).Equal(DateOf(at).Time)
 }
@@ -142,6 +155,7 @@ func (c *accessCache) currentLocked() {
 		c.entriesGen = g
 		c.tokens = map[string]*tokenEntry{}
 		c.facts = map[factsCacheKey]factsEntry{}
+		c.notFound = 0
 	}
 }
 
@@ -161,11 +175,12 @@ func (c *accessCache) token(digest string) (*tokenEntry, bool) {
 	return e, true
 }
 
-func (c *accessCache) putToken(gen uint64, digest string, e *tokenEntry) {
+func (c *accessCache) putToken(t ticket, digest string, e *tokenEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.currentLocked()
-	if gen == c.entriesGen {
+	if t.keep && t.gen == c.entriesGen {
+		e.at = t.at
 		c.tokens[digest] = e
 	}
 }
@@ -198,16 +213,24 @@ func (c *accessCache) accessFacts(k factsCacheKey) (AccessFacts, error, bool) {
 	return e.facts.clone(), e.err, true
 }
 
-func (c *accessCache) putAccessFacts(gen uint64, k factsCacheKey, f AccessFacts, err error) {
+func (c *accessCache) putAccessFacts(t ticket, k factsCacheKey, f AccessFacts, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.currentLocked()
-	if gen == c.entriesGen {
-		c.facts[k] = factsEntry{at: time.Now(), facts: f.clone(), err: err}
+	if !t.keep || t.gen != c.entriesGen {
+		return
 	}
+	if err != nil {
+		if c.notFound >= accessCacheMaxNotFound {
+			return
+		}
+		c.notFound++
+	}
+	c.facts[k] = factsEntry{at: t.at, facts: f.clone(), err: err}
 }
 
-// clone copies the slices, so no caller shares them with the cache.
+// clone copies the slices: callers may change their facts, and an entry
+// is handed to many.
 func (f AccessFacts) clone() AccessFacts {
 	f.Seats = append([]SeatFact(nil), f.Seats...)
 	f.PaidGroups = append([]PaidGroupFact(nil), f.PaidGroups...)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -289,5 +291,95 @@ func TestAccessCacheProbe(t *testing.T) {
 	}
 	if err := s.ProbeNotifications(ctx, false); err == nil {
 		t.Fatal("a connection that does not listen passed the probe")
+	}
+}
+
+// A change that commits while a read is under way retires what that read
+// found: the next read asks the database again and sees the change.
+func TestAccessCacheChangeDuringRead(t *testing.T) {
+	a, b := storetest.PostgresTwins(t)
+	listening(t, a)
+	w := newFoldWorld(t, b)
+	proj := w.users["proj"]
+	settled(t, a)
+	var armed atomic.Bool
+	a.OnStatement(func(sql string) {
+		if !strings.HasPrefix(sql, "WITH") || !armed.CompareAndSwap(true, false) {
+			return
+		}
+		// The facts statement has read; before they are kept, the other
+		// instance gives proj a seat, and its notification arrives.
+		g := a.AccessCacheGeneration()
+		w.seat(t, b, w.alphaPro, "proj")
+		deadline := time.Now().Add(3 * time.Second)
+		for a.AccessCacheGeneration() == g && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	armed.Store(true)
+	if n := seatsOf(t, a, proj); n != 0 {
+		t.Fatalf("the read under way: %d seats, want the 0 it read", n)
+	}
+	if armed.Load() {
+		t.Fatal("the facts statement was not seen")
+	}
+	if n := seatsOf(t, a, proj); n != 1 {
+		t.Fatalf("after the change: %d seats, want 1 (the read under way was kept)", n)
+	}
+}
+
+// Only a transaction that wrote a table the cache depends on retires it
+// at commit: sign-in throttling commits all the time and touches none.
+func TestAccessCacheKeptByUnrelatedCommits(t *testing.T) {
+	s := storetest.PostgresOnly(t)
+	ctx := context.Background()
+	g := s.AccessCacheGeneration()
+	if err := s.RecordSignInFailure(ctx, "nobody", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.AccessCacheGeneration(); got != g {
+		t.Errorf("a sign-in failure moved the generation %d times", got-g)
+	}
+	mkUser(t, s, "dev", models.StateActive, false)
+	if s.AccessCacheGeneration() == g {
+		t.Error("creating a user did not retire the cache")
+	}
+}
+
+// Every column of users and personal_access_tokens that an UPDATE may set
+// notifies, except those the decision never reads; a column added later
+// fails here until migration 00012's list (or the exceptions) names it.
+func TestAccessChangeTriggersCoverColumns(t *testing.T) {
+	s := storetest.PostgresOnly(t)
+	db, _ := s.SQLDB()
+	ignored := map[string][]string{
+		"users": {"id", "created_at", "updated_at", "last_activity_on", "last_duo_activity_on",
+			"last_code_suggestions_usage_at", "seat_search_text"},
+		"personal_access_tokens": {"id", "created_at", "last_used_at"},
+	}
+	for table, skip := range ignored {
+		rows, err := db.Query(`SELECT c.column_name FROM information_schema.columns c
+			WHERE c.table_schema = 'public' AND c.table_name = $1
+			AND c.column_name NOT IN (
+				SELECT a.attname FROM pg_trigger tg JOIN pg_attribute a ON a.attrelid = tg.tgrelid AND a.attnum = ANY(tg.tgattr)
+				WHERE tg.tgrelid = $1::regclass AND tg.tgname = 'access_changed_update')
+			ORDER BY 1`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var missing []string
+		for rows.Next() {
+			var col string
+			if err := rows.Scan(&col); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(skip, col) {
+				missing = append(missing, col)
+			}
+		}
+		rows.Close()
+		if len(missing) > 0 {
+			t.Errorf("%s: an UPDATE of %v notifies nobody", table, missing)
+		}
 	}
 }

@@ -32,13 +32,13 @@ func (s *Store) AccessFactsAsMember(ctx context.Context, d Deployment, u *User, 
 // accessFacts serves from the access cache while it is live (see
 // access_cache.go); the user's own fields come from u either way.
 func (s *Store) accessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (AccessFacts, error) {
-	key := factsCacheKey{userID: u.ID, d: d, kind: ref.Kind, path: ref.Path, asMember: asMember}
+	key := factsCacheKey{userID: u.ID, d: d, kind: ref.Kind, path: strings.ToLower(ref.Path), asMember: asMember}
 	f, err, ok := s.cache.accessFacts(key)
 	if !ok {
-		gen, keep := s.cache.begin()
+		t := s.cache.begin()
 		f, err = s.loadAccessFacts(ctx, d, u, ref, asMember)
-		if keep && (err == nil || errors.Is(err, ErrNotFound)) {
-			s.cache.putAccessFacts(gen, key, f, err)
+		if t.keep && (err == nil || errors.Is(err, ErrNotFound)) {
+			s.cache.putAccessFacts(t, key, f, err)
 		}
 	}
 	f.User = AccessUser{Username: u.Username, State: u.State, Bot: u.Bot}

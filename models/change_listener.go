@@ -66,7 +66,10 @@ func (s *Store) listen(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+accessChangedChannel); err != nil {
+	lctx, cancel := context.WithTimeout(ctx, listenerProbeTimeout)
+	_, err = conn.Exec(lctx, "LISTEN "+accessChangedChannel)
+	cancel()
+	if err != nil {
 		return err
 	}
 	probe := newProbe()
@@ -106,11 +109,13 @@ func (s *Store) notified(payload, probe string) bool {
 // probe sends the listener's own notification through the database and
 // waits for it, handling whatever arrives meanwhile.
 func (s *Store) probe(ctx context.Context, conn *pgx.Conn, probe string) error {
-	if _, err := conn.Exec(ctx, "SELECT pg_notify($1, $2)", accessChangedChannel, probe); err != nil {
-		return err
-	}
+	// One deadline for sending and receiving: on a half-open connection the
+	// send itself would wait for TCP to give up, minutes, with the cache live.
 	wctx, cancel := context.WithTimeout(ctx, listenerProbeTimeout)
 	defer cancel()
+	if _, err := conn.Exec(wctx, "SELECT pg_notify($1, $2)", accessChangedChannel, probe); err != nil {
+		return err
+	}
 	for {
 		n, err := conn.WaitForNotification(wctx)
 		if err != nil {

@@ -36,8 +36,7 @@ func TestBulkSeatsByUsername(t *testing.T) {
 		if _, _, err := s.BulkAssignSeatsTo(ctx, tester, pid, names("owner", "nobody")); seatCode(err) != models.InvalidUserIDPresent {
 			t.Fatalf("assigned plus unknown: %v", err)
 		}
-		// The outsider is not eligible, but holds no seat to begin with:
-		// only new users are checked, so "owner" alone is a success.
+		// Everyone named already has a seat: success, nothing written.
 		if _, ch, err := s.BulkAssignSeatsTo(ctx, tester, pid, names("owner")); err != nil || len(ch.Unchanged) != 1 || len(ch.Changed) != 0 {
 			t.Fatalf("already assigned: %+v %v", ch, err)
 		}

@@ -252,12 +252,14 @@ func (s *Store) RemoveSeats(ctx context.Context, actor Actor, p *AddOnPurchase, 
 	}
 	b, _ := json.Marshal(d)
 	sub, arg := s.idSet(ids)
+	held := `SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (` + sub + `)`
+	auditArgs := auditUsersArgs(actor, "seat_unassigned", p.NamespaceID, string(b), now)
 	if s.dialect == Postgres {
 		return s.q(ctx).Exec(`WITH gone AS (DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)
-			RETURNING user_id) `+auditUsersSQL("gone"),
-			append([]any{p.ID, arg}, auditUsersArgs(actor, "seat_unassigned", p.NamespaceID, string(b), now)...)...).Error
+			RETURNING user_id) `+auditUsersSQL("gone"), append([]any{p.ID, arg}, auditArgs...)...).Error
 	}
-	if err := s.auditUsers(ctx, actor, "seat_unassigned", p.NamespaceID, string(b), ids, now); err != nil {
+	// As on Postgres, events for the seats that are there to delete only.
+	if err := s.q(ctx).Exec(auditUsersSQL("("+held+")"), append(auditArgs, p.ID, arg)...).Error; err != nil {
 		return err
 	}
 	return s.q(ctx).Exec(`DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)`, p.ID, arg).Error

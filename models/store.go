@@ -202,16 +202,38 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 
 // Tx runs fn in one transaction: everything fn does is written or nothing.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	changed := false
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect, secrets: s.secrets})
+		tx := &Store{db: gtx, dialect: s.dialect, secrets: s.secrets}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		var err error
+		if s.cache != nil {
+			changed, err = tx.accessTablesWritten(ctx)
+		}
+		return err
 	})
-	if err == nil {
-		// Any write may have been to what the access cache or the cached
-		// instance settings hold: this process reads its own writes at
-		// once, without waiting for the notification.
+	if err == nil && changed {
+		// This process reads its own writes at once, without waiting for
+		// the notification.
 		s.cache.invalidate()
 	}
 	return err
+}
+
+// accessTablesWritten tells whether the transaction wrote a table the
+// access cache or the cached instance settings depend on: on Postgres the
+// tables' trigger marks the transaction (migration 00014), so the many
+// commits that touch none of them (sign-in throttling, usage events) keep
+// the cache. SQLite has no such trigger: any write may have been one.
+func (s *Store) accessTablesWritten(ctx context.Context) (bool, error) {
+	if s.dialect != Postgres {
+		return true, nil
+	}
+	var mark *string
+	err := s.q(ctx).Raw("SELECT current_setting('duoadmin.access_changed', true)").Scan(&mark).Error
+	return mark != nil && *mark == "on", err
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }

@@ -74,13 +74,13 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
 	digest := tokenDigest(token)
 	e, ok := s.cache.token(digest)
 	if !ok {
-		gen, keep := s.cache.begin()
+		t := s.cache.begin()
 		var err error
 		if e, err = s.loadToken(ctx, digest); err != nil {
 			return nil, err
 		}
-		if keep {
-			s.cache.putToken(gen, digest, e)
+		if t.keep {
+			s.cache.putToken(t, digest, e)
 		}
 	}
 	if e.expiresAt != nil && !Today().Before(*e.expiresAt) {
@@ -104,7 +104,7 @@ func (s *Store) loadToken(ctx context.Context, digest string) (*tokenEntry, erro
 	if err := s.scanOne(ctx, &row, userByTokenSQL[s.dialect], digest); err != nil {
 		return nil, err
 	}
-	return &tokenEntry{at: time.Now(), user: row.User, tokenID: row.TokenID, expiresAt: row.TokenExpiresAt,
+	return &tokenEntry{user: row.User, tokenID: row.TokenID, expiresAt: row.TokenExpiresAt,
 		lastUsedAt: row.TokenLastUsedAt}, nil
 }
 
@@ -114,9 +114,11 @@ func (s *Store) loadToken(ctx context.Context, digest string) (*tokenEntry, erro
 // notification watches, so this write keeps the cache.
 func (s *Store) recordTokenUse(ctx context.Context, e *tokenEntry) {
 	now := time.Now().UTC()
-	last := e.lastUsedAt
+	var last *time.Time
 	if s.cache != nil {
-		last = s.cache.tokenLastUsed(e)
+		last = s.cache.tokenLastUsed(e) // e may be shared with other calls
+	} else {
+		last = e.lastUsedAt
 	}
 	if last != nil && now.Sub(*last) <= tokenUseInterval {
 		return
