@@ -12,8 +12,9 @@ import (
 // none of the tables they come from has changed. On Postgres, triggers on
 // those tables notify every app instance when a change commits (migration
 // 00012) and the listener (change_listener.go) moves the generation on; so
-// does every transaction this process commits, so a writer reads its own
-// writes at once. An entry of an older generation is never served. Without a
+// does every transaction this process commits that wrote one of them
+// (Store.Tx), so a writer reads its own writes at once. An entry of an older
+// generation is never served. Without a
 // live listener — SQLite, a lost connection, before the first LISTEN —
 // nothing is served from or kept in the cache.
 type accessCache struct {
