@@ -121,12 +121,12 @@ func (s *seatsAPI) holders(p *models.AddOnPurchase) []string {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	users, err := s.store.UsersByIDs(context.Background(), ids)
-	if err != nil {
-		s.t.Fatal(err)
-	}
 	var out []string
-	for _, u := range users {
+	for _, id := range ids {
+		u, err := s.store.UserByID(context.Background(), id)
+		if err != nil {
+			s.t.Fatal(err)
+		}
 		out = append(out, u.Username)
 	}
 	return out

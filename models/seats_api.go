@@ -61,14 +61,6 @@ func (s *Store) seatRows(ctx context.Context, p *AddOnPurchase, sc seatScope, f 
 	return rows, err
 }
 
-// UsersByIDs finds users by id in one query, whatever their number (the ids
-// travel as one JSON parameter). Unknown ids are left out.
-func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]User, error) {
-	var users []User
-	err := s.whereIDIn(s.q(ctx).Model(&User{}), "id", ids).Find(&users).Error
-	return users, err
-}
-
 // UsersByUsernameList finds users by username (case-insensitive) for lists
 // of any length: one query with the names as a single JSON parameter, so
 // 100,000 names do not exceed the engines' limits on bound parameters.
