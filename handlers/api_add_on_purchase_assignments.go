@@ -63,10 +63,7 @@ func (s *Server) deleteAPIAddOnPurchaseAssignments(c echo.Context) error {
 
 func (s *Server) apiChangeSeats(c echo.Context, assign bool) error {
 	ctx := c.Request().Context()
-	p, err := s.apiAddOnPurchase(c, true)
-	if err != nil {
-		return err
-	}
+	p := currentPurchase(c)
 	names, ids, err := apiAssignmentParams(c)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -50,19 +49,13 @@ func (s *Server) getAPIAddOnPurchases(c echo.Context) error {
 	ctx := c.Request().Context()
 	var nsID *int64
 	var nsPath *string
-	if raw := c.QueryParam("namespace"); raw != "" {
-		g, err := s.apiNamespace(c, raw)
-		if err != nil {
-			return err
+	// apiNamespaceQuery found the group of ?namespace=, or none for the
+	// instance's purchases.
+	if g := currentGroupOrNil(c); g != nil {
+		if !g.TopLevel() {
+			return apiFail(http.StatusBadRequest, "namespace must be a top-level group")
 		}
 		nsID, nsPath = &g.ID, &g.FullPath
-	} else {
-		if s.deployment == models.GitLabCom {
-			return apiFail(http.StatusBadRequest, "namespace is missing")
-		}
-		if v := viewer(c); !v.Admin && !v.Auditor {
-			return apiFail(http.StatusForbidden, "403 Forbidden")
-		}
 	}
 	ps, err := s.store.PurchasesFor(ctx, nsID)
 	if err != nil {
@@ -86,58 +79,9 @@ func (s *Server) getAPIAddOnPurchases(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// apiNamespace resolves ?namespace= (an id or a full path) to a top-level
-// group the viewer may read: 404 for one they may not see, as apiGroup.
-func (s *Server) apiNamespace(c echo.Context, raw string) (*models.Group, error) {
-	ctx := c.Request().Context()
-	var g *models.Group
-	var err error
-	if n, convErr := strconv.ParseInt(raw, 10, 64); convErr == nil {
-		g, err = s.store.GroupByID(ctx, n)
-	} else {
-		g, err = s.store.GroupByFullPath(ctx, raw)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorizeGroup(c, g, false); err != nil {
-		return nil, err
-	}
-	if !g.TopLevel() {
-		return nil, apiFail(http.StatusBadRequest, "namespace must be a top-level group")
-	}
-	return g, nil
-}
-
-// apiAddOnPurchase loads :id and checks the viewer may read it (write:
-// change its seats). Unknown ids and purchases the viewer may not see are
-// 404; auditors changing seats get 403.
-func (s *Server) apiAddOnPurchase(c echo.Context, write bool) (*models.AddOnPurchase, error) {
-	ctx := c.Request().Context()
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return nil, errNotFound
-	}
-	p, err := s.store.PurchaseByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if p.NamespaceID == nil {
-		return p, decide(viewer(c), AdminArea, false, write)
-	}
-	g, err := s.store.GroupByID(ctx, *p.NamespaceID)
-	if err != nil {
-		return nil, err
-	}
-	return p, s.authorizeGroup(c, g, write)
-}
-
 // GET /api/v4/add_on_purchases/:id/eligible_users
 func (s *Server) getAPIAddOnPurchaseEligibleUsers(c echo.Context) error {
-	p, err := s.apiAddOnPurchase(c, false)
-	if err != nil {
-		return err
-	}
+	p := currentPurchase(c)
 	f, err := apiSeatFilter(c)
 	if err != nil {
 		return err

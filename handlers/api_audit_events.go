@@ -33,19 +33,12 @@ type apiAuditEvent struct {
 
 // GET /api/v4/audit_events
 func (s *Server) getAPIAuditEvents(c echo.Context) error {
-	if v := viewer(c); !v.Admin && !v.Auditor {
-		return apiFail(http.StatusForbidden, "403 Forbidden")
-	}
 	return s.apiAuditEvents(c, nil)
 }
 
 // GET /api/v4/groups/:id/audit_events
 func (s *Server) getAPIGroupAuditEvents(c echo.Context) error {
-	g, err := s.apiGroup(c, false)
-	if err != nil {
-		return err
-	}
-	return s.apiAuditEvents(c, g)
+	return s.apiAuditEvents(c, currentGroup(c))
 }
 
 func (s *Server) apiAuditEvents(c echo.Context, scope *models.Group) error {

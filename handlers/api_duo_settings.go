@@ -41,17 +41,11 @@ const apiBadOption = "duo_availability must be one of default_on, default_off, n
 
 // GET /api/v4/application/duo_settings
 func (s *Server) getAPIApplicationDuoSettings(c echo.Context) error {
-	if v := viewer(c); !v.Admin && !v.Auditor {
-		return apiFail(http.StatusForbidden, "403 Forbidden")
-	}
 	return s.instanceDuoJSON(c)
 }
 
 // PUT /api/v4/application/duo_settings
 func (s *Server) putAPIApplicationDuoSettings(c echo.Context) error {
-	if !viewer(c).Admin {
-		return apiFail(http.StatusForbidden, "403 Forbidden")
-	}
 	if s.deployment == models.GitLabCom {
 		return apiFail(http.StatusForbidden, "GitLab Duo availability cannot be changed on GitLab.com")
 	}
@@ -76,19 +70,12 @@ func (s *Server) instanceDuoJSON(c echo.Context) error {
 
 // GET /api/v4/groups/:id/duo_settings
 func (s *Server) getAPIGroupDuoSettings(c echo.Context) error {
-	g, err := s.apiGroup(c, false)
-	if err != nil {
-		return err
-	}
-	return s.groupDuoJSON(c, g)
+	return s.groupDuoJSON(c, currentGroup(c))
 }
 
 // PUT /api/v4/groups/:id/duo_settings
 func (s *Server) putAPIGroupDuoSettings(c echo.Context) error {
-	g, err := s.apiGroup(c, true)
-	if err != nil {
-		return err
-	}
+	g := currentGroup(c)
 	a, err := apiAvailability(c)
 	if err != nil {
 		return err
@@ -112,19 +99,12 @@ func (s *Server) groupDuoJSON(c echo.Context, g *models.Group) error {
 
 // GET /api/v4/projects/:id/duo_settings
 func (s *Server) getAPIProjectDuoSettings(c echo.Context) error {
-	p, _, err := s.apiProject(c, false)
-	if err != nil {
-		return err
-	}
-	return s.projectDuoJSON(c, p)
+	return s.projectDuoJSON(c, currentProject(c))
 }
 
 // PUT /api/v4/projects/:id/duo_settings
 func (s *Server) putAPIProjectDuoSettings(c echo.Context) error {
-	p, _, err := s.apiProject(c, true)
-	if err != nil {
-		return err
-	}
+	p := currentProject(c)
 	params, err := apiParams(c)
 	if err != nil {
 		return err

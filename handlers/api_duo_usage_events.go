@@ -19,9 +19,6 @@ import (
 // call takes is a 413, so the sender splits the batch. Usage is telemetry:
 // no audit event is written.
 func (s *Server) postAPIDuoUsageEvents(c echo.Context) error {
-	if !viewer(c).Admin {
-		return apiFail(http.StatusForbidden, "403 Forbidden")
-	}
 	body, err := io.ReadAll(c.Request().Body)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // Access is who may use a route. Every route names one; the decision is
-// made here and nowhere else.
+// made here, once, before the route's handler runs, and nowhere else.
 type Access int
 
 const (
@@ -39,9 +40,12 @@ func isWrite(c echo.Context) bool {
 	return true
 }
 
-// decide is the authorization rule: nil, or 404 for what the viewer may
-// not see (as GitLab hides it) and 403 for what they see but may not change.
-func decide(v *models.User, a Access, ownsResource, write bool) error {
+// decide is the authorization rule: nil, or why the request is refused —
+// errSignInRequired for a signed-out visitor, 404 for what the viewer may
+// not see (as GitLab hides it), 403 for what they see but may not change.
+// In the API, GitLab answers 403 for the instance's own endpoints: their
+// existence is public knowledge (knownEndpoint), so there is nothing to hide.
+func decide(v *models.User, a Access, ownsResource, write, knownEndpoint bool) error {
 	if a == Public {
 		return nil
 	}
@@ -54,6 +58,9 @@ func decide(v *models.User, a Access, ownsResource, write bool) error {
 		canSee, canChange = true, true
 	case AdminArea:
 		canSee, canChange = v.Admin || v.Auditor, v.Admin
+		if knownEndpoint && !canSee {
+			return errForbidden
+		}
 	case GroupOwner, ProjectOwner:
 		canSee, canChange = v.Admin || v.Auditor || ownsResource, v.Admin || ownsResource
 	}
@@ -66,36 +73,76 @@ func decide(v *models.User, a Access, ownsResource, write bool) error {
 	return nil
 }
 
-// errSignInRequired sends signed-out visitors to the sign-in page.
+// errSignInRequired is a denial like the others: it stops the request, and
+// handleError answers it — a redirect to the sign-in page with an empty
+// body for a page, 401 in the API, 403 for a form post.
 var errSignInRequired = echo.NewHTTPError(http.StatusUnauthorized)
 
-// guard wraps a handler with the route's access rule (for routes whose
-// resource, if any, the handler checks itself through authorizeGroup).
-func (s *Server) guard(a Access, h echo.HandlerFunc) echo.HandlerFunc {
+// A scope finds the resource a route is about before anything else runs,
+// keeps it in the context for the handler, and tells the rule what it
+// needs to know: whether the viewer owns it, and the access it calls for
+// when that differs from the route's (an instance-wide purchase is the
+// admin area's, a group's purchase its owners').
+type scope func(s *Server, c echo.Context) (scoped, error)
+
+type scoped struct {
+	owns     bool
+	access   Access // zero value Public means "the route's own"
+	resource bool   // access names one resource (hidden when refused), not an endpoint
+}
+
+// guard runs a route's rule and, only when it allows the request, its
+// handler. Every route goes through it: a denial returns before h.
+func (s *Server) guard(routeAccess Access, sc scope, h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := decide(viewer(c), a, false, isWrite(c)); err != nil {
-			return s.denied(c, err)
+		v := viewer(c)
+		if routeAccess != Public && v == nil {
+			// Signed out: asked to sign in before anything is looked up,
+			// so whether the resource exists is not told either.
+			return errSignInRequired
+		}
+		access, owns, knownEndpoint := routeAccess, false, isAPI(c)
+		if sc != nil {
+			got, err := sc(s, c)
+			if err != nil {
+				return notFoundFor(c, err)
+			}
+			owns = got.owns
+			if got.access != Public {
+				access = got.access
+			}
+			// A resource the viewer may not see is hidden, even in the API.
+			knownEndpoint = knownEndpoint && !got.resource
+		}
+		if err := decide(v, access, owns, isWrite(c), knownEndpoint); err != nil {
+			return err
+		}
+		if s.afterAuthorization != nil {
+			s.afterAuthorization(c.Request())
 		}
 		return h(c)
 	}
 }
 
-// denied turns a sign-in requirement into a redirect for browsers.
-func (s *Server) denied(c echo.Context, err error) error {
-	if err != errSignInRequired {
-		return err
+// notFoundFor: a resource that does not exist and one the viewer may not
+// see give the same answer.
+func notFoundFor(c echo.Context, err error) error {
+	if errors.Is(err, models.ErrNotFound) {
+		return errNotFound
 	}
-	if isAPI(c) {
-		return echo.NewHTTPError(http.StatusUnauthorized)
-	}
-	if isWrite(c) {
-		return errForbidden
-	}
+	return err
+}
+
+// signInRedirect answers errSignInRequired for a page: remember where to
+// return (for a navigation, not for a favicon or an image the page asks
+// for), then redirect with an empty body.
+func (s *Server) signInRedirect(c echo.Context) {
 	if isPageLoad(c) {
 		session(c).Values["return_to"] = c.Request().URL.RequestURI()
 		_ = s.saveSession(c)
 	}
-	return c.Redirect(http.StatusFound, "/users/sign_in")
+	c.Response().Header().Set(echo.HeaderLocation, "/users/sign_in")
+	c.Response().WriteHeader(http.StatusFound)
 }
 
 // isPageLoad tells a navigation from the requests a page makes for itself
@@ -106,31 +153,6 @@ func isPageLoad(c echo.Context) bool {
 		return true
 	}
 	return false
-}
-
-// authorizeGroup checks the viewer against a group they asked for.
-func (s *Server) authorizeGroup(c echo.Context, g *models.Group, write bool) error {
-	v := viewer(c)
-	owns := false
-	if v != nil && !v.Admin {
-		var err error
-		if owns, err = s.store.OwnsGroup(c.Request().Context(), v.ID, g); err != nil {
-			return err
-		}
-	}
-	return s.denied(c, decide(v, GroupOwner, owns, write))
-}
-
-func (s *Server) authorizeProject(c echo.Context, p *models.Project, g *models.Group, write bool) error {
-	v := viewer(c)
-	owns := false
-	if v != nil && !v.Admin {
-		var err error
-		if owns, err = s.store.OwnsProject(c.Request().Context(), v.ID, p, g); err != nil {
-			return err
-		}
-	}
-	return s.denied(c, decide(v, ProjectOwner, owns, write))
 }
 
 func safeReturnTo(raw string) string {

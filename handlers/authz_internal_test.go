@@ -77,7 +77,7 @@ func TestDecideTable(t *testing.T) {
 			for _, owns := range []bool{false, true} {
 				for _, write := range []bool{false, true} {
 					k := key{name, a, owns, write}
-					if g, w := got(decide(v, a, owns, write)), want(k); g != w {
+					if g, w := got(decide(v, a, owns, write, false)), want(k); g != w {
 						t.Errorf("decide(%s, %s, owns=%v, write=%v) = %s, want %s", name, a, owns, write, g, w)
 					}
 					n++
@@ -95,8 +95,12 @@ func TestDecideTable(t *testing.T) {
 func TestDecideOwnershipDoesNotOpenTheAdminArea(t *testing.T) {
 	u := &models.User{Username: "owner"}
 	for _, write := range []bool{false, true} {
-		if err := decide(u, AdminArea, true, write); err != errNotFound {
+		if err := decide(u, AdminArea, true, write, false); err != errNotFound {
 			t.Errorf("owner in admin area (write=%v): %v, want 404", write, err)
+		}
+		// The API's instance endpoints are public knowledge: 403, not 404.
+		if err := decide(u, AdminArea, true, write, true); err != errForbidden {
+			t.Errorf("owner in the admin API (write=%v): %v, want 403", write, err)
 		}
 	}
 }

@@ -138,7 +138,7 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 	for _, name := range []string{"acme", "other"} {
 		g, err := a.store.CreateGroup(ctx, actor, nil, models.GroupInput{Path: name, Name: strings.ToUpper(name[:1]) + name[1:] + " Inc", Plan: models.PlanUltimate})
 		must(err)
-		p, err := a.store.CreateProject(ctx, actor, g, models.ProjectInput{Path: "backend", Name: "Backend"})
+		p, err := a.store.CreateProject(ctx, actor, g, models.ProjectInput{Path: "backend", Name: g.Name + " Backend"})
 		must(err)
 		if name == "acme" {
 			_, err = a.store.AddMember(ctx, actor, models.GroupSource(g), a.users["owner"], models.Owner)
@@ -446,6 +446,61 @@ func expect(r handlers.RouteInfo, role, scopeName string) (outcome, error) {
 	return 0, fmt.Errorf("route %s %s: access %d has no expectation in the matrix", r.Method, r.Path, r.Access)
 }
 
+// resourceStrings are what the fixture holds that a denied viewer must not
+// receive: every group, project, user, subscription and model, less the
+// viewer's own name and email (the page frame shows them) and, for the
+// owner, the group they own (the frame may link it).
+func (f *matrixFixture) resourceStrings(role string) []string {
+	var out []string
+	for _, u := range append([]*models.User{f.victim, f.invitee}, f.users["admin"], f.users["support"], f.users["owner"], f.users["dev"]) {
+		if u.Username == role {
+			continue
+		}
+		out = append(out, u.Name, u.Email)
+	}
+	for name, sc := range f.scopes {
+		if role == "owner" && name == "acme" {
+			continue
+		}
+		out = append(out, sc.group.Name, sc.project.Name, sc.project.FullPath)
+	}
+	if f.subscription != "" {
+		out = append(out, f.subscription, "127.0.0.1:1")
+	}
+	return out
+}
+
+// checkNothingLeaked: a denied response carries no byte of the resource.
+// A trip to the sign-in page has an empty body; an error page or JSON error
+// names nothing of the fixture, and no denial is ever a CSV.
+func checkNothingLeaked(t *testing.T, res *response, want outcome, secrets []string) {
+	t.Helper()
+	if want == toSignIn && strings.TrimSpace(res.Body) != "" {
+		t.Errorf("the redirect to sign in carries a body of %d bytes:\n%s", len(res.Body), snippet(res.Body))
+	}
+	if ct := res.Header.Get("Content-Type"); strings.Contains(ct, "csv") || strings.Contains(ct, "ndjson") {
+		t.Errorf("a denied request answered with %s", ct)
+	}
+	for _, s := range secrets {
+		if strings.Contains(res.Body, s) {
+			t.Errorf("a denied response contains %q:\n%s", s, snippet(res.Body))
+		}
+	}
+}
+
+// checkHandlerDidNotRun: the route's rule stopped the request before its
+// handler (the server counts the requests it lets through).
+// Other requests of the case (the CSRF token's page) may pass.
+func checkHandlerDidNotRun(t *testing.T, res *response, authorized []string) {
+	t.Helper()
+	denied := res.Request.Method + " " + res.Request.URL.RequestURI()
+	for _, r := range authorized {
+		if r == denied {
+			t.Errorf("a denied request reached its handler: %s", denied)
+		}
+	}
+}
+
 func checkOutcome(t *testing.T, res *response, want outcome) {
 	t.Helper()
 	st := res.StatusCode
@@ -456,7 +511,7 @@ func checkOutcome(t *testing.T, res *response, want outcome) {
 	ok := false
 	switch want {
 	case noAuthFailure:
-		ok = st != http.StatusUnauthorized && st != http.StatusForbidden && !signIn
+		ok = st != http.StatusUnauthorized && st != http.StatusForbidden && st < 500 && !signIn
 	case pageOK:
 		ok = st >= 200 && st < 300
 	case pageOrRedirect:
@@ -568,7 +623,13 @@ func TestAuthzMatrix(t *testing.T) {
 					t.Run(caseName(r, role, scName), func(t *testing.T) {
 						c := *clients[d][role]
 						c.t = t
-						checkOutcome(t, reads[d].send(t, &c, role, r, reads[d].scopes[scName]), want)
+						mark := reads[d].authorized.mark()
+						res := reads[d].send(t, &c, role, r, reads[d].scopes[scName])
+						checkOutcome(t, res, want)
+						if denied {
+							checkNothingLeaked(t, res, want, reads[d].resourceStrings(role))
+							checkHandlerDidNotRun(t, res, reads[d].authorized.since(mark))
+						}
 					})
 				case denied:
 					if deniedWrites == nil {
@@ -578,7 +639,11 @@ func TestAuthzMatrix(t *testing.T) {
 						f := deniedWrites.withT(t)
 						c := f.as(role)
 						before := f.snapshot(t)
-						checkOutcome(t, f.send(t, c, role, r, f.scopes[scName]), want)
+						mark := f.authorized.mark()
+						res := f.send(t, c, role, r, f.scopes[scName])
+						checkOutcome(t, res, want)
+						checkNothingLeaked(t, res, want, f.resourceStrings(role))
+						checkHandlerDidNotRun(t, res, f.authorized.since(mark))
 						if after := f.snapshot(t); after != before {
 							t.Errorf("a denied request changed data:\nbefore:\n%s\nafter:\n%s", before, after)
 						}

@@ -41,6 +41,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if err == errSignInRequired {
+		switch {
+		case isAPI(c):
+			// 401 below, as JSON.
+		case isWrite(c):
+			err = errForbidden // a form post cannot be replayed after signing in
+		default:
+			s.signInRedirect(c)
+			return
+		}
+	}
 	status := http.StatusInternalServerError
 	msg := ""
 	var he *echo.HTTPError

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,51 +13,19 @@ import (
 )
 
 // GET /groups/new?parent_id=ID: the new subgroup form. Without a parent it
-// is a top-level group, which only the Admin area creates.
+// is a top-level group, which only the Admin area creates (the route's
+// scope, parentGroupIn, decided who may be here).
 func (s *Server) getGroupsNew(c echo.Context) error {
-	if c.FormValue("parent_id") == "" {
-		if err := decide(viewer(c), AdminArea, false, false); err != nil {
-			return err
-		}
+	parent := currentGroupOrNil(c)
+	if parent == nil {
 		return c.Redirect(http.StatusFound, "/admin/groups/new")
-	}
-	parent, err := s.groupParam(c, "parent_id")
-	if err != nil {
-		return err
 	}
 	return s.renderNewGroup(c, http.StatusOK, parent, groups.GroupForm{}, nil)
 }
 
 // POST /groups
 func (s *Server) postGroups(c echo.Context) error {
-	if c.FormValue("parent_id") == "" {
-		if err := decide(viewer(c), AdminArea, false, true); err != nil {
-			return err
-		}
-		return s.createGroup(c, nil)
-	}
-	parent, err := s.groupParam(c, "parent_id")
-	if err != nil {
-		return err
-	}
-	return s.createGroup(c, parent)
-}
-
-// groupParam loads the group named by an id field and checks the viewer may
-// create in it (owners of it or an ancestor, and admins; auditors read).
-func (s *Server) groupParam(c echo.Context, field string) (*models.Group, error) {
-	id, err := strconv.ParseInt(c.FormValue(field), 10, 64)
-	if err != nil {
-		return nil, errNotFound
-	}
-	g, err := s.store.GroupByID(c.Request().Context(), id)
-	if err != nil {
-		return nil, notFoundUnlessSignedOut(c, err)
-	}
-	if err := s.authorizeGroup(c, g, isWrite(c)); err != nil {
-		return nil, err
-	}
-	return g, nil
+	return s.createGroup(c, currentGroupOrNil(c))
 }
 
 // createGroup makes a top-level group (parent nil) or a subgroup of parent.

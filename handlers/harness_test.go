@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -31,18 +32,23 @@ const testPassword = "correct-horse-battery"
 // app is a running server on a fresh database with four users whose roles
 // match the demo logins: admin, support (auditor), owner, dev.
 type app struct {
-	t      *testing.T
-	store  *models.Store
-	server *handlers.Server
-	http   *httptest.Server
-	users  map[string]*models.User
+	// authorized lists the requests ("GET /path?query") whose route's rule
+	// let them through to the handler (handlers.Options.AfterAuthorization).
+	authorized *requestLog
+	t          *testing.T
+	store      *models.Store
+	server     *handlers.Server
+	http       *httptest.Server
+	users      map[string]*models.User
 }
 
 func newApp(t *testing.T, store *models.Store, deployment models.Deployment) *app {
 	t.Helper()
+	authorized := &requestLog{}
 	srv := handlers.New(handlers.Options{Store: store, Deployment: deployment, BaseURL: "http://127.0.0.1",
-		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
-	a := &app{t: t, store: store, server: srv, http: httptest.NewServer(srv), users: map[string]*models.User{}}
+		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS,
+		AfterAuthorization: authorized.add})
+	a := &app{t: t, store: store, server: srv, http: httptest.NewServer(srv), users: map[string]*models.User{}, authorized: authorized}
 	t.Cleanup(a.http.Close)
 	for _, u := range []models.UserInput{
 		{Username: "admin", Name: "Ada Admin", Email: "admin@example.com", Admin: true},
@@ -54,6 +60,31 @@ func newApp(t *testing.T, store *models.Store, deployment models.Deployment) *ap
 		a.users[u.Username] = a.mustUser(u)
 	}
 	return a
+}
+
+// requestLog is a list of requests, safe for concurrent handlers.
+type requestLog struct {
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (l *requestLog) add(r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reqs = append(l.reqs, r.Method+" "+r.URL.RequestURI())
+}
+
+// mark is where the log ends now; since lists what came after it.
+func (l *requestLog) mark() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.reqs)
+}
+
+func (l *requestLog) since(mark int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.reqs[mark:]...)
 }
 
 // newTestApp is newApp on one store (Postgres when available), self-managed.

@@ -14,19 +14,12 @@ import (
 
 // GET /projects/new?namespace_id=ID
 func (s *Server) getProjectsNew(c echo.Context) error {
-	g, err := s.groupParam(c, "namespace_id")
-	if err != nil {
-		return err
-	}
-	return s.renderNewProject(c, http.StatusOK, g, projects.ProjectForm{}, nil)
+	return s.renderNewProject(c, http.StatusOK, currentGroup(c), projects.ProjectForm{}, nil)
 }
 
 // POST /projects
 func (s *Server) postProjects(c echo.Context) error {
-	g, err := s.groupParam(c, "namespace_id")
-	if err != nil {
-		return err
-	}
+	g := currentGroup(c)
 	values := projects.ProjectForm{Name: c.FormValue("project[name]"), Path: c.FormValue("project[path]")}
 	p, err := s.store.CreateProject(c.Request().Context(), models.ActorFor(viewer(c)), g,
 		models.ProjectInput{Name: values.Name, Path: values.Path})

@@ -26,7 +26,13 @@ func (s *Server) Routes() []RouteInfo {
 }
 
 func (s *Server) handle(e *echo.Echo, method, path string, a Access, h echo.HandlerFunc) {
-	e.Add(method, path, s.guard(a, h))
+	s.handleIn(e, method, path, a, nil, h)
+}
+
+// handleIn registers a route about a resource that sc finds, so the rule
+// is decided on it before h runs.
+func (s *Server) handleIn(e *echo.Echo, method, path string, a Access, sc scope, h echo.HandlerFunc) {
+	e.Add(method, path, s.guard(a, sc, h))
 	s.routeAccess[method+" "+path] = a
 }
 
@@ -93,13 +99,14 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handle(e, get, "/admin/gitlab_duo/configuration", AdminArea, s.getAdminGitlabDuoConfiguration)
 	s.handle(e, post, "/admin/gitlab_duo/configuration", AdminArea, s.postAdminGitlabDuoConfiguration)
 
-	// The parent group or project is checked in the handler (authorizeGroup).
-	s.handle(e, get, "/groups/new", SignedIn, s.getGroupsNew)
-	s.handle(e, post, "/groups", SignedIn, s.postGroups)
-	s.handle(e, get, "/projects/new", SignedIn, s.getProjectsNew)
-	s.handle(e, post, "/projects", SignedIn, s.postProjects)
+	// A new subgroup or project is its parent group's owners' to create;
+	// a top-level group is the admin area's.
+	s.handleIn(e, get, "/groups/new", GroupOwner, parentGroupIn("parent_id", AdminArea), s.getGroupsNew)
+	s.handleIn(e, post, "/groups", GroupOwner, parentGroupIn("parent_id", AdminArea), s.postGroups)
+	s.handleIn(e, get, "/projects/new", GroupOwner, parentGroupIn("namespace_id", Public), s.getProjectsNew)
+	s.handleIn(e, post, "/projects", GroupOwner, parentGroupIn("namespace_id", Public), s.postProjects)
 
-	s.groupRoutes = newScopedRouter("/groups/:group_path")
+	s.groupRoutes = s.newScopedRouter("/groups/:group_path", groupInPath)
 	g := s.groupRoutes
 	g.add(get, "", GroupOwner, s.getGroup)
 	g.add(get, "-/group_members", GroupOwner, s.getGroupMembers)
@@ -123,7 +130,7 @@ func (s *Server) routes(e *echo.Echo) {
 	g.add(get, "-/group_members/:id/gitlab_duo", GroupOwner, s.getGroupMemberGitlabDuo)
 	g.add(post, "-/settings/gitlab_duo/configuration", GroupOwner, s.postGroupGitlabDuoConfiguration)
 
-	s.projectRoutes = newScopedRouter("/:project_path")
+	s.projectRoutes = s.newScopedRouter("/:project_path", projectInPath)
 	p := s.projectRoutes
 	p.add(get, "", ProjectOwner, s.getProject)
 	p.add(get, "-/project_members", ProjectOwner, s.getProjectMembers)
@@ -133,25 +140,28 @@ func (s *Server) routes(e *echo.Echo) {
 	p.add(get, "edit", ProjectOwner, s.getProjectEdit)
 	p.add(post, "edit", ProjectOwner, s.postProjectEdit)
 
-	// /api/v4 authenticates with tokens (apiAuth); resources are checked in
-	// the handlers through apiGroup / apiProject, with the same rules.
-	put := http.MethodPut
-	s.handle(e, get, "/api/v4/application/duo_settings", SignedIn, s.getAPIApplicationDuoSettings)
-	s.handle(e, put, "/api/v4/application/duo_settings", SignedIn, s.putAPIApplicationDuoSettings)
-	s.handle(e, get, "/api/v4/groups/:id/duo_settings", SignedIn, s.getAPIGroupDuoSettings)
-	s.handle(e, put, "/api/v4/groups/:id/duo_settings", SignedIn, s.putAPIGroupDuoSettings)
-	s.handle(e, get, "/api/v4/projects/:id/duo_settings", SignedIn, s.getAPIProjectDuoSettings)
-	s.handle(e, put, "/api/v4/projects/:id/duo_settings", SignedIn, s.putAPIProjectDuoSettings)
-	s.handle(e, get, "/api/v4/add_on_purchases", SignedIn, s.getAPIAddOnPurchases)
-	s.handle(e, get, "/api/v4/add_on_purchases/:id/eligible_users", SignedIn, s.getAPIAddOnPurchaseEligibleUsers)
-	s.handle(e, post, "/api/v4/add_on_purchases/:id/assignments", SignedIn, s.postAPIAddOnPurchaseAssignments)
-	s.handle(e, http.MethodDelete, "/api/v4/add_on_purchases/:id/assignments", SignedIn, s.deleteAPIAddOnPurchaseAssignments)
+	// /api/v4 authenticates with tokens (apiAuth); the resource a route
+	// names is found and checked by its scope with the screens' rules.
+	put, del := http.MethodPut, http.MethodDelete
+	s.handle(e, get, "/api/v4/application/duo_settings", AdminArea, s.getAPIApplicationDuoSettings)
+	s.handle(e, put, "/api/v4/application/duo_settings", AdminArea, s.putAPIApplicationDuoSettings)
+	s.handleIn(e, get, "/api/v4/groups/:id/duo_settings", GroupOwner, apiGroupID, s.getAPIGroupDuoSettings)
+	s.handleIn(e, put, "/api/v4/groups/:id/duo_settings", GroupOwner, apiGroupID, s.putAPIGroupDuoSettings)
+	s.handleIn(e, get, "/api/v4/projects/:id/duo_settings", ProjectOwner, apiProjectID, s.getAPIProjectDuoSettings)
+	s.handleIn(e, put, "/api/v4/projects/:id/duo_settings", ProjectOwner, apiProjectID, s.putAPIProjectDuoSettings)
+	s.handleIn(e, get, "/api/v4/add_on_purchases", GroupOwner, apiNamespaceQuery, s.getAPIAddOnPurchases)
+	s.handleIn(e, get, "/api/v4/add_on_purchases/:id/eligible_users", GroupOwner, apiPurchaseID, s.getAPIAddOnPurchaseEligibleUsers)
+	s.handleIn(e, post, "/api/v4/add_on_purchases/:id/assignments", GroupOwner, apiPurchaseID, s.postAPIAddOnPurchaseAssignments)
+	s.handleIn(e, del, "/api/v4/add_on_purchases/:id/assignments", GroupOwner, apiPurchaseID, s.deleteAPIAddOnPurchaseAssignments)
+	// Users ask about themselves; what they may ask about others, and
+	// which resources they may name, the query itself limits (see the
+	// handler): no resource of another's is read.
 	s.handle(e, get, "/api/v4/duo/access", SignedIn, s.getAPIDuoAccess)
 	s.handle(e, post, "/api/v4/code_suggestions/enabled", SignedIn, s.postAPICodeSuggestionsEnabled)
 	s.handle(e, get, "/api/v4/user/duo", SignedIn, s.getAPIUserDuo)
-	s.handle(e, post, "/api/v4/duo/usage_events", SignedIn, s.postAPIDuoUsageEvents)
-	s.handle(e, get, "/api/v4/audit_events", SignedIn, s.getAPIAuditEvents)
-	s.handle(e, get, "/api/v4/groups/:id/audit_events", SignedIn, s.getAPIGroupAuditEvents)
+	s.handle(e, post, "/api/v4/duo/usage_events", AdminArea, s.postAPIDuoUsageEvents)
+	s.handle(e, get, "/api/v4/audit_events", AdminArea, s.getAPIAuditEvents)
+	s.handleIn(e, get, "/api/v4/groups/:id/audit_events", GroupOwner, apiGroupID, s.getAPIGroupAuditEvents)
 
 	e.Any("/groups/*", s.dispatchGroup)
 	e.Any("/*", s.dispatchProject)

@@ -4,8 +4,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"duoadmin/models"
 )
 
 // scopedRouter routes what follows a group or project path. Full paths
@@ -13,18 +11,21 @@ import (
 // express, so GitLab's "/-/" separator splits resource from action.
 type scopedRouter struct {
 	prefix string // "/groups/:group_path" or "/:project_path", for the route table
+	server *Server
+	scope  scope // finds the group or project in the path
 	routes map[string]echo.HandlerFunc
 	order  []RouteInfo
 }
 
-func newScopedRouter(prefix string) *scopedRouter {
-	return &scopedRouter{prefix: prefix, routes: map[string]echo.HandlerFunc{}}
+func (s *Server) newScopedRouter(prefix string, sc scope) *scopedRouter {
+	return &scopedRouter{prefix: prefix, server: s, scope: sc, routes: map[string]echo.HandlerFunc{}}
 }
 
 // add registers a handler for suffix: "" (the resource itself), "edit", or
-// "-/group_members", "-/group_members/:id" (one :id segment is allowed).
+// "-/group_members", "-/group_members/:id" (one :id segment is allowed),
+// behind the guard of its access rule.
 func (r *scopedRouter) add(method, suffix string, access Access, h echo.HandlerFunc) {
-	r.routes[method+" "+suffix] = h
+	r.routes[method+" "+suffix] = r.server.guard(access, r.scope, h)
 	path := r.prefix
 	if suffix != "" {
 		path += "/" + suffix
@@ -62,58 +63,30 @@ func splitScoped(rest string) (fullPath, suffix string) {
 	return rest, ""
 }
 
-const (
-	keyGroup   = "group"
-	keyProject = "project"
-)
-
-func currentGroup(c echo.Context) *models.Group     { return c.Get(keyGroup).(*models.Group) }
-func currentProject(c echo.Context) *models.Project { return c.Get(keyProject).(*models.Project) }
-
-// dispatchGroup serves /groups/<full path>[/-/<action>].
+// dispatchGroup serves /groups/<full path>[/-/<action>]: the route is
+// found first, then its guard (groupInPath) finds the group and decides.
 func (s *Server) dispatchGroup(c echo.Context) error {
-	fullPath, suffix := splitScoped(c.Param("*"))
-	g, err := s.store.GroupByFullPath(c.Request().Context(), fullPath)
-	if err != nil {
-		return s.denied(c, notFoundUnlessSignedOut(c, err))
-	}
-	if err := s.authorizeGroup(c, g, isWrite(c)); err != nil {
-		return err
-	}
-	h, pattern, id := s.groupRoutes.match(c.Request().Method, suffix)
-	if h == nil {
-		return errNotFound
-	}
-	s.setScoped(c, s.groupRoutes.prefix, pattern, id)
-	c.Set(keyGroup, g)
-	return h(c)
+	return s.dispatch(c, s.groupRoutes)
 }
 
 // dispatchProject serves /<project full path>[/edit|/-/<action>].
 func (s *Server) dispatchProject(c echo.Context) error {
+	return s.dispatch(c, s.projectRoutes)
+}
+
+func (s *Server) dispatch(c echo.Context, r *scopedRouter) error {
 	fullPath, suffix := splitScoped(c.Param("*"))
-	if !strings.Contains(fullPath, "/") {
-		return s.denied(c, notFoundUnlessSignedOut(c, models.ErrNotFound))
-	}
-	ctx := c.Request().Context()
-	p, err := s.store.ProjectByFullPath(ctx, fullPath)
-	if err != nil {
-		return s.denied(c, notFoundUnlessSignedOut(c, err))
-	}
-	g, err := s.store.GroupByID(ctx, p.NamespaceID)
-	if err != nil {
-		return err
-	}
-	if err := s.authorizeProject(c, p, g, isWrite(c)); err != nil {
-		return err
-	}
-	h, pattern, id := s.projectRoutes.match(c.Request().Method, suffix)
+	h, pattern, id := r.match(c.Request().Method, suffix)
 	if h == nil {
+		if viewer(c) == nil {
+			// Asked to sign in, as for a route that exists: a visitor
+			// learns nothing from which paths are routes.
+			return errSignInRequired
+		}
 		return errNotFound
 	}
-	s.setScoped(c, s.projectRoutes.prefix, pattern, id)
-	c.Set(keyProject, p)
-	c.Set(keyGroup, g)
+	s.setScoped(c, r.prefix, pattern, id)
+	c.Set(keyScopedPath, fullPath)
 	return h(c)
 }
 
@@ -127,16 +100,4 @@ func (s *Server) setScoped(c echo.Context, prefix, pattern, id string) {
 		c.SetParamNames("id")
 		c.SetParamValues(id)
 	}
-}
-
-// notFoundUnlessSignedOut: a signed-out visitor is asked to sign in rather
-// than told whether the path exists.
-func notFoundUnlessSignedOut(c echo.Context, err error) error {
-	if err != models.ErrNotFound {
-		return err
-	}
-	if viewer(c) == nil {
-		return errSignInRequired
-	}
-	return errNotFound
 }

@@ -29,6 +29,10 @@ type Options struct {
 	// Secrets encrypts the API keys of self-hosted models; nil (tests)
 	// uses a key that lasts as long as the process.
 	Secrets *models.SecretBox
+	// AfterAuthorization, when set, is called for every request that its
+	// route's rule allowed, just before the route's handler runs. Tests use
+	// it to prove that a denied request runs no handler.
+	AfterAuthorization func(*http.Request)
 }
 
 type Server struct {
@@ -44,6 +48,8 @@ type Server struct {
 	groupRoutes   *scopedRouter
 	projectRoutes *scopedRouter
 	echo          *echo.Echo
+
+	afterAuthorization func(*http.Request)
 
 	smtpDescription string
 }
@@ -71,7 +77,8 @@ func New(opts Options) *Server {
 		maxBody:    opts.MaxBodyBytes,
 		metrics:    newMetrics(),
 
-		smtpDescription: opts.SMTPDescription,
+		smtpDescription:    opts.SMTPDescription,
+		afterAuthorization: opts.AfterAuthorization,
 	}
 	s.echo = s.buildEcho()
 	return s
