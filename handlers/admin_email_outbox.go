@@ -15,7 +15,7 @@ import (
 func (s *Server) getAdminEmailOutbox(c echo.Context) error {
 	q := c.QueryParams()
 	pending := q.Get("pending") == "1"
-	number, _ := strconv.Atoi(q.Get("page"))
+	number := pageParam(q.Get("page"))
 	perPage, _ := strconv.Atoi(q.Get("per_page"))
 	list, err := s.store.ListOutbox(c.Request().Context(), models.OutboxFilter{Pending: pending}, models.Page{Number: number, PerPage: perPage})
 	if err != nil {

@@ -76,7 +76,7 @@ func (s *Server) postAdminSubscriptions(c echo.Context) error {
 func (s *Server) renderSubscriptions(c echo.Context, status int, v subscriptions.NewSubscriptionValues, errs models.FieldErrors) error {
 	ctx := c.Request().Context()
 	search := strings.TrimSpace(c.QueryParam("search"))
-	number, _ := strconv.Atoi(c.QueryParam("page"))
+	number := pageParam(c.QueryParam("page"))
 	list, err := s.store.ListSubscriptions(ctx, search, models.Page{Number: number})
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,7 +23,7 @@ func (s *Server) userDuoProps(c echo.Context, u *models.User, sc models.UserDuoS
 	if p.Coverage, err = s.store.UserDuoCoverage(ctx, sc, u.ID); err != nil {
 		return p, err
 	}
-	number, _ := strconv.Atoi(c.QueryParam("page"))
+	number := pageParam(c.QueryParam("page"))
 	if p.History, err = s.store.AuditEventsPage(ctx, models.SeatHistoryFilter(sc, u.ID), models.Page{Number: number}); err != nil {
 		return p, err
 	}

@@ -32,7 +32,7 @@ func (s *Server) getAdminUsers(c echo.Context) error {
 	case "admins", "auditors", "bots":
 		f.Role = r
 	}
-	number, _ := strconv.Atoi(q.Get("page"))
+	number := pageParam(q.Get("page"))
 	perPage, _ := strconv.Atoi(q.Get("per_page"))
 	list, err := s.store.ListUsers(ctx, f, models.Page{Number: number, PerPage: perPage})
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
 )
 
 // GitLab's offset pagination for /api/v4 lists: page and per_page from
@@ -26,7 +28,7 @@ func apiPage(c echo.Context) (page, perPage int, err error) {
 		if convErr != nil {
 			return 0, 0, apiFail(http.StatusBadRequest, "page is invalid")
 		}
-		page = max(n, 1)
+		page = min(max(n, 1), models.MaxPageNumber)
 	}
 	if raw := c.QueryParam("per_page"); raw != "" {
 		n, convErr := strconv.Atoi(raw)

@@ -82,7 +82,7 @@ func (s *Server) showAuditEvents(c echo.Context, ap auditPage) error {
 	q := c.QueryParams()
 	values, f, kept, errs := auditFilterFromQuery(q)
 	f.Scope = ap.scope
-	number, _ := strconv.Atoi(q.Get("page"))
+	number := pageParam(q.Get("page"))
 	perPage, _ := strconv.Atoi(q.Get("per_page"))
 	status := http.StatusOK
 	var list models.Paged[models.AuditEvent]

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"duoadmin/handlers"
 	"duoadmin/models"
@@ -19,7 +20,8 @@ import (
 	"duoadmin/static"
 )
 
-// fuzzSite is a running server on SQLite with an admin, a few members, a
+// fuzzSite is a running server on Postgres when TEST_DATABASE_URL is set
+// (the engine that refuses NUL bytes and bad UTF-8), else SQLite, with an admin, a few members, a
 // group and project, a Duo Pro purchase, the admin's API token and a signed-in
 // browser session. The harness's app wants a *testing.T, which a fuzz
 // target does not have.
@@ -32,7 +34,7 @@ type fuzzSite struct {
 
 func newFuzzSite(f *testing.F) *fuzzSite {
 	f.Helper()
-	store := storetest.SQLite(f)
+	store := storetest.Any(f)
 	srv := handlers.New(handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
 	hs := httptest.NewServer(srv)
@@ -212,6 +214,13 @@ func FuzzAccessQuery(f *testing.F) {
 // accessQueryProblem is why a query must be refused, from the API's
 // documented rules; "" when it is well formed.
 func accessQueryProblem(q url.Values) string {
+	for k, vs := range q {
+		for _, v := range append(vs, k) {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return "a NUL or invalid UTF-8"
+			}
+		}
+	}
 	if _, ok := models.FeatureByID(q.Get("feature")); !ok {
 		return "missing or unknown feature"
 	}

@@ -27,14 +27,8 @@ type membersScope struct {
 	crumbs        []layouts.Crumb
 }
 
-// requestedPage is the ?page= (or posted page=) number, 1 when absent or bad.
-func requestedPage(c echo.Context) int {
-	n, err := strconv.Atoi(c.FormValue("page"))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return n
-}
+// requestedPage is the ?page= (or posted page=) number.
+func requestedPage(c echo.Context) int { return pageParam(c.FormValue("page")) }
 
 func (s *Server) listMembers(c echo.Context, sc membersScope) error {
 	return s.showMembers(c, sc, http.StatusOK, members.InviteForm{}, nil)

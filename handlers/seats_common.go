@@ -94,7 +94,7 @@ func parseSeatRequest(v url.Values) seatRequest {
 		}
 	}
 	r.view.PerPage = r.perPage
-	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
+	if n := pageParam(v.Get("page")); n > 1 {
 		r.page = n
 	}
 	return r

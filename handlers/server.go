@@ -94,7 +94,7 @@ func (s *Server) buildEcho() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestID, s.recoverPanics, s.observe, s.securityHeaders, s.limitBody, s.loadSession, s.apiAuth, s.csrf)
+	e.Use(s.requestID, s.recoverPanics, s.observe, s.securityHeaders, s.limitBody, s.refuseBadText, s.loadSession, s.apiAuth, s.csrf)
 	s.routes(e)
 	return e
 }

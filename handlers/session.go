@@ -119,9 +119,11 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		want := csrfToken(c)
+		// From the header or the form body, never the query string: a
+		// token in a URL ends up in logs, history and Referer headers.
 		got := c.Request().Header.Get(csrfHeader)
 		if got == "" {
-			got = c.FormValue(csrfField)
+			got = c.Request().PostFormValue(csrfField)
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 			return echo.NewHTTPError(http.StatusForbidden, "Invalid or missing authenticity token. Reload the page and try again.")

@@ -8,10 +8,13 @@ type Page struct {
 
 var PerPageChoices = []int{20, 50, 100}
 
+// MaxPageNumber bounds every page number asked for, so that an offset
+// (page − 1) × per page never overflows: a page past the end is empty,
+// never the first page through a wrapped-around offset.
+const MaxPageNumber = 1 << 31
+
 func (p Page) normalized() Page {
-	if p.Number < 1 {
-		p.Number = 1
-	}
+	p.Number = min(max(p.Number, 1), MaxPageNumber)
 	ok := false
 	for _, c := range PerPageChoices {
 		ok = ok || c == p.PerPage
