@@ -90,7 +90,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		heading = http.StatusText(status)
 	}
 	ch := s.chrome(c, heading)
-	_ = render(c, status, errpages.Page(ch, status, heading, msg))
+	if err := render(c, status, errpages.Page(ch, status, heading, msg)); err != nil && !c.Response().Committed {
+		// The error page itself failed: a plain answer rather than none.
+		s.log.Error("error page failed", "request_id", c.Get(keyRequestID), "error", err.Error())
+		_ = c.String(status, heading)
+	}
 }
 
 func apiMessage(status int, msg string) string {
