@@ -81,7 +81,13 @@ func Open(databaseURL string) (*Store, error) {
 	var db *gorm.DB
 	switch dialect {
 	case Postgres:
-		db, err = gorm.Open(postgres.Open(withoutJIT(dsn)), cfg)
+		var pool *sql.DB
+		if pool, err = openPostgres(withoutJIT(dsn)); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		if db, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), cfg); err != nil {
+			pool.Close()
+		}
 	case SQLite:
 		sep := "?"
 		if strings.Contains(dsn, "?") {
@@ -143,12 +149,17 @@ func (s *Store) Close() error {
 // SQLDB exposes the pool for health checks and benchmarks' baselines.
 func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
 
+// Ping tells whether the database answers. It asks SELECT 1 rather than
+// calling database/sql's Ping, which does not try another connection when
+// the pooled one it took turns out dead: readiness would fail for every
+// dead connection while the database is fine (postgres_conn.go).
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.PingContext(ctx)
+	var one int
+	return sqlDB.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
 func (s *Store) migrationsFS() (fs.FS, error) {
