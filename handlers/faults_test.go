@@ -1,7 +1,12 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -62,4 +67,51 @@ func TestDeadPostgresConnectionsFailNoRequest(t *testing.T) {
 			t.Fatalf("page %d after the connections died: status %d\n%s", i, res.StatusCode, snippet(res.Body))
 		}
 	}
+}
+
+// An SQLite file deleted or replaced under the running server: readiness
+// fails, so traffic moves elsewhere, and writes are refused with 503
+// instead of landing in a file nobody will read again.
+func TestSQLiteFileDeletedOrReplacedUnderTheServer(t *testing.T) {
+	for _, how := range []string{"deleted", "replaced"} {
+		t.Run(how, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "duo.db")
+			store := openSQLiteFile(t, path)
+			a := newApp(t, store, models.SelfManaged)
+			c := a.as("admin")
+			wantStatus(t, c.get("/-/readiness"), http.StatusOK)
+			tok := c.csrf()
+			if how == "deleted" {
+				for _, f := range []string{path, path + "-wal", path + "-shm"} {
+					_ = os.Remove(f)
+				}
+			} else {
+				openSQLiteFile(t, filepath.Join(dir, "restore.db")).Close()
+				if err := os.Rename(filepath.Join(dir, "restore.db"), path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res := c.get("/-/readiness")
+			wantStatus(t, res, http.StatusServiceUnavailable)
+			if !strings.Contains(res.Body, `"failed"`) {
+				t.Fatalf("readiness body %s", res.Body)
+			}
+			res = c.postRaw("/admin/feature_flags", url.Values{"authenticity_token": {tok}, "name": {models.FlagSeatEmailsSM}, "enabled": {"0"}})
+			wantStatus(t, res, http.StatusServiceUnavailable)
+		})
+	}
+}
+
+func openSQLiteFile(t *testing.T, path string) *models.Store {
+	t.Helper()
+	s, err := models.Open("sqlite:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
