@@ -14,7 +14,7 @@ import (
 // /api/v4/add_on_purchases: the GitLab Duo purchases of the instance
 // (self-managed) or of a top-level group (GitLab.com), and their seats.
 // The instance's purchases follow the admin area (auditors read); a
-// group's follow its owners, as the group's seat screens do.
+// group's follow its owners on GitLab.com, as the group's seat screens do.
 
 type apiPurchase struct {
 	ID                int64        `json:"id"`
@@ -110,10 +110,23 @@ func (s *Server) apiNamespace(c echo.Context, raw string) (*models.Group, error)
 }
 
 // apiAddOnPurchase loads :id and checks the viewer may read it (write:
-// change its seats). Unknown ids and purchases the viewer may not see are
-// 404; auditors changing seats get 403.
+// change its seats).
+//
+// On self-managed every purchase is the instance's, even one that names a
+// group (a file exported from GitLab.com can bring one): administrators
+// change its seats and auditors read them, as on /admin/gitlab_duo, where
+// group owners have no seat screens. Like GitLab's instance endpoints the
+// API answers 403 to anyone else, before looking at the id.
+//
+// On GitLab.com a purchase follows its top-level group's owners: unknown
+// ids and purchases the viewer may not see are 404; auditors changing
+// seats get 403.
 func (s *Server) apiAddOnPurchase(c echo.Context, write bool) (*models.AddOnPurchase, error) {
 	ctx := c.Request().Context()
+	selfManaged := s.deployment == models.SelfManaged
+	if v := viewer(c); selfManaged && !v.Admin && !(v.Auditor && !write) {
+		return nil, apiFail(http.StatusForbidden, "403 Forbidden")
+	}
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return nil, errNotFound
@@ -122,7 +135,7 @@ func (s *Server) apiAddOnPurchase(c echo.Context, write bool) (*models.AddOnPurc
 	if err != nil {
 		return nil, err
 	}
-	if p.NamespaceID == nil {
+	if p.NamespaceID == nil || selfManaged {
 		return p, decide(viewer(c), AdminArea, false, write)
 	}
 	g, err := s.store.GroupByID(ctx, *p.NamespaceID)
