@@ -94,7 +94,7 @@ func TestSQLiteFileDeletedOrReplacedUnderTheServer(t *testing.T) {
 			}
 			res := c.get("/-/readiness")
 			wantStatus(t, res, http.StatusServiceUnavailable)
-			if !strings.Contains(res.Body, `"failed"`) {
+			if !strings.Contains(res.Body, `"message":"database file deleted or replaced: restart the server"`) {
 				t.Fatalf("readiness body %s", res.Body)
 			}
 			res = c.postRaw("/admin/feature_flags", url.Values{"authenticity_token": {tok}, "name": {models.FlagSeatEmailsSM}, "enabled": {"0"}})
