@@ -175,7 +175,7 @@ func TestSelfHostedModelEditKeepsOrReplacesTheKey(t *testing.T) {
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	c := a.as("admin")
-	m := a.mkModel("Mixtral", "http://vllm.internal:8000", "sk-original")
+	m := a.mkModel("Mixtral", "http://vllm.internal:8000/v1", "sk-original")
 	res := c.get(modelPath(m, "/edit"))
 	wantStatus(t, res, http.StatusOK)
 	if v, _ := res.Doc().Find(`input[name="api_key"]`).Attr("value"); v != "" || strings.Contains(res.Body, "sk-original") {

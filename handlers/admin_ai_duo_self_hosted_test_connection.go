@@ -10,7 +10,8 @@ import (
 )
 
 // POST /admin/ai/duo_self_hosted/:id/test_connection calls the model's
-// endpoint with its API key and reports the outcome as a flash. The call
+// endpoint with its API key, never a key saved for another endpoint, and
+// reports the outcome as a flash. The call
 // gives up after models.ConnectionTestTimeout, so the page never waits
 // longer.
 func (s *Server) postAdminDuoSelfHostedTestConnection(c echo.Context) error {
@@ -22,6 +23,9 @@ func (s *Server) postAdminDuoSelfHostedTestConnection(c echo.Context) error {
 		return err
 	}
 	key, err := s.store.SelfHostedModelAPIKey(m)
+	if errors.Is(err, models.ErrAPIKeyForOtherEndpoint) {
+		return s.redirectWithFlash(c, selfhosted.Path, "danger", "Connection to "+m.Name+" was not tested: "+err.Error())
+	}
 	if err != nil {
 		return s.redirectWithFlash(c, selfhosted.Path, "danger", "Connection to "+m.Name+" failed: "+err.Error())
 	}

@@ -13,7 +13,7 @@ import (
 // /api/v4/add_on_purchases: the GitLab Duo purchases of the instance
 // (self-managed) or of a top-level group (GitLab.com), and their seats.
 // The instance's purchases follow the admin area (auditors read); a
-// group's follow its owners, as the group's seat screens do.
+// group's follow its owners on GitLab.com, as the group's seat screens do.
 
 type apiPurchase struct {
 	ID                int64        `json:"id"`

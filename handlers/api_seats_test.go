@@ -312,8 +312,9 @@ func TestAPIEligibleUsersSortsAndErrors(t *testing.T) {
 	} {
 		wantAPIJSON(t, s.call("GET", path+"?"+q, "admin", ""), http.StatusBadRequest, apiMessage(m))
 	}
-	// A purchase of the instance is the admin area's: others do not see it.
-	wantAPIJSON(t, s.call("GET", path, "owner", ""), http.StatusNotFound, apiMessage("404 Not Found"))
+	// A purchase of the instance is the admin area's: GitLab's instance
+	// endpoints answer others 403.
+	wantAPIJSON(t, s.call("GET", path, "owner", ""), http.StatusForbidden, apiMessage("403 Forbidden"))
 	wantAPIJSON(t, s.call("GET", path, "", ""), http.StatusUnauthorized, apiMessage("401 Unauthorized"))
 	wantAPIJSON(t, s.call("GET", "/api/v4/add_on_purchases/999999/eligible_users", "admin", ""), http.StatusNotFound, apiMessage("404 Not Found"))
 	wantAPIJSON(t, s.call("GET", "/api/v4/add_on_purchases/abc/eligible_users", "admin", ""), http.StatusNotFound, apiMessage("404 Not Found"))
@@ -535,11 +536,11 @@ func TestAPIAssignmentsSelfManaged(t *testing.T) {
 		wantAPIJSON(t, s.call("POST", path, "admin", body), http.StatusBadRequest, apiMessage(m))
 	}
 
-	// Auditors read, never change; others do not see the instance's seats.
+	// Auditors read, never change; others are refused the instance's seats.
 	wantAPIJSON(t, s.call("POST", path, "support", `{"usernames":["admin"]}`), http.StatusForbidden, apiMessage("403 Forbidden"))
 	wantAPIJSON(t, s.call("DELETE", path, "support", `{"usernames":["owner"]}`), http.StatusForbidden, apiMessage("403 Forbidden"))
-	wantAPIJSON(t, s.call("POST", path, "owner", `{"usernames":["admin"]}`), http.StatusNotFound, apiMessage("404 Not Found"))
-	wantAPIJSON(t, s.call("DELETE", path, "dev", `{"usernames":["owner"]}`), http.StatusNotFound, apiMessage("404 Not Found"))
+	wantAPIJSON(t, s.call("POST", path, "owner", `{"usernames":["admin"]}`), http.StatusForbidden, apiMessage("403 Forbidden"))
+	wantAPIJSON(t, s.call("DELETE", path, "dev", `{"usernames":["owner"]}`), http.StatusForbidden, apiMessage("403 Forbidden"))
 	wantAPIJSON(t, s.call("POST", path, "", `{"usernames":["admin"]}`), http.StatusUnauthorized, apiMessage("401 Unauthorized"))
 	wantAPIJSON(t, s.call("POST", "/api/v4/add_on_purchases/999999/assignments", "admin", `{"usernames":["admin"]}`),
 		http.StatusNotFound, apiMessage("404 Not Found"))

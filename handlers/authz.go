@@ -102,6 +102,14 @@ func (s *Server) guard(routeAccess Access, sc scope, h echo.HandlerFunc) echo.Ha
 			return errSignInRequired
 		}
 		access, owns, knownEndpoint := routeAccess, false, isAPI(c)
+		if !dependsOnResource(routeAccess) {
+			// Who may use the route does not depend on what it names:
+			// decided before anything is looked up, so a refusal says
+			// nothing of which ids exist.
+			if err := decide(v, routeAccess, false, isWrite(c), knownEndpoint); err != nil {
+				return err
+			}
+		}
 		if sc != nil {
 			got, err := sc(s, c)
 			if err != nil {
@@ -123,6 +131,8 @@ func (s *Server) guard(routeAccess Access, sc scope, h echo.HandlerFunc) echo.Ha
 		return h(c)
 	}
 }
+
+func dependsOnResource(a Access) bool { return a == GroupOwner || a == ProjectOwner }
 
 // notFoundFor: a resource that does not exist and one the viewer may not
 // see give the same answer.

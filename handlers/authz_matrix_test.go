@@ -70,8 +70,10 @@ func isAPIPath(p string) bool { return strings.HasPrefix(p, "/api/") }
 // /groups/new and friends check the parent with authorizeGroup, /api/v4
 // checks :id through apiGroup / apiProject, and the instance-wide API
 // settings follow the admin area.
-func effectiveAccess(r handlers.RouteInfo) handlers.Access {
+func effectiveAccess(r handlers.RouteInfo, d models.Deployment) handlers.Access {
 	switch {
+	case strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/") && d == models.SelfManaged:
+		return handlers.AdminArea // every purchase is the instance's: admins change seats, auditors read
 	case parentChecked[r.Method+" "+r.Path], strings.HasPrefix(r.Path, "/api/v4/groups/"):
 		return handlers.GroupOwner
 	case strings.HasPrefix(r.Path, "/api/v4/projects/"):
@@ -88,20 +90,23 @@ func effectiveAccess(r handlers.RouteInfo) handlers.Access {
 	return r.Access
 }
 
-// deploymentFor is where a route's screen exists; elsewhere it is a 404
+// deploymentsFor is where a route's screen exists; elsewhere it is a 404
 // for everyone, which would hide what authorization does.
-func deploymentFor(r handlers.RouteInfo) models.Deployment {
+func deploymentsFor(r handlers.RouteInfo) []models.Deployment {
+	if strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/") {
+		// A group's purchase on GitLab.com, the instance's on self-managed.
+		return []models.Deployment{models.GitLabCom, models.SelfManaged}
+	}
 	for _, prefix := range []string{
 		"/groups/:group_path/-/settings/gitlab_duo", // top-level groups manage Duo only on GitLab.com
 		"/groups/:group_path/-/usage_quotas/gitlab_duo",
 		"/groups/:group_path/-/billings",
-		"/api/v4/add_on_purchases/", // the group purchases of GitLab.com
 	} {
 		if strings.HasPrefix(r.Path, prefix) {
-			return models.GitLabCom
+			return []models.Deployment{models.GitLabCom}
 		}
 	}
-	return models.SelfManaged
+	return []models.Deployment{models.SelfManaged}
 }
 
 // isScoped: the route is about a group or project of the fixture.
@@ -214,6 +219,9 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 				id = sc.project.ID
 			case strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/"):
 				id = sc.purchaseID
+				if id == 0 {
+					id = f.instancePurchase // self-managed
+				}
 			case strings.HasPrefix(r.Path, "/admin/ai/duo_self_hosted/"):
 				id = f.selfHostedModel
 			case strings.HasPrefix(r.Path, "/groups/:group_path"):
@@ -393,8 +401,8 @@ func (o outcome) String() string {
 }
 
 // expect is the rule of handlers/authz.go written out per role.
-func expect(r handlers.RouteInfo, role, scopeName string) (outcome, error) {
-	access := effectiveAccess(r)
+func expect(r handlers.RouteInfo, d models.Deployment, role, scopeName string) (outcome, error) {
+	access := effectiveAccess(r, d)
 	read := r.Method == http.MethodGet
 	allowed := writeAllowed
 	if read {
@@ -541,8 +549,8 @@ func scopesFor(r handlers.RouteInfo, role string) []string {
 	return []string{"acme"}
 }
 
-func caseName(r handlers.RouteInfo, role, scopeName string) string {
-	n := r.Method + " " + r.Path + " as " + roleName(role)
+func caseName(r handlers.RouteInfo, d models.Deployment, role, scopeName string) string {
+	n := r.Method + " " + r.Path + " on " + string(d) + " as " + roleName(role)
 	if scopeName == "other" {
 		n += " on other"
 	}
@@ -608,11 +616,19 @@ func TestAuthzMatrix(t *testing.T) {
 		t.Fatal("Routes() is empty")
 	}
 	for _, r := range routes {
-		d := deploymentFor(r)
+		for _, d := range deploymentsFor(r) {
+			matrixRoute(t, r, d, reads[d], clients[d])
+		}
+	}
+}
+
+// matrixRoute runs one route's cases on deployment d.
+func matrixRoute(t *testing.T, r handlers.RouteInfo, d models.Deployment, reads *matrixFixture, clients map[string]*client) {
+	{
 		var deniedWrites *matrixFixture
 		for _, role := range matrixRoles {
 			for _, scName := range scopesFor(r, role) {
-				want, err := expect(r, role, scName)
+				want, err := expect(r, d, role, scName)
 				if err != nil {
 					t.Error(err)
 					continue
@@ -620,22 +636,22 @@ func TestAuthzMatrix(t *testing.T) {
 				denied := want == forbidden || want == hidden || want == unauthorized || want == toSignIn
 				switch {
 				case r.Method == http.MethodGet:
-					t.Run(caseName(r, role, scName), func(t *testing.T) {
-						c := *clients[d][role]
+					t.Run(caseName(r, d, role, scName), func(t *testing.T) {
+						c := *clients[role]
 						c.t = t
-						mark := reads[d].authorized.mark()
-						res := reads[d].send(t, &c, role, r, reads[d].scopes[scName])
+						mark := reads.authorized.mark()
+						res := reads.send(t, &c, role, r, reads.scopes[scName])
 						checkOutcome(t, res, want)
 						if denied {
-							checkNothingLeaked(t, res, want, reads[d].resourceStrings(role))
-							checkHandlerDidNotRun(t, res, reads[d].authorized.since(mark))
+							checkNothingLeaked(t, res, want, reads.resourceStrings(role))
+							checkHandlerDidNotRun(t, res, reads.authorized.since(mark))
 						}
 					})
 				case denied:
 					if deniedWrites == nil {
 						deniedWrites = newMatrixFixtureOn(t, d)
 					}
-					t.Run(caseName(r, role, scName), func(t *testing.T) {
+					t.Run(caseName(r, d, role, scName), func(t *testing.T) {
 						f := deniedWrites.withT(t)
 						c := f.as(role)
 						before := f.snapshot(t)
@@ -649,7 +665,7 @@ func TestAuthzMatrix(t *testing.T) {
 						}
 					})
 				default:
-					t.Run(caseName(r, role, scName), func(t *testing.T) {
+					t.Run(caseName(r, d, role, scName), func(t *testing.T) {
 						t.Parallel()
 						f := newMatrixFixtureOn(t, d)
 						checkOutcome(t, f.send(t, f.as(role), role, r, f.scopes[scName]), want)

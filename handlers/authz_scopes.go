@@ -152,9 +152,15 @@ func apiProjectID(s *Server, c echo.Context) (scoped, error) {
 	return s.withProject(c, p)
 }
 
-// apiPurchaseID: /api/v4/add_on_purchases/:id. An instance purchase
-// (self-managed) is the admin area's; a GitLab.com purchase belongs to its
-// top-level group's owners.
+// apiPurchaseID: /api/v4/add_on_purchases/:id.
+//
+// On self-managed every purchase is the instance's, even one that names a
+// group (a file exported from GitLab.com can bring one): its routes are
+// the admin area's (see routes.go), decided before the id is looked up,
+// as on /admin/gitlab_duo, where group owners have no seat screens.
+//
+// On GitLab.com a purchase belongs to its top-level group's owners; one of
+// the instance is the admin area's, and hidden from others.
 func apiPurchaseID(s *Server, c echo.Context) (scoped, error) {
 	ctx := c.Request().Context()
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -166,6 +172,9 @@ func apiPurchaseID(s *Server, c echo.Context) (scoped, error) {
 		return scoped{}, err
 	}
 	c.Set(keyPurchase, p)
+	if s.deployment == models.SelfManaged {
+		return scoped{}, nil
+	}
 	if p.NamespaceID == nil {
 		return scoped{access: AdminArea, resource: true}, nil
 	}

@@ -3,9 +3,11 @@ package handlers
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,14 +30,47 @@ type routeStats struct {
 type metrics struct {
 	mu     sync.Mutex
 	routes map[routeKey]*routeStats
+	panics atomic.Uint64
 }
 
 func newMetrics() *metrics { return &metrics{routes: map[routeKey]*routeStats{}} }
 
+// Labels come from a closed set, so that no visitor can grow the metrics
+// (and the memory holding them) by inventing methods or paths: methods
+// outside the usual ones count as "other", and a request no route took
+// counts as "unmatched".
+const (
+	otherMethod    = "other"
+	unmatchedRoute = "unmatched"
+)
+
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return otherMethod
+}
+
+// routeLabel: route is an echo pattern (echo never reports the request's
+// path) or a scoped pattern set by the group and project dispatchers. ""
+// is a 404 from the router; the dispatchers' own catch-alls mean that no
+// group or project route matched.
+func routeLabel(route string) string {
+	switch route {
+	case "", "/*", "/groups/*":
+		return unmatchedRoute
+	}
+	return route
+}
+
+// panicked counts a handler panic that recoverPanics turned into a 500.
+func (m *metrics) panicked() { m.panics.Add(1) }
+
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := routeKey{method, route}
+	k := routeKey{methodLabel(method), routeLabel(route)}
 	st := m.routes[k]
 	if st == nil {
 		st = &routeStats{byStatus: map[int]uint64{}, buckets: make([]uint64, len(latencyBuckets))}
@@ -89,6 +124,9 @@ func (m *metrics) write(w io.Writer) {
 		fmt.Fprintf(w, "duoadmin_http_request_duration_seconds_sum{method=%q,route=%q} %g\n", k.method, k.route, st.sum)
 		fmt.Fprintf(w, "duoadmin_http_request_duration_seconds_count{method=%q,route=%q} %d\n", k.method, k.route, st.count)
 	}
+	fmt.Fprintln(w, "# HELP duoadmin_http_panics_total Handler panics recovered as a 500; each is logged with its request id.")
+	fmt.Fprintln(w, "# TYPE duoadmin_http_panics_total counter")
+	fmt.Fprintf(w, "duoadmin_http_panics_total %d\n", m.panics.Load())
 }
 
 func (s *Server) getMetrics(c echo.Context) error {

@@ -51,6 +51,7 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 					panic(r)
 				}
 				s.log.Error("panic", "request_id", c.Get(keyRequestID), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				s.metrics.panicked()
 				err = echo.NewHTTPError(http.StatusInternalServerError)
 			}
 		}()

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
 )
 
 // RouteInfo describes one route for the authorization matrix and docs.
@@ -150,9 +152,15 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handleIn(e, get, "/api/v4/projects/:id/duo_settings", ProjectOwner, apiProjectID, s.getAPIProjectDuoSettings)
 	s.handleIn(e, put, "/api/v4/projects/:id/duo_settings", ProjectOwner, apiProjectID, s.putAPIProjectDuoSettings)
 	s.handleIn(e, get, "/api/v4/add_on_purchases", GroupOwner, apiNamespaceQuery, s.getAPIAddOnPurchases)
-	s.handleIn(e, get, "/api/v4/add_on_purchases/:id/eligible_users", GroupOwner, apiPurchaseID, s.getAPIAddOnPurchaseEligibleUsers)
-	s.handleIn(e, post, "/api/v4/add_on_purchases/:id/assignments", GroupOwner, apiPurchaseID, s.postAPIAddOnPurchaseAssignments)
-	s.handleIn(e, del, "/api/v4/add_on_purchases/:id/assignments", GroupOwner, apiPurchaseID, s.deleteAPIAddOnPurchaseAssignments)
+	// A purchase's seats: its top-level group's owners' on GitLab.com,
+	// the admin area's on self-managed (apiPurchaseID).
+	seats := GroupOwner
+	if s.deployment == models.SelfManaged {
+		seats = AdminArea
+	}
+	s.handleIn(e, get, "/api/v4/add_on_purchases/:id/eligible_users", seats, apiPurchaseID, s.getAPIAddOnPurchaseEligibleUsers)
+	s.handleIn(e, post, "/api/v4/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.postAPIAddOnPurchaseAssignments)
+	s.handleIn(e, del, "/api/v4/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.deleteAPIAddOnPurchaseAssignments)
 	// Users ask about themselves; what they may ask about others, and
 	// which resources they may name, the query itself limits (see the
 	// handler): no resource of another's is read.

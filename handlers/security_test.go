@@ -30,7 +30,7 @@ func TestCSRFOnEveryPostRoute(t *testing.T) {
 			continue
 		}
 		n++
-		d := deploymentFor(r)
+		d := deploymentsFor(r)[0]
 		if fixtures[d] == nil {
 			fixtures[d] = newMatrixFixtureOn(t, d)
 		}

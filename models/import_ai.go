@@ -10,7 +10,9 @@ import (
 
 // The GitLab Duo Self-Hosted sections of the import format. A model is
 // matched by name; the file never holds its API key (there is no field for
-// one), so importing keeps the stored key and a new model has none.
+// one), so importing keeps the stored key and a new model has none. For
+// the same reason a file cannot move a model that has a key to another
+// endpoint: the key would go along to a host it was not saved for.
 
 type SelfHostedModelDoc struct {
 	Name        string        `json:"name"`
@@ -85,6 +87,10 @@ func (r *importRun) validateSelfHostedModels() {
 			r.errs.add(p+".name", "duplicate of self_hosted_models[%d]", j)
 		} else {
 			r.fileModels[key] = i
+		}
+		if m := r.selfHostedModels[key]; m != nil && m.HasAPIKey() && strings.TrimSpace(d.Endpoint) != m.Endpoint {
+			r.errs.add(p+".endpoint", "%s has an API key, which a file cannot carry, so its endpoint cannot change here: "+
+				"change it on the model's edit page with the key, or remove the key there first", m.Name)
 		}
 	}
 }

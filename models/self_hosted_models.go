@@ -92,11 +92,25 @@ type SelfHostedModel struct {
 	Identifier  string
 	// APIKeyEncrypted is SecretBox.Seal's output, never the key.
 	APIKeyEncrypted string `json:"-"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// APIKeyEndpoint is the endpoint the key was saved for: the only
+	// place SelfHostedModelAPIKey lets it go.
+	APIKeyEndpoint string `json:"-"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 func (m *SelfHostedModel) HasAPIKey() bool { return m.APIKeyEncrypted != "" }
+
+// MsgAPIKeyForNewEndpoint: a stored key is write-only, so whoever changes
+// the endpoint could otherwise send a key they never saw to a host of
+// their choosing (with "Test connection"). A new endpoint needs the key
+// again, or no key.
+const MsgAPIKeyForNewEndpoint = "Enter the API key again: the endpoint changed."
+
+// ErrAPIKeyForOtherEndpoint: the stored key was saved for another endpoint
+// than the model's (a change made before keys were bound to endpoints, or
+// outside the application), so it is not sent.
+var ErrAPIKeyForOtherEndpoint = Message("its API key was saved for another endpoint. Edit the model and enter the API key again.")
 
 func apiKeyState(set bool) string {
 	if set {
@@ -233,7 +247,7 @@ func (s *Store) CreateSelfHostedModel(ctx context.Context, actor Actor, in SelfH
 		if err != nil {
 			return nil, err
 		}
-		m.APIKeyEncrypted = sealed
+		m.APIKeyEncrypted, m.APIKeyEndpoint = sealed, in.Endpoint
 	}
 	err := s.Tx(ctx, func(tx *Store) error {
 		if taken, err := tx.nameTaken(ctx, m.Name, 0); err != nil || taken {
@@ -285,6 +299,9 @@ func (s *Store) UpdateSelfHostedModel(ctx context.Context, actor Actor, id int64
 		if taken, err := tx.nameTaken(ctx, in.Name, m.ID); err != nil || taken {
 			return cmpErr(err, errNameTaken)
 		}
+		if in.Endpoint != m.Endpoint && m.HasAPIKey() && sealed == "" && !in.ClearAPIKey {
+			return FieldErrors{FieldModelAPIKey: MsgAPIKeyForNewEndpoint}
+		}
 		details := map[string]any{}
 		cols := map[string]any{}
 		track := func(field string, before, after any) {
@@ -299,10 +316,10 @@ func (s *Store) UpdateSelfHostedModel(ctx context.Context, actor Actor, id int64
 		track("identifier", m.Identifier, in.Identifier)
 		switch {
 		case sealed != "":
-			cols["api_key_encrypted"] = sealed
+			cols["api_key_encrypted"], cols["api_key_endpoint"] = sealed, in.Endpoint
 			details["api_key"] = change(apiKeyState(m.HasAPIKey()), "replaced")
 		case in.ClearAPIKey && m.HasAPIKey():
-			cols["api_key_encrypted"] = ""
+			cols["api_key_encrypted"], cols["api_key_endpoint"] = "", ""
 			details["api_key"] = change("set", "not set")
 		}
 		if len(cols) == 0 {
@@ -372,10 +389,14 @@ func (s *Store) seal(plain string) (string, error) {
 }
 
 // SelfHostedModelAPIKey decrypts a model's API key for a request to its
-// endpoint; "" when it has none.
+// endpoint; "" when it has none, ErrAPIKeyForOtherEndpoint when the key
+// was saved for another endpoint than the model's.
 func (s *Store) SelfHostedModelAPIKey(m *SelfHostedModel) (string, error) {
 	if !m.HasAPIKey() {
 		return "", nil
+	}
+	if m.APIKeyEndpoint != m.Endpoint {
+		return "", ErrAPIKeyForOtherEndpoint
 	}
 	if s.secrets == nil {
 		return "", errNoSecretBox

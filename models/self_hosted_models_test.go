@@ -143,7 +143,7 @@ func TestUpdateSelfHostedModelKeepsReplacesOrClearsTheKey(t *testing.T) {
 		}
 		in := vllmModel("Mistral production")
 		in.APIKey = "" // left empty on the edit form: kept
-		in.Endpoint = "https://vllm.internal"
+		in.Identifier = "mistralai/Mistral-7B-Instruct-v0.4"
 		up, err := s.UpdateSelfHostedModel(ctx, tester, m.ID, in)
 		if err != nil {
 			t.Fatal(err)
@@ -153,8 +153,15 @@ func TestUpdateSelfHostedModelKeepsReplacesOrClearsTheKey(t *testing.T) {
 		}
 		evs := auditsOf(t, s, "self_hosted_model_updated")
 		d := auditDetails(t, evs[0])
-		if len(evs) != 1 || len(d) != 2 || d["name"] == nil || d["endpoint"] == nil {
+		if len(evs) != 1 || len(d) != 2 || d["name"] == nil || d["identifier"] == nil {
 			t.Fatalf("audit %v", d)
+		}
+		// The kept key does not follow the model to another endpoint.
+		in.Endpoint = "https://vllm.internal"
+		var refused models.FieldErrors
+		if _, err := s.UpdateSelfHostedModel(ctx, tester, m.ID, in); !errors.As(err, &refused) ||
+			refused[models.FieldModelAPIKey] != models.MsgAPIKeyForNewEndpoint || len(refused) != 1 {
+			t.Fatalf("endpoint changed with the key kept: %v", err)
 		}
 		in.APIKey = "sk-new-key"
 		if up, err = s.UpdateSelfHostedModel(ctx, tester, m.ID, in); err != nil {

@@ -43,6 +43,8 @@ type Store struct {
 	cache *accessCache
 	// dsn is kept for the change listener's own connection (Postgres).
 	dsn string
+	// file is the SQLite file opened, checked before writes (sqlite_file.go).
+	file *sqliteFile
 }
 
 var (
@@ -81,7 +83,13 @@ func Open(databaseURL string) (*Store, error) {
 	var db *gorm.DB
 	switch dialect {
 	case Postgres:
-		db, err = gorm.Open(postgres.Open(withoutJIT(dsn)), cfg)
+		var pool *sql.DB
+		if pool, err = openPostgres(withoutJIT(dsn)); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		if db, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), cfg); err != nil {
+			pool.Close()
+		}
 	case SQLite:
 		sep := "?"
 		if strings.Contains(dsn, "?") {
@@ -113,6 +121,14 @@ func Open(databaseURL string) (*Store, error) {
 	if dialect == Postgres {
 		st.dsn = withoutJIT(dsn)
 	}
+	if dialect == SQLite {
+		if st.file = openedSQLiteFile(dsn); st.file != nil {
+			if err := st.file.refuseWritesOnceChanged(db); err != nil {
+				sqlDB.Close()
+				return nil, err
+			}
+		}
+	}
 	return st, nil
 }
 
@@ -143,12 +159,20 @@ func (s *Store) Close() error {
 // SQLDB exposes the pool for health checks and benchmarks' baselines.
 func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
 
+// Ping tells whether the database answers. It asks SELECT 1 rather than
+// calling database/sql's Ping, which does not try another connection when
+// the pooled one it took turns out dead: readiness would fail for every
+// dead connection while the database is fine (postgres_conn.go).
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.file.check(); err != nil {
+		return err
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.PingContext(ctx)
+	var one int
+	return sqlDB.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
 func (s *Store) migrationsFS() (fs.FS, error) {
@@ -202,6 +226,9 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 
 // Tx runs fn in one transaction: everything fn does is written or nothing.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	if err := s.file.check(); err != nil {
+		return err
+	}
 	changed := false
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		tx := &Store{db: gtx, dialect: s.dialect, secrets: s.secrets}
