@@ -92,6 +92,9 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handle(e, get, "/admin/email_outbox", AdminArea, s.getAdminEmailOutbox)
 	s.handle(e, get, "/admin/gitlab_duo/configuration", AdminArea, s.getAdminGitlabDuoConfiguration)
 	s.handle(e, post, "/admin/gitlab_duo/configuration", AdminArea, s.postAdminGitlabDuoConfiguration)
+	s.handle(e, get, "/-/user_settings/active_sessions", SignedIn, s.getActiveSessions)
+	s.handle(e, post, "/-/user_settings/active_sessions/revoke", SignedIn, s.postRevokeActiveSession)
+	s.handle(e, post, "/admin/users/:username/sessions/revoke", AdminArea, s.postAdminUserSessionsRevoke)
 
 	// The parent group or project is checked in the handler (authorizeGroup).
 	s.handle(e, get, "/groups/new", SignedIn, s.getGroupsNew)

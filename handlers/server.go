@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"duoadmin/models"
@@ -29,6 +28,10 @@ type Options struct {
 	// Secrets encrypts the API keys of self-hosted models; nil (tests)
 	// uses a key that lasts as long as the process.
 	Secrets *models.SecretBox
+	// TrustProxy believes X-Forwarded-For from loopback and private
+	// addresses (a reverse proxy in front); otherwise the client is the
+	// connection's remote address.
+	TrustProxy bool
 }
 
 type Server struct {
@@ -36,7 +39,7 @@ type Server struct {
 	deployment    models.Deployment
 	baseURL       string
 	log           *slog.Logger
-	sessions      *sessions.CookieStore
+	sessions      *sessionStore
 	static        fs.FS
 	maxBody       int64
 	metrics       *metrics
@@ -44,6 +47,8 @@ type Server struct {
 	groupRoutes   *scopedRouter
 	projectRoutes *scopedRouter
 	echo          *echo.Echo
+	// ipExtractor finds the client's address (see Options.TrustProxy).
+	ipExtractor echo.IPExtractor
 
 	smtpDescription string
 }
@@ -62,17 +67,21 @@ func New(opts Options) *Server {
 		opts.Store.UseSecretBox(opts.Secrets)
 	}
 	s := &Server{
-		store:      opts.Store,
-		deployment: opts.Deployment,
-		baseURL:    strings.TrimSuffix(opts.BaseURL, "/"),
-		log:        opts.Logger,
-		sessions:   newSessionStore(opts.SessionSecret, strings.HasPrefix(opts.BaseURL, "https://")),
-		static:     opts.Static,
-		maxBody:    opts.MaxBodyBytes,
-		metrics:    newMetrics(),
+		store:       opts.Store,
+		deployment:  opts.Deployment,
+		baseURL:     strings.TrimSuffix(opts.BaseURL, "/"),
+		log:         opts.Logger,
+		ipExtractor: echo.ExtractIPDirect(),
+		static:      opts.Static,
+		maxBody:     opts.MaxBodyBytes,
+		metrics:     newMetrics(),
 
 		smtpDescription: opts.SMTPDescription,
 	}
+	if opts.TrustProxy {
+		s.ipExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	s.sessions = newSessionStore(opts.Store, opts.SessionSecret, strings.HasPrefix(opts.BaseURL, "https://"), s.ipExtractor)
 	s.echo = s.buildEcho()
 	return s
 }
@@ -87,6 +96,7 @@ func (s *Server) buildEcho() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = s.ipExtractor
 	e.Use(s.requestID, s.recoverPanics, s.observe, s.securityHeaders, s.limitBody, s.loadSession, s.apiAuth, s.csrf)
 	s.routes(e)
 	return e
