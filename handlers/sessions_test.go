@@ -8,8 +8,10 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"duoadmin/handlers"
 	"duoadmin/models"
@@ -194,9 +196,10 @@ func TestSessionCookieIsOnlyARandomID(t *testing.T) {
 	}
 }
 
-// A cookie-only session signed with the app's secret (what every session
-// was before they moved to the database) signs no one in any more.
-func TestSignedOutSessionCannotCarryAUser(t *testing.T) {
+// A visitor's session (CSRF token, flash) stays in the cookie: visits write
+// no rows. (That such a cookie never signs anyone in is
+// TestSignedCookieCarryingAUserSignsNoOneIn.)
+func TestVisitorSessionStaysInTheCookie(t *testing.T) {
 	a := newTestApp(t)
 	c := a.client()
 	c.csrf()
@@ -217,4 +220,101 @@ func countSessions(t *testing.T, s *models.Store, ctx context.Context) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// userAgent makes a client's requests say they come from a browser.
+type userAgent struct {
+	ua   string
+	next http.RoundTripper
+}
+
+func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", u.ua)
+	return u.next.RoundTrip(r)
+}
+
+func (a *app) browser(ua, username string) *client {
+	c := a.client()
+	c.hc.Transport = userAgent{ua, http.DefaultTransport}
+	res := c.post("/users/sign_in", url.Values{"user[login]": {username}, "user[password]": {testPassword}})
+	wantStatus(a.t, res, http.StatusSeeOther)
+	return c
+}
+
+const (
+	firefoxLinux = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+	chromeMac    = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
+
+func TestActiveSessionsListsAndRevokes(t *testing.T) {
+	a := newTestApp(t)
+	laptop := a.browser(firefoxLinux, "dev")
+	phone := a.browser(chromeMac, "dev")
+	other := a.as("owner")
+
+	page := laptop.get("/-/user_settings/active_sessions")
+	wantStatus(t, page, http.StatusOK)
+	rows := page.Doc().Find(`[data-testid="active-session"]`)
+	if rows.Length() != 2 {
+		t.Fatalf("%d sessions listed, want the dev's 2\n%s", rows.Length(), snippet(page.Body))
+	}
+	current := rows.First()
+	if _, ok := current.Attr("data-current"); !ok || !strings.Contains(current.Text(), "This is your current session") ||
+		!strings.Contains(current.Text(), "Firefox on Linux") || current.Find(`[data-testid="revoke-session"]`).Length() != 0 {
+		t.Fatalf("the current session row: %q", current.Text())
+	}
+	second := rows.Eq(1)
+	if !strings.Contains(second.Text(), "Chrome on macOS") || !strings.Contains(second.Text(), "Last accessed on") ||
+		!strings.Contains(second.Text(), "Signed in on") || second.Find(`[data-testid="session-ip"]`).Text() != "127.0.0.1" {
+		t.Fatalf("the other session row: %q", second.Text())
+	}
+	if strings.Contains(page.Body, laptop.sessionCookieOf().Value) || strings.Contains(page.Body, phone.sessionCookieOf().Value) {
+		t.Fatal("the page shows a session's cookie")
+	}
+	if page.Doc().Find(`[data-testid="sidebar"] a[href="/-/user_settings/active_sessions"]`).Length() != 1 {
+		t.Fatal("no Active sessions link in the user settings sidebar")
+	}
+	profile := laptop.get("/-/profile/gitlab_duo")
+	if profile.Doc().Find(`[data-testid="sidebar"] a[href="/-/user_settings/active_sessions"]`).Length() != 1 {
+		t.Fatal("the profile page does not link to Active sessions")
+	}
+
+	phoneID := second.AttrOr("data-session-id", "")
+	currentID := current.AttrOr("data-session-id", "")
+	otherSessions, err := a.store.ActiveSessions(context.Background(), a.users["owner"].ID, "", time.Now())
+	if err != nil || len(otherSessions) != 1 {
+		t.Fatalf("owner sessions %v %v", otherSessions, err)
+	}
+	before := adminUsersAuditCount(a)
+
+	// Not one's own: 404, and the owner stays signed in.
+	res := laptop.post("/-/user_settings/active_sessions/revoke", url.Values{"id": {strconv.FormatInt(otherSessions[0].ID, 10)}})
+	wantStatus(t, res, http.StatusNotFound)
+	wantSignedIn(t, other, a.users["owner"])
+	// The current one: refused, ended by signing out instead.
+	res = laptop.post("/-/user_settings/active_sessions/revoke", url.Values{"id": {currentID}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Text(`[data-testid="form-errors"]`), "This is your current session") {
+		t.Fatalf("revoking the current session: %q", res.Text(`[data-testid="form-errors"]`))
+	}
+	wantStatus(t, laptop.post("/-/user_settings/active_sessions/revoke", url.Values{"id": {"x"}}), http.StatusUnprocessableEntity)
+	if adminUsersAuditCount(a) != before {
+		t.Fatal("a refused revoke was audited")
+	}
+
+	res = laptop.post("/-/user_settings/active_sessions/revoke", url.Values{"id": {phoneID}})
+	wantStatus(t, res, http.StatusSeeOther)
+	page = laptop.follow(res)
+	if page.Flash() != "The session was revoked." || page.Doc().Find(`[data-testid="active-session"]`).Length() != 1 {
+		t.Fatalf("after revoking: flash %q, %d sessions", page.Flash(), page.Doc().Find(`[data-testid="active-session"]`).Length())
+	}
+	wantSignedOut(t, phone, a.users["dev"])
+	wantSignedIn(t, laptop, a.users["dev"])
+	ev := adminUsersAudit(a, "user_session_revoked", "dev")
+	if ev == nil || ev.ActorName != "dev" || !strings.Contains(ev.Details, "Chrome/126") || adminUsersAuditCount(a) != before+1 {
+		t.Fatalf("audit event %+v", ev)
+	}
+	// Revoked already: there is nothing to revoke.
+	wantStatus(t, laptop.post("/-/user_settings/active_sessions/revoke", url.Values{"id": {phoneID}}), http.StatusNotFound)
 }
