@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,7 +34,11 @@ func (s *Server) getAdminUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, admin.User(s.adminUserChrome(c, u), admin.UserProps{User: u, Self: u.ID == viewer(c).ID}))
+	sessions, err := s.store.CountActiveSessions(c.Request().Context(), u.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	return ok(c, admin.User(s.adminUserChrome(c, u), admin.UserProps{User: u, Self: u.ID == viewer(c).ID, ActiveSessions: sessions}))
 }
 
 // GET /admin/users/:username/edit

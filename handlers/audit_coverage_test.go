@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"duoadmin/models"
 	"duoadmin/models/storetest"
@@ -53,6 +54,11 @@ var auditCoverage = map[string]auditCase{
 	// The victim has no seat; blocking one with a seat also writes
 	// seat_unassigned (reason user_blocked), which the seat tests check.
 	"POST /admin/users/:username/:state_action": {want: one("user_state_changed")},
+	// The victim's sessions: one here, signed in by the setup.
+	"POST /admin/users/:username/sessions/revoke": {want: one("user_sessions_revoked"), setup: withVictimSignedIn},
+	// The admin revokes another of their own sessions.
+	"POST /-/user_settings/active_sessions/revoke": {want: one("user_session_revoked"), setup: withOtherAdminSession,
+		form: func(f *coverageFixture) url.Values { return url.Values{"id": {id(f.otherSession)}} }},
 	"POST /admin/groups": {want: one("group_created"), form: func(*coverageFixture) url.Values {
 		return url.Values{"group[name]": {"Fresh"}, "group[path]": {"fresh"}}
 	}},
@@ -202,6 +208,7 @@ type coverageFixture struct {
 	instancePurchase int64
 	groupPurchase    int64
 	model            int64 // a self-hosted model, after withSelfHosted
+	otherSession     int64 // another session of the admin's, after withOtherAdminSession
 	token            string
 }
 
@@ -290,6 +297,21 @@ func withSelfHosted(t *testing.T, f *coverageFixture) {
 		t.Fatal(err)
 	}
 	f.model = m.ID
+}
+
+func withVictimSignedIn(t *testing.T, f *coverageFixture) {
+	t.Helper()
+	f.as("victim")
+}
+
+func withOtherAdminSession(t *testing.T, f *coverageFixture) {
+	t.Helper()
+	f.as("admin")
+	sessions, err := f.store.ActiveSessions(context.Background(), f.users["admin"].ID, "", time.Now())
+	if err != nil || len(sessions) != 1 {
+		t.Fatalf("the admin's sessions: %v %v", sessions, err)
+	}
+	f.otherSession = sessions[0].ID
 }
 
 func withVictimSeat(t *testing.T, f *coverageFixture) {

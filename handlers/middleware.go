@@ -27,8 +27,10 @@ func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path,
 
 func isStatic(c echo.Context) bool {
 	p := c.Request().URL.Path
-	// /-/profile/ pages are GitLab's user settings: they need the session.
-	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/-/") && !strings.HasPrefix(p, "/-/profile/")
+	// /-/profile/ and /-/user_settings/ pages are GitLab's user settings:
+	// they need the session.
+	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/-/") &&
+		!strings.HasPrefix(p, "/-/profile/") && !strings.HasPrefix(p, "/-/user_settings/")
 }
 
 func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"duoadmin/models"
 	"duoadmin/views/layouts"
+	"duoadmin/views/pages/usersettings"
 )
 
 // Sidebars of the three contexts, as GitLab's super sidebar shows them.
@@ -58,6 +59,15 @@ func (s *Server) projectNav(p *models.Project, active string) *layouts.Nav {
 		{Text: "Settings", Href: base + "/edit", Icon: "settings"},
 	}
 	return &layouts.Nav{Context: "Project", Title: p.Name, Href: base, Items: markActive(items, active)}
+}
+
+// userSettingsNav is the sidebar of the signed-in user's own settings.
+func (s *Server) userSettingsNav(active string) *layouts.Nav {
+	items := []layouts.NavItem{
+		{Text: "GitLab Duo", Href: "/-/profile/gitlab_duo", Icon: "tanuki-ai"},
+		{Text: "Active sessions", Href: usersettings.ActiveSessionsPath, Icon: "monitor-lines"},
+	}
+	return &layouts.Nav{Context: "User settings", Title: "User settings", Href: "/-/profile/gitlab_duo", Items: markActive(items, active)}
 }
 
 func groupDuoConfigPath(g *models.Group) string {

@@ -40,6 +40,7 @@ func (s *Server) getProfileGitlabDuo(c echo.Context) error {
 	}
 	p.Reasons = access.Notes(p.Rows)
 	ch := s.chrome(c, "GitLab Duo")
+	ch.Nav = s.userSettingsNav("GitLab Duo")
 	ch.Breadcrumbs = []layouts.Crumb{{Text: "User settings"}, {Text: "GitLab Duo"}}
 	return ok(c, access.Profile(ch, p))
 }

@@ -100,6 +100,9 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handle(e, get, "/admin/email_outbox", AdminArea, s.getAdminEmailOutbox)
 	s.handle(e, get, "/admin/gitlab_duo/configuration", AdminArea, s.getAdminGitlabDuoConfiguration)
 	s.handle(e, post, "/admin/gitlab_duo/configuration", AdminArea, s.postAdminGitlabDuoConfiguration)
+	s.handle(e, get, "/-/user_settings/active_sessions", SignedIn, s.getActiveSessions)
+	s.handle(e, post, "/-/user_settings/active_sessions/revoke", SignedIn, s.postRevokeActiveSession)
+	s.handle(e, post, "/admin/users/:username/sessions/revoke", AdminArea, s.postAdminUserSessionsRevoke)
 
 	// A new subgroup or project is its parent group's owners' to create;
 	// a top-level group is the admin area's.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"duoadmin/models"
@@ -33,6 +32,10 @@ type Options struct {
 	// route's rule allowed, just before the route's handler runs. Tests use
 	// it to prove that a denied request runs no handler.
 	AfterAuthorization func(*http.Request)
+	// TrustProxy believes X-Forwarded-For from loopback and private
+	// addresses (a reverse proxy in front); otherwise the client is the
+	// connection's remote address.
+	TrustProxy bool
 }
 
 type Server struct {
@@ -40,7 +43,7 @@ type Server struct {
 	deployment    models.Deployment
 	baseURL       string
 	log           *slog.Logger
-	sessions      *sessions.CookieStore
+	sessions      *sessionStore
 	static        fs.FS
 	maxBody       int64
 	metrics       *metrics
@@ -48,6 +51,8 @@ type Server struct {
 	groupRoutes   *scopedRouter
 	projectRoutes *scopedRouter
 	echo          *echo.Echo
+	// ipExtractor finds the client's address (see Options.TrustProxy).
+	ipExtractor echo.IPExtractor
 
 	afterAuthorization func(*http.Request)
 
@@ -68,18 +73,22 @@ func New(opts Options) *Server {
 		opts.Store.UseSecretBox(opts.Secrets)
 	}
 	s := &Server{
-		store:      opts.Store,
-		deployment: opts.Deployment,
-		baseURL:    strings.TrimSuffix(opts.BaseURL, "/"),
-		log:        opts.Logger,
-		sessions:   newSessionStore(opts.SessionSecret, strings.HasPrefix(opts.BaseURL, "https://")),
-		static:     opts.Static,
-		maxBody:    opts.MaxBodyBytes,
-		metrics:    newMetrics(),
+		store:       opts.Store,
+		deployment:  opts.Deployment,
+		baseURL:     strings.TrimSuffix(opts.BaseURL, "/"),
+		log:         opts.Logger,
+		ipExtractor: echo.ExtractIPDirect(),
+		static:      opts.Static,
+		maxBody:     opts.MaxBodyBytes,
+		metrics:     newMetrics(),
 
 		smtpDescription:    opts.SMTPDescription,
 		afterAuthorization: opts.AfterAuthorization,
 	}
+	if opts.TrustProxy {
+		s.ipExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	s.sessions = newSessionStore(opts.Store, opts.SessionSecret, strings.HasPrefix(opts.BaseURL, "https://"), s.ipExtractor)
 	s.echo = s.buildEcho()
 	return s
 }
@@ -94,6 +103,7 @@ func (s *Server) buildEcho() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = s.ipExtractor
 	e.Use(s.requestID, s.recoverPanics, s.observe, s.securityHeaders, s.limitBody, s.refuseBadText, s.loadSession, s.apiAuth, s.csrf)
 	s.routes(e)
 	return e

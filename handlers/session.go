@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -21,19 +20,11 @@ const (
 	keySession    = "session"
 	keyViewer     = "viewer"
 	sessionUserID = "uid"
-	sessionID     = "sid"
 	sessionCSRF   = "csrf"
-	sessionMaxAge = 7 * 24 * 3600
+	// signedOutMaxAge is how long a visitor's signed-out cookie (CSRF
+	// token, flash) lasts; signed-in sessions last as models says.
+	signedOutMaxAge = 7 * 24 * 3600
 )
-
-func newSessionStore(secret string, secure bool) *sessions.CookieStore {
-	hashKey := sha256.Sum256([]byte("duoadmin-session-hash:" + secret))
-	blockKey := sha256.Sum256([]byte("duoadmin-session-block:" + secret))
-	st := sessions.NewCookieStore(hashKey[:], blockKey[:])
-	st.Options = &sessions.Options{Path: "/", MaxAge: sessionMaxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
-	st.MaxAge(sessionMaxAge)
-	return st
-}
 
 func randomToken() string {
 	b := make([]byte, 32)
@@ -47,8 +38,9 @@ func (s *Server) saveSession(c echo.Context) error {
 	return session(c).Save(c.Request(), c.Response())
 }
 
-// loadSession reads the cookie and re-checks the signed-in user on every
-// request, so a blocked user is signed out at once.
+// loadSession reads the session (a database row for a signed-in user, see
+// session_store.go) and re-checks the signed-in user on every request, so
+// a user blocked by any path is signed out at once.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if isAPI(c) || isStatic(c) {
@@ -56,8 +48,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		sess, err := s.sessions.Get(c.Request(), sessionCookie)
 		if err != nil {
-			// A cookie from another secret: start over rather than fail.
-			sess, _ = s.sessions.New(c.Request(), sessionCookie)
+			return err
 		}
 		c.Set(keySession, sess)
 		dirty := false
@@ -72,6 +63,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 				c.Set(keyViewer, u)
 				_ = s.store.TouchActivity(c.Request().Context(), u)
 			case err == nil || errors.Is(err, models.ErrNotFound):
+				// Saving without the user ends the session's row.
 				delete(sess.Values, sessionUserID)
 				sess.AddFlash(flashValue("danger", "Your account has been blocked. Contact your GitLab administrator."))
 				dirty = true
@@ -132,24 +124,32 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// startSession signs u in with a fresh session id and CSRF token, so a
-// token planted before sign-in is useless after it.
+// startSession signs u in with a new session (a new row, a new id in the
+// cookie) and CSRF token, so that neither an id nor a token planted before
+// sign-in is of use after it.
 func (s *Server) startSession(c echo.Context, u *models.User) error {
 	sess := session(c)
-	for k := range sess.Values {
-		delete(sess.Values, k)
+	if sess.ID != "" {
+		if err := s.store.EndSession(c.Request().Context(), sess.ID); err != nil {
+			return err
+		}
+		sess.ID = ""
 	}
+	clear(sess.Values)
 	sess.Values[sessionUserID] = u.ID
-	sess.Values[sessionID] = randomToken()
 	sess.Values[sessionCSRF] = randomToken()
 	return s.saveSession(c)
 }
 
+// endSession signs out: the session's row is deleted, so its id is refused
+// on every instance from now on.
 func (s *Server) endSession(c echo.Context) error {
 	sess := session(c)
-	for k := range sess.Values {
-		delete(sess.Values, k)
-	}
+	clear(sess.Values)
 	sess.Values[sessionCSRF] = randomToken()
 	return s.saveSession(c)
 }
+
+// currentSessionToken is the id the request's session cookie carries
+// (empty when signed out).
+func currentSessionToken(c echo.Context) string { return session(c).ID }

@@ -30,18 +30,22 @@ func (s *Server) postSignIn(c echo.Context) error {
 		return render(c, status, users.SignIn(s.chrome(c, "Sign in"), users.SignInProps{Login: login, Error: msg}))
 	}
 	now := time.Now()
-	if until, err := s.store.SignInLockedUntil(ctx, login, now); err != nil {
+	// The account is found first: its failures count together whatever
+	// login named it.
+	u, err := s.store.UserByLogin(ctx, models.NormalizeLogin(login))
+	if err != nil && err != models.ErrNotFound {
+		return err
+	}
+	attempt := models.SignInAttempt{User: u, Login: login, IP: c.RealIP()}
+	if until, err := s.store.SignInLockedUntil(ctx, attempt, now); err != nil {
 		return err
 	} else if !until.IsZero() {
 		mins := int(math.Ceil(until.Sub(now).Minutes()))
 		return again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", mins))
 	}
-	u, err := s.store.UserByLogin(ctx, login)
-	if err != nil && err != models.ErrNotFound {
-		return err
-	}
-	if u == nil || !u.PasswordMatches(password) {
-		if err := s.store.RecordSignInFailure(ctx, login, now); err != nil {
+	// An unknown login is compared with a dummy hash: it takes as long.
+	if !models.SignInPasswordMatches(u, password) {
+		if err := s.store.RecordSignInFailure(ctx, attempt, now); err != nil {
 			return err
 		}
 		return again(http.StatusUnprocessableEntity, invalidLogin)
@@ -57,7 +61,7 @@ func (s *Server) postSignIn(c echo.Context) error {
 			return err
 		}
 	}
-	if err := s.store.ClearSignInFailures(ctx, login); err != nil {
+	if err := s.store.ClearSignInFailures(ctx, u); err != nil {
 		return err
 	}
 	returnTo, _ := session(c).Values["return_to"].(string)

@@ -334,7 +334,7 @@ func TestAccessCacheKeptByUnrelatedCommits(t *testing.T) {
 	s := storetest.PostgresOnly(t)
 	ctx := context.Background()
 	g := s.AccessCacheGeneration()
-	if err := s.RecordSignInFailure(ctx, "nobody", time.Now()); err != nil {
+	if err := s.RecordSignInFailure(ctx, models.SignInAttempt{Login: "nobody", IP: "192.0.2.1"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.AccessCacheGeneration(); got != g {

@@ -18,7 +18,7 @@ var AuditActions = []string{
 	"organisation_imported", "personal_access_token_created", "project_created", "project_shared",
 	"seat_assigned", "seat_unassigned", "self_hosted_model_created", "self_hosted_model_deleted",
 	"self_hosted_model_updated", "subscription_created", "subscription_synchronized",
-	"user_created", "user_state_changed", "user_updated",
+	"user_created", "user_session_revoked", "user_sessions_revoked", "user_state_changed", "user_updated",
 }
 
 // AuditFilter narrows the audit log. Usernames and the group path are

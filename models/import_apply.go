@@ -164,6 +164,12 @@ func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
 		if err := r.tx.q(ctx).Model(up.user).Select(up.cols).Updates(up.user).Error; err != nil {
 			return c, err
 		}
+		if slices.Contains(up.cols, "password_hash") || up.user.State != StateActive && up.from != up.user.State {
+			// As in UpdateUser and ChangeUserState: signed out everywhere.
+			if _, err := r.tx.endUserSessions(ctx, up.user.ID); err != nil {
+				return c, err
+			}
+		}
 		if up.from != up.user.State {
 			for _, hook := range StateChangeHooks {
 				if err := hook(ctx, r.tx, r.actor, up.user, up.from); err != nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Job is one of the automatic seat-removal jobs.
+// Job is one of the scheduled jobs (seat removal, retention, cleanup).
 type Job struct {
 	Name  string
 	Every time.Duration
@@ -22,6 +22,7 @@ var Jobs = []Job{
 	{Name: "refresh", Every: 4 * time.Hour, Run: runRefreshJob},
 	{Name: "overage", Every: 4 * time.Hour, Run: runOverageJob},
 	{Name: "audit_retention", Every: 24 * time.Hour, Run: runAuditRetentionJob},
+	{Name: "session_cleanup", Every: time.Hour, Run: runSessionCleanupJob},
 }
 
 func JobByName(name string) (Job, bool) {
@@ -101,6 +102,17 @@ func runRefreshJob(ctx context.Context, s *Store, now time.Time) (string, error)
 		n += len(rs)
 	}
 	return fmt.Sprintf("refreshed %d purchase(s), removed %d seat(s)", len(ids), n), nil
+}
+
+// runSessionCleanupJob deletes expired sessions (they are refused already:
+// this keeps the table small) and sign-in counters that lock nothing.
+func runSessionCleanupJob(ctx context.Context, s *Store, now time.Time) (string, error) {
+	sessions, err := s.DeleteExpiredSessions(ctx, now)
+	if err != nil {
+		return "", err
+	}
+	counters, err := s.DeleteStaleSignInThrottles(ctx, now)
+	return fmt.Sprintf("deleted %d expired session(s) and %d stale sign-in counter(s)", sessions, counters), err
 }
 
 // localJobLocks stands in for advisory locks on SQLite, which serves one

@@ -2,11 +2,13 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -28,6 +30,40 @@ func (u *User) PasswordMatches(pw string) bool {
 		return false
 	}
 	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pw)) == nil
+}
+
+// SignInPasswordMatches checks a sign-in's password. Without an account
+// (or one without a password) it compares against a dummy hash of the same
+// cost and fails, so that the answer takes as long as for a wrong password
+// and its timing does not tell which logins exist.
+func SignInPasswordMatches(u *User, pw string) bool {
+	if u == nil || u.PasswordHash == "" {
+		_ = bcrypt.CompareHashAndPassword(dummyPasswordHash(), []byte(pw))
+		return false
+	}
+	return u.PasswordMatches(pw)
+}
+
+// dummyHash is a hash of a random password at PasswordCost, made once per
+// cost (tests lower the cost).
+var dummyHash struct {
+	sync.Mutex
+	cost int
+	hash []byte
+}
+
+func dummyPasswordHash() []byte {
+	dummyHash.Lock()
+	defer dummyHash.Unlock()
+	if dummyHash.hash == nil || dummyHash.cost != PasswordCost {
+		secret := make([]byte, 24)
+		_, _ = rand.Read(secret)
+		// Only a cost out of bcrypt's range fails; then no password could
+		// have been stored either, and the nil hash fails every compare.
+		h, _ := bcrypt.GenerateFromPassword(secret, PasswordCost)
+		dummyHash.cost, dummyHash.hash = PasswordCost, h
+	}
+	return dummyHash.hash
 }
 
 func ValidEmail(s string) bool {
@@ -192,6 +228,12 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, in UserIn
 		if err := tx.q(ctx).Select("username", "name", "email", "public_email", "bot", "admin", "auditor", "password_hash", "updated_at").Save(u).Error; err != nil {
 			return err
 		}
+		if in.Password != "" {
+			// A new password ends every session started with the old one.
+			if _, err := tx.endUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
+		}
 		details := map[string]any{}
 		diff := func(k string, a, b any) {
 			if a != b {
@@ -271,6 +313,13 @@ func (s *Store) ChangeUserState(ctx context.Context, actor Actor, id int64, from
 		u.State = state
 		if err := tx.q(ctx).Model(u).Select("state", "updated_at").Updates(u).Error; err != nil {
 			return err
+		}
+		if state != StateActive {
+			// Blocked, banned and deactivated users are signed out
+			// everywhere; unblocking does not bring their sessions back.
+			if _, err := tx.endUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
 		}
 		if err := tx.Audit(ctx, actor, AuditEntry{Action: "user_state_changed", TargetType: "User", TargetID: u.ID,
 			TargetName: u.Username, Details: map[string]any{"state": change(before, state)}}); err != nil {

@@ -88,6 +88,7 @@ var cliCoverage = map[string]cliCase{
 		seatsFor("ada", "cy")(t, f)
 		f.exec(t, "UPDATE add_on_purchases SET quantity = 1")
 	}},
+	"jobs run session_cleanup": {none: "deletes expired sessions and stale sign-in counters; ending a session is audited where a person does it (sign-out is not)"},
 	// Pruning deletes events and writes the one that says so.
 	"jobs run audit_retention": {want: []string{"audit_events_pruned"}, setup: func(t *testing.T, f *seatsFixture) {
 		t.Setenv("AUDIT_RETENTION_DAYS", "30")

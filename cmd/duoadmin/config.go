@@ -23,6 +23,10 @@ type Config struct {
 	Encryption EncryptionConfig
 	// AuditRetentionDays: 0 keeps audit events for ever.
 	AuditRetentionDays int
+	// TrustProxy: the client address of sign-in throttling and of sessions
+	// is taken from X-Forwarded-For when a loopback or private address
+	// (the reverse proxy) sent it; otherwise it is the connection's.
+	TrustProxy bool
 }
 
 type SMTPConfig struct {
@@ -88,6 +92,13 @@ func loadConfig() (Config, error) {
 			return c, configError{"AUDIT_RETENTION_DAYS", fmt.Sprintf("must be a whole number of days of at least 1 (or unset, to keep events for ever), got %q", raw)}
 		}
 		c.AuditRetentionDays = n
+	}
+	switch v := os.Getenv("TRUST_PROXY"); v {
+	case "", "false", "0":
+	case "true", "1":
+		c.TrustProxy = true
+	default:
+		return c, configError{"TRUST_PROXY", fmt.Sprintf("must be true or false, got %q", v)}
 	}
 	if c.Encryption, err = loadEncryptionConfig(c.DatabaseURL); err != nil {
 		return c, err

@@ -11,7 +11,7 @@ import (
 )
 
 func TestConfigDefaults(t *testing.T) {
-	for _, k := range []string{"DATABASE_URL", "DUO_DEPLOYMENT", "LISTEN_ADDR", "SESSION_SECRET", "BASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_FROM"} {
+	for _, k := range []string{"DATABASE_URL", "DUO_DEPLOYMENT", "LISTEN_ADDR", "SESSION_SECRET", "BASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "TRUST_PROXY"} {
 		t.Setenv(k, "")
 	}
 	c, err := loadConfig()
@@ -19,7 +19,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != "sqlite:data/duoadmin.db" || c.Deployment != models.SelfManaged || c.ListenAddr != "127.0.0.1:8080" ||
-		c.BaseURL != "http://127.0.0.1:8080" || c.SMTP.Port != 25 {
+		c.BaseURL != "http://127.0.0.1:8080" || c.SMTP.Port != 25 || c.TrustProxy {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -33,6 +33,7 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		"BASE_URL":       "ftp://example.com",
 		"SMTP_PORT":      "smtp",
 		"SMTP_FROM":      "not an address",
+		"TRUST_PROXY":    "yes please",
 	}
 	for name, bad := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -46,6 +47,13 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 				t.Fatalf("not one clear line: %q", err.Error())
 			}
 		})
+	}
+}
+
+func TestConfigTrustProxy(t *testing.T) {
+	t.Setenv("TRUST_PROXY", "true")
+	if c, err := loadConfig(); err != nil || !c.TrustProxy {
+		t.Fatalf("TRUST_PROXY=true: %+v %v", c.TrustProxy, err)
 	}
 }
 

@@ -20,7 +20,7 @@ func runJobs(ctx context.Context, args []string) error {
 	}
 	if len(args) == 1 && args[0] == "list" {
 		for _, j := range models.Jobs {
-			fmt.Printf("%-11s every %s\n", j.Name, j.Every)
+			fmt.Printf("%-16s every %s\n", j.Name, j.Every)
 		}
 		return nil
 	}

@@ -89,7 +89,8 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	srv := handlers.New(handlers.Options{Store: store, Deployment: cfg.Deployment, BaseURL: cfg.BaseURL,
-		SessionSecret: secret, Logger: logger, Static: static.FS, SMTPDescription: cfg.SMTP.description(), Secrets: secrets})
+		SessionSecret: secret, Logger: logger, Static: static.FS, SMTPDescription: cfg.SMTP.description(), Secrets: secrets,
+		TrustProxy: cfg.TrustProxy})
 	defer startMailSender(ctx, store, cfg.SMTP, logger)()
 	startJobScheduler(ctx, store, logger)
 	// Every instance learns of every change through Postgres, so each may

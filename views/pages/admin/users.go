@@ -15,6 +15,16 @@ func UserPath(u *models.User) string { return "/admin/users/" + url.PathEscape(u
 
 func userDate(t time.Time) string { return t.UTC().Format("Jan 02, 2006") }
 
+func activeSessionsText(n int64) string {
+	switch n {
+	case 0:
+		return "No browser is signed in as this user."
+	case 1:
+		return "1 browser is signed in as this user."
+	}
+	return strconv.FormatInt(n, 10) + " browsers are signed in as this user."
+}
+
 func userLastActivity(u *models.User) string {
 	if u.LastActivityOn == nil {
 		return "Never"
