@@ -14,9 +14,6 @@ import (
 // PRIVATE-TOKEN or "Authorization: Bearer", as GitLab's API accepts.
 func (s *Server) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if !isAPI(c) {
-			return next(c)
-		}
 		token := c.Request().Header.Get("PRIVATE-TOKEN")
 		if token == "" {
 			if h := c.Request().Header.Get(echo.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {

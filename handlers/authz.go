@@ -93,7 +93,9 @@ type scoped struct {
 
 // guard runs a route's rule and, only when it allows the request, its
 // handler. Every route goes through it: a denial returns before h.
-func (s *Server) guard(routeAccess Access, sc scope, h echo.HandlerFunc) echo.HandlerFunc {
+// api tells an /api/v4 route, whose instance-wide endpoints are public
+// knowledge (refused with 403, not hidden).
+func (s *Server) guard(routeAccess Access, sc scope, api bool, h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		v := viewer(c)
 		if routeAccess != Public && v == nil {
@@ -101,7 +103,7 @@ func (s *Server) guard(routeAccess Access, sc scope, h echo.HandlerFunc) echo.Ha
 			// so whether the resource exists is not told either.
 			return errSignInRequired
 		}
-		access, owns, knownEndpoint := routeAccess, false, isAPI(c)
+		access, owns, knownEndpoint := routeAccess, false, api
 		if !dependsOnResource(routeAccess) {
 			// Who may use the route does not depend on what it names:
 			// decided before anything is looked up, so a refusal says

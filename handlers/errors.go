@@ -43,7 +43,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if err == errSignInRequired {
 		switch {
-		case isAPI(c):
+		case answersJSON(c):
 			// 401 below, as JSON.
 		case isWrite(c):
 			err = errForbidden // a form post cannot be replayed after signing in
@@ -77,7 +77,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if msg == "" || status == http.StatusNotFound {
 		msg = errorMessages[status]
 	}
-	if isAPI(c) {
+	if answersJSON(c) {
 		_ = c.JSON(status, map[string]string{"message": apiMessage(status, msg)})
 		return
 	}

@@ -55,10 +55,11 @@ func methodLabel(method string) string {
 // routeLabel: route is an echo pattern (echo never reports the request's
 // path) or a scoped pattern set by the group and project dispatchers. ""
 // is a 404 from the router; the dispatchers' own catch-alls mean that no
-// group or project route matched.
+// group or project route matched, and the api group's not-found routes
+// that no API route did.
 func routeLabel(route string) string {
 	switch route {
-	case "", "/*", "/groups/*":
+	case "", "/*", "/groups/*", apiPrefix, apiPrefix + "/*":
 		return unmatchedRoute
 	}
 	return route

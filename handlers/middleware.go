@@ -23,14 +23,13 @@ const (
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
-
-func isStatic(c echo.Context) bool {
-	p := c.Request().URL.Path
-	// /-/profile/ and /-/user_settings/ pages are GitLab's user settings:
-	// they need the session.
-	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/-/") &&
-		!strings.HasPrefix(p, "/-/profile/") && !strings.HasPrefix(p, "/-/user_settings/")
+// answersJSON: the routes of the api group (apiPrefix), the group's own
+// not-found routes included, answer errors as JSON. Decided by the route
+// the router matched, which every middleware already knows, so errors
+// raised before the group's middleware (a body too large, bad text) are
+// JSON there too.
+func answersJSON(c echo.Context) bool {
+	return c.Path() == apiPrefix || strings.HasPrefix(c.Path(), apiPrefix+"/")
 }
 
 func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {

@@ -27,27 +27,52 @@ func (s *Server) Routes() []RouteInfo {
 	return append(out, s.projectRoutes.order...)
 }
 
+// The two edges. A web route reads the session and checks the CSRF token
+// of a write; an /api/v4 route (the api group) authenticates with a
+// personal access token, answers errors as JSON, and has neither. The
+// operational endpoints and static files need neither.
+
+// handle registers a web route with its access rule.
 func (s *Server) handle(e *echo.Echo, method, path string, a Access, h echo.HandlerFunc) {
 	s.handleIn(e, method, path, a, nil, h)
 }
 
-// handleIn registers a route about a resource that sc finds, so the rule
-// is decided on it before h runs.
+// handleIn registers a web route about a resource that sc finds, so the
+// rule is decided on it before h runs.
 func (s *Server) handleIn(e *echo.Echo, method, path string, a Access, sc scope, h echo.HandlerFunc) {
-	e.Add(method, path, s.guard(a, sc, h))
+	e.Add(method, path, s.web(s.guard(a, sc, false, h)))
 	s.routeAccess[method+" "+path] = a
 }
+
+// web is the middleware of the web edge: the session, then CSRF.
+func (s *Server) web(h echo.HandlerFunc) echo.HandlerFunc { return s.loadSession(s.csrf(h)) }
+
+// handleBare registers a public route outside both edges: no session is
+// read or written (health checks and metrics are polled constantly).
+func (s *Server) handleBare(e *echo.Echo, method, path string, h echo.HandlerFunc) {
+	e.Add(method, path, s.guard(Public, nil, false, h))
+	s.routeAccess[method+" "+path] = Public
+}
+
+// handleAPI registers an /api/v4 route on the api group.
+func (s *Server) handleAPI(api *echo.Group, method, path string, a Access, sc scope, h echo.HandlerFunc) {
+	api.Add(method, path, s.guard(a, sc, true, h))
+	s.routeAccess[method+" "+apiPrefix+path] = a
+}
+
+// apiPrefix is where the api group lives.
+const apiPrefix = "/api/v4"
 
 func (s *Server) routes(e *echo.Echo) {
 	s.routeAccess = map[string]Access{}
 	get, post := http.MethodGet, http.MethodPost
 
 	e.GET("/static/*", s.serveStatic)
-	s.handle(e, get, "/favicon.ico", Public, s.getFavicon)
-	s.handle(e, get, "/-/health", Public, s.getHealth)
-	s.handle(e, get, "/-/liveness", Public, s.getLiveness)
-	s.handle(e, get, "/-/readiness", Public, s.getReadiness)
-	s.handle(e, get, "/-/metrics", Public, s.getMetrics)
+	s.handleBare(e, get, "/favicon.ico", s.getFavicon)
+	s.handleBare(e, get, "/-/health", s.getHealth)
+	s.handleBare(e, get, "/-/liveness", s.getLiveness)
+	s.handleBare(e, get, "/-/readiness", s.getReadiness)
+	s.handleBare(e, get, "/-/metrics", s.getMetrics)
 
 	s.handle(e, get, "/users/sign_in", Public, s.getSignIn)
 	s.handle(e, post, "/users/sign_in", Public, s.postSignIn)
@@ -147,33 +172,34 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// /api/v4 authenticates with tokens (apiAuth); the resource a route
 	// names is found and checked by its scope with the screens' rules.
+	api := e.Group(apiPrefix, s.apiAuth)
 	put, del := http.MethodPut, http.MethodDelete
-	s.handle(e, get, "/api/v4/application/duo_settings", AdminArea, s.getAPIApplicationDuoSettings)
-	s.handle(e, put, "/api/v4/application/duo_settings", AdminArea, s.putAPIApplicationDuoSettings)
-	s.handleIn(e, get, "/api/v4/groups/:id/duo_settings", GroupOwner, apiGroupID, s.getAPIGroupDuoSettings)
-	s.handleIn(e, put, "/api/v4/groups/:id/duo_settings", GroupOwner, apiGroupID, s.putAPIGroupDuoSettings)
-	s.handleIn(e, get, "/api/v4/projects/:id/duo_settings", ProjectOwner, apiProjectID, s.getAPIProjectDuoSettings)
-	s.handleIn(e, put, "/api/v4/projects/:id/duo_settings", ProjectOwner, apiProjectID, s.putAPIProjectDuoSettings)
-	s.handleIn(e, get, "/api/v4/add_on_purchases", GroupOwner, apiNamespaceQuery, s.getAPIAddOnPurchases)
+	s.handleAPI(api, get, "/application/duo_settings", AdminArea, nil, s.getAPIApplicationDuoSettings)
+	s.handleAPI(api, put, "/application/duo_settings", AdminArea, nil, s.putAPIApplicationDuoSettings)
+	s.handleAPI(api, get, "/groups/:id/duo_settings", GroupOwner, apiGroupID, s.getAPIGroupDuoSettings)
+	s.handleAPI(api, put, "/groups/:id/duo_settings", GroupOwner, apiGroupID, s.putAPIGroupDuoSettings)
+	s.handleAPI(api, get, "/projects/:id/duo_settings", ProjectOwner, apiProjectID, s.getAPIProjectDuoSettings)
+	s.handleAPI(api, put, "/projects/:id/duo_settings", ProjectOwner, apiProjectID, s.putAPIProjectDuoSettings)
+	s.handleAPI(api, get, "/add_on_purchases", GroupOwner, apiNamespaceQuery, s.getAPIAddOnPurchases)
 	// A purchase's seats: its top-level group's owners' on GitLab.com,
 	// the admin area's on self-managed (apiPurchaseID).
 	seats := GroupOwner
 	if s.deployment == models.SelfManaged {
 		seats = AdminArea
 	}
-	s.handleIn(e, get, "/api/v4/add_on_purchases/:id/eligible_users", seats, apiPurchaseID, s.getAPIAddOnPurchaseEligibleUsers)
-	s.handleIn(e, post, "/api/v4/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.postAPIAddOnPurchaseAssignments)
-	s.handleIn(e, del, "/api/v4/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.deleteAPIAddOnPurchaseAssignments)
+	s.handleAPI(api, get, "/add_on_purchases/:id/eligible_users", seats, apiPurchaseID, s.getAPIAddOnPurchaseEligibleUsers)
+	s.handleAPI(api, post, "/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.postAPIAddOnPurchaseAssignments)
+	s.handleAPI(api, del, "/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.deleteAPIAddOnPurchaseAssignments)
 	// Users ask about themselves; what they may ask about others, and
 	// which resources they may name, the query itself limits (see the
 	// handler): no resource of another's is read.
-	s.handle(e, get, "/api/v4/duo/access", SignedIn, s.getAPIDuoAccess)
-	s.handle(e, post, "/api/v4/code_suggestions/enabled", SignedIn, s.postAPICodeSuggestionsEnabled)
-	s.handle(e, get, "/api/v4/user/duo", SignedIn, s.getAPIUserDuo)
-	s.handle(e, post, "/api/v4/duo/usage_events", AdminArea, s.postAPIDuoUsageEvents)
-	s.handle(e, get, "/api/v4/audit_events", AdminArea, s.getAPIAuditEvents)
-	s.handleIn(e, get, "/api/v4/groups/:id/audit_events", GroupOwner, apiGroupID, s.getAPIGroupAuditEvents)
+	s.handleAPI(api, get, "/duo/access", SignedIn, nil, s.getAPIDuoAccess)
+	s.handleAPI(api, post, "/code_suggestions/enabled", SignedIn, nil, s.postAPICodeSuggestionsEnabled)
+	s.handleAPI(api, get, "/user/duo", SignedIn, nil, s.getAPIUserDuo)
+	s.handleAPI(api, post, "/duo/usage_events", AdminArea, nil, s.postAPIDuoUsageEvents)
+	s.handleAPI(api, get, "/audit_events", AdminArea, nil, s.getAPIAuditEvents)
+	s.handleAPI(api, get, "/groups/:id/audit_events", GroupOwner, apiGroupID, s.getAPIGroupAuditEvents)
 
-	e.Any("/groups/*", s.dispatchGroup)
-	e.Any("/*", s.dispatchProject)
+	e.Any("/groups/*", s.web(s.dispatchGroup))
+	e.Any("/*", s.web(s.dispatchProject))
 }

@@ -25,7 +25,7 @@ func (s *Server) newScopedRouter(prefix string, sc scope) *scopedRouter {
 // "-/group_members", "-/group_members/:id" (one :id segment is allowed),
 // behind the guard of its access rule.
 func (r *scopedRouter) add(method, suffix string, access Access, h echo.HandlerFunc) {
-	r.routes[method+" "+suffix] = r.server.guard(access, r.scope, h)
+	r.routes[method+" "+suffix] = r.server.guard(access, r.scope, false, h)
 	path := r.prefix
 	if suffix != "" {
 		path += "/" + suffix

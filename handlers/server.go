@@ -104,7 +104,9 @@ func (s *Server) buildEcho() *echo.Echo {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = s.ipExtractor
-	e.Use(s.requestID, s.recoverPanics, s.observe, s.securityHeaders, s.limitBody, s.refuseBadText, s.loadSession, s.apiAuth, s.csrf)
+	// Global: what every request needs. The session and CSRF (web) and token
+	// authentication (api) are each edge's own: see routes.go.
+	e.Use(s.requestID, s.recoverPanics, s.observe, s.securityHeaders, s.limitBody, s.refuseBadText)
 	s.routes(e)
 	return e
 }
