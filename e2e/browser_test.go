@@ -48,7 +48,7 @@ type site struct {
 func startSite(t *testing.T) *site {
 	t.Helper()
 	store := storetest.Any(t)
-	srv := handlers.New(handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
+	srv := mustServer(t, handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("e", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -32,7 +32,7 @@ type journeySite struct {
 func startJourneySite(t *testing.T, d models.Deployment) *journeySite {
 	t.Helper()
 	store := storetest.Any(t)
-	srv := handlers.New(handlers.Options{Store: store, Deployment: d, BaseURL: "http://127.0.0.1",
+	srv := mustServer(t, handlers.Options{Store: store, Deployment: d, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("j", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -179,4 +179,14 @@ func attrs(t *testing.T, ctx context.Context, css, attr string) []string {
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	saveScreenshot(t, ctx, name, chromedp.CaptureScreenshot())
+}
+
+// mustServer is handlers.New's server, or the test stops.
+func mustServer(t testing.TB, opts handlers.Options) *handlers.Server {
+	t.Helper()
+	srv, err := handlers.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

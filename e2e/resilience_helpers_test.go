@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/storetest"
 )
 
 // The resilience tests run the real binary on a Postgres database of
@@ -38,7 +39,7 @@ func rsDatabase(t *testing.T) (string, *models.Store) {
 	if raw == "" {
 		t.Skip("TEST_DATABASE_URL not set: the resilience tests need Postgres")
 	}
-	admin, err := models.Open(raw)
+	admin, err := models.Open(raw, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func rsDatabase(t *testing.T) (string, *models.Store) {
 	}
 	u, _ := url.Parse(raw)
 	u.Path = "/" + name
-	store, err := models.Open(u.String())
+	store, err := models.Open(u.String(), storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/storetest"
 )
 
 // TestResilienceConcurrentAssignments races requests against the real
@@ -125,7 +126,7 @@ func TestResilienceConcurrentAssignments(t *testing.T) {
 	})
 
 	t.Run("two job runners", func(t *testing.T) {
-		other, err := models.Open(dbURL)
+		other, err := models.Open(dbURL, storetest.Options())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -181,7 +181,7 @@ func TestAdminEmailOutboxListsMailWithStatus(t *testing.T) {
 
 func TestAdminEmailOutboxShowsTheRelayAndKeepsTheFilterAcrossPages(t *testing.T) {
 	store := storetest.Any(t)
-	srv := handlers.New(handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
+	srv := mustServer(t, handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS,
 		SMTPDescription: "smtp.example.com:587"})
 	a := &app{t: t, store: store, server: srv, http: httptest.NewServer(srv), users: map[string]*models.User{}}

@@ -93,7 +93,7 @@ func newAccessBench(b *testing.B, d models.Deployment) *accessBench {
 		b.Fatal(err)
 	}
 
-	srv := handlers.New(handlers.Options{Store: store, Deployment: d, BaseURL: "http://127.0.0.1",
+	srv := mustServer(b, handlers.Options{Store: store, Deployment: d, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
 	// The baseline: one primary-key lookup of a random user, through the
 	// same middleware and pool, without a token.

@@ -105,7 +105,7 @@ func TestSQLiteFileDeletedOrReplacedUnderTheServer(t *testing.T) {
 
 func openSQLiteFile(t *testing.T, path string) *models.Store {
 	t.Helper()
-	s, err := models.Open("sqlite:" + path)
+	s, err := models.Open("sqlite:"+path, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ type fuzzSite struct {
 func newFuzzSite(f *testing.F) *fuzzSite {
 	f.Helper()
 	store := storetest.Any(f)
-	srv := handlers.New(handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
+	srv := mustServer(f, handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
 	hs := httptest.NewServer(srv)
 	f.Cleanup(hs.Close)

@@ -45,7 +45,7 @@ type app struct {
 func newApp(t *testing.T, store *models.Store, deployment models.Deployment) *app {
 	t.Helper()
 	authorized := &requestLog{}
-	srv := handlers.New(handlers.Options{Store: store, Deployment: deployment, BaseURL: "http://127.0.0.1",
+	srv := mustServer(t, handlers.Options{Store: store, Deployment: deployment, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS,
 		AfterAuthorization: authorized.add})
 	a := &app{t: t, store: store, server: srv, http: httptest.NewServer(srv), users: map[string]*models.User{}, authorized: authorized}
@@ -219,4 +219,14 @@ func wantStatus(t *testing.T, r *response, want int) {
 	if r.StatusCode != want {
 		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, snippet(r.Body))
 	}
+}
+
+// mustServer is handlers.New's server, or the test stops.
+func mustServer(t testing.TB, opts handlers.Options) *handlers.Server {
+	t.Helper()
+	srv, err := handlers.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

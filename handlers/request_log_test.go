@@ -21,7 +21,7 @@ import (
 func TestRequestLogLine(t *testing.T) {
 	store := storetest.SQLite(t)
 	var buf bytes.Buffer
-	srv := handlers.New(handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
+	srv := mustServer(t, handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Static: static.FS})
 	ctx := context.Background()
 	u, err := store.CreateUser(ctx, models.Actor{Username: "test"}, models.UserInput{Username: "dev", Name: "Dev",

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -85,7 +86,7 @@ func TestSessionCookieFlags(t *testing.T) {
 	for _, base := range []string{"http://127.0.0.1", "https://duo.example.com"} {
 		t.Run(base, func(t *testing.T) {
 			a := newTestApp(t)
-			srv := handlers.New(handlers.Options{Store: a.store, Deployment: models.SelfManaged, BaseURL: base,
+			srv := mustServer(t, handlers.Options{Store: a.store, Deployment: models.SelfManaged, BaseURL: base,
 				SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
 			a.http = httptest.NewServer(srv)
 			t.Cleanup(a.http.Close)
@@ -123,7 +124,7 @@ func demoApp(t *testing.T, d models.Deployment) (*app, *client) {
 	if _, err := store.SeedDemo(context.Background(), models.Today()); err != nil {
 		t.Fatal(err)
 	}
-	srv := handlers.New(handlers.Options{Store: store, Deployment: d, BaseURL: "http://127.0.0.1",
+	srv := mustServer(t, handlers.Options{Store: store, Deployment: d, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
 	a := &app{t: t, store: store, server: srv, http: httptest.NewServer(srv), users: map[string]*models.User{}}
 	t.Cleanup(a.http.Close)
@@ -279,5 +280,24 @@ func checkSearchBoxes(t *testing.T, d models.Deployment, boxes []searchBox) {
 	}
 	if usersAfter, err := a.store.CountUsers(ctx); err != nil || usersAfter != usersBefore {
 		t.Fatalf("users %+v before, %+v after (%v)", usersBefore, usersAfter, err)
+	}
+}
+
+// handlers.New refuses to start with a Store that cannot encrypt, rather
+// than generating a key that the next restart would lose.
+func TestServerRefusesToStartWithoutAnEncryptionKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nokey.db")
+	store, err := models.Open("sqlite:"+path, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	_, err = handlers.New(handlers.Options{Store: store, Deployment: models.SelfManaged, SessionSecret: strings.Repeat("s", 32)})
+	if err == nil || !strings.Contains(err.Error(), "encryption key") {
+		t.Fatalf("New without a key: %v", err)
+	}
+	if _, err := handlers.New(handlers.Options{Store: store.WithSecretBox(models.NewRandomSecretBox()), Deployment: models.SelfManaged,
+		SessionSecret: strings.Repeat("s", 32)}); err != nil {
+		t.Fatalf("New with a key: %v", err)
 	}
 }

@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -25,9 +26,6 @@ type Options struct {
 	// SMTPDescription is the host:port mail goes through, shown on the
 	// outbox page; empty means SMTP is not configured.
 	SMTPDescription string
-	// Secrets encrypts the API keys of self-hosted models; nil (tests)
-	// uses a key that lasts as long as the process.
-	Secrets *models.SecretBox
 	// AfterAuthorization, when set, is called for every request that its
 	// route's rule allowed, just before the route's handler runs. Tests use
 	// it to prove that a denied request runs no handler.
@@ -59,18 +57,24 @@ type Server struct {
 	smtpDescription string
 }
 
-func New(opts Options) *Server {
+// New builds the server. It refuses to start without a Store that can
+// encrypt (models.Options.Secrets) or without a session secret: a key or
+// secret generated here would be lost at the next restart, silently
+// making stored API keys unreadable and signing everyone out.
+func New(opts Options) (*Server, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("handlers.New: no Store")
+	case !opts.Store.CanEncrypt():
+		return nil, errors.New("handlers.New: the Store has no encryption key (models.Options.Secrets)")
+	case len(opts.SessionSecret) < 32:
+		return nil, errors.New("handlers.New: the session secret must be at least 32 characters")
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 8 << 20
-	}
-	if opts.Store != nil {
-		if opts.Secrets == nil {
-			opts.Secrets = models.NewRandomSecretBox()
-		}
-		opts.Store.UseSecretBox(opts.Secrets)
 	}
 	s := &Server{
 		store:       opts.Store,
@@ -90,7 +94,7 @@ func New(opts Options) *Server {
 	}
 	s.sessions = newSessionStore(opts.Store, opts.SessionSecret, strings.HasPrefix(opts.BaseURL, "https://"), s.ipExtractor)
 	s.echo = s.buildEcho()
-	return s
+	return s, nil
 }
 
 // ServeHTTP makes the Server an http.Handler.

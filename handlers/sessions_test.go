@@ -149,7 +149,7 @@ func TestAdminRevokesEverySessionOfAUser(t *testing.T) {
 // what one ends, the other refuses at once.
 func TestSessionEndedOnOneInstanceIsRefusedByAnother(t *testing.T) {
 	a := newTestApp(t)
-	other := handlers.New(handlers.Options{Store: a.store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
+	other := mustServer(t, handlers.Options{Store: a.store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
 	b := &app{t: t, store: a.store, server: other, http: httptest.NewServer(other), users: a.users}
 	t.Cleanup(b.http.Close)

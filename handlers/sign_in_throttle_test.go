@@ -56,7 +56,7 @@ func TestSignInThrottlesPerAccountWhateverTheLogin(t *testing.T) {
 // secondInstance is another app instance on a's database.
 func secondInstance(t *testing.T, a *app, trustProxy bool) *app {
 	t.Helper()
-	srv := handlers.New(handlers.Options{Store: a.store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
+	srv := mustServer(t, handlers.Options{Store: a.store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS,
 		TrustProxy: trustProxy})
 	b := &app{t: t, store: a.store, server: srv, http: httptest.NewServer(srv), users: a.users}

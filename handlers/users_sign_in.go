@@ -44,7 +44,7 @@ func (s *Server) postSignIn(c echo.Context) error {
 		return again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", mins))
 	}
 	// An unknown login is compared with a dummy hash: it takes as long.
-	if !models.SignInPasswordMatches(u, password) {
+	if !s.store.SignInPasswordMatches(u, password) {
 		if err := s.store.RecordSignInFailure(ctx, attempt, now); err != nil {
 			return err
 		}

@@ -6,11 +6,6 @@ import (
 	"time"
 )
 
-// AuditRetentionDays is how long audit events are kept; 0 keeps them for
-// ever. `duoadmin` sets it at start-up from AUDIT_RETENTION_DAYS, so the
-// scheduled job and `duoadmin jobs run audit_retention` both see it.
-var AuditRetentionDays int
-
 // PruneAuditEvents deletes the events created before now minus days and
 // records, in the same transaction, one "audit_events_pruned" event with
 // the count and the cutoff, so pruning is itself in the log. It is the
@@ -39,7 +34,7 @@ func (s *Store) PruneAuditEvents(ctx context.Context, now time.Time, days int) (
 }
 
 func runAuditRetentionJob(ctx context.Context, s *Store, now time.Time) (string, error) {
-	days := AuditRetentionDays
+	days := s.opts.AuditRetentionDays
 	if days <= 0 {
 		return "audit events are kept for ever (AUDIT_RETENTION_DAYS unset)", nil
 	}

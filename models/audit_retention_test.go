@@ -69,26 +69,28 @@ func TestPruneAuditEventsDeletesOldOnesAndAuditsItself(t *testing.T) {
 }
 
 func TestAuditRetentionJobReadsTheSetting(t *testing.T) {
-	s := storetest.SQLite(t)
 	ctx := context.Background()
-	insertAuditEvents(t, s, 3)
-	db, _ := s.SQLDB()
-	if _, err := db.Exec(`UPDATE audit_events SET created_at = $1`, time.Now().UTC().AddDate(0, 0, -40)); err != nil {
-		t.Fatal(err)
+	fortyDaysOld := func(s *models.Store) {
+		insertAuditEvents(t, s, 3)
+		db, _ := s.SQLDB()
+		if _, err := db.Exec(`UPDATE audit_events SET created_at = $1`, time.Now().UTC().AddDate(0, 0, -40)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	job, ok := models.JobByName("audit_retention")
 	if !ok || job.Every != 24*time.Hour {
 		t.Fatalf("audit_retention job: %+v %v", job, ok)
 	}
-	defer func(v int) { models.AuditRetentionDays = v }(models.AuditRetentionDays)
-	models.AuditRetentionDays = 0
-	if _, err := job.Run(ctx, s, time.Now()); err != nil {
+	forever := storetest.SQLite(t)
+	fortyDaysOld(forever)
+	if _, err := job.Run(ctx, forever, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if got := sqlCount(t, s, "SELECT count(*) FROM audit_events"); got != 3 {
+	if got := sqlCount(t, forever, "SELECT count(*) FROM audit_events"); got != 3 {
 		t.Fatalf("unlimited retention deleted events: %d left", got)
 	}
-	models.AuditRetentionDays = 30
+	s := storetest.SQLite(t, func(o *models.Options) { o.AuditRetentionDays = 30 })
+	fortyDaysOld(s)
 	summary, err := job.Run(ctx, s, time.Now())
 	if err != nil {
 		t.Fatal(err)

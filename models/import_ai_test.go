@@ -13,7 +13,7 @@ import (
 
 func TestExportAndImportSelfHostedModelsWithoutKeys(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		keyedStore(t, s)
+		s = keyedStore(t, s)
 		ctx := context.Background()
 		m, err := s.CreateSelfHostedModel(ctx, tester, vllmModel("Mistral prod"))
 		if err != nil {

@@ -112,7 +112,7 @@ func (r *importRun) hashPasswords() (map[int]string, error) {
 			if j.current != nil && j.current.PasswordMatches(j.password) {
 				return
 			}
-			hashes[k], errs[k] = HashPassword(j.password)
+			hashes[k], errs[k] = r.tx.HashPassword(j.password)
 		})
 	}
 	wg.Wait()

@@ -166,7 +166,7 @@ func checkSeatMessage(t *testing.T, got smtpMessage, to, subject string) {
 		b, _ := io.ReadAll(p)
 		parts[ct] = string(b)
 	}
-	link := models.BaseURL + "/users/sign_in"
+	link := "http://127.0.0.1:8080/users/sign_in" // the default BaseURL: storetest sets none
 	if txt := parts["text/plain"]; !strings.Contains(txt, "You now have access to GitLab Duo Pro") || !strings.Contains(txt, link) {
 		t.Fatalf("text part: %q", txt)
 	}

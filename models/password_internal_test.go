@@ -11,11 +11,14 @@ import (
 // An unknown login is compared with a hash of the same cost as a real one,
 // so that it takes as long as a wrong password.
 func TestUnknownLoginCostsAPasswordCompare(t *testing.T) {
-	cost, err := bcrypt.Cost(dummyPasswordHash())
-	if err != nil || cost != PasswordCost {
-		t.Fatalf("dummy hash cost %d (%v), want PasswordCost %d", cost, err, PasswordCost)
+	// A Store with no database: only its options and dummy hash are used.
+	opts := Options{PasswordCost: bcrypt.MinCost + 2}.withDefaults()
+	s := &Store{opts: opts, dummyHash: newDummyHash(opts.PasswordCost)}
+	cost, err := bcrypt.Cost(s.dummyHash)
+	if err != nil || cost != opts.PasswordCost {
+		t.Fatalf("dummy hash cost %d (%v), want the Store's %d", cost, err, opts.PasswordCost)
 	}
-	hash, err := HashPassword("the-real-password")
+	hash, err := s.HashPassword("the-real-password")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,9 +33,9 @@ func TestUnknownLoginCostsAPasswordCompare(t *testing.T) {
 		slices.Sort(ds)
 		return ds[len(ds)/2]
 	}
-	wrong := median(func() { SignInPasswordMatches(real, "guess") })
-	unknown := median(func() { SignInPasswordMatches(nil, "guess") })
-	noPassword := median(func() { SignInPasswordMatches(&User{}, "guess") })
+	wrong := median(func() { s.SignInPasswordMatches(real, "guess") })
+	unknown := median(func() { s.SignInPasswordMatches(nil, "guess") })
+	noPassword := median(func() { s.SignInPasswordMatches(&User{}, "guess") })
 	// Without the dummy compare an unknown login answers in microseconds,
 	// a thousand times faster; the bounds leave room for a busy machine.
 	for name, d := range map[string]time.Duration{"unknown login": unknown, "account without password": noPassword} {
@@ -40,7 +43,7 @@ func TestUnknownLoginCostsAPasswordCompare(t *testing.T) {
 			t.Errorf("%s took %s, a wrong password %s: not within a factor of 4", name, d, wrong)
 		}
 	}
-	if SignInPasswordMatches(nil, "") || SignInPasswordMatches(&User{}, "") || !SignInPasswordMatches(real, "the-real-password") {
+	if s.SignInPasswordMatches(nil, "") || s.SignInPasswordMatches(&User{}, "") || !s.SignInPasswordMatches(real, "the-real-password") {
 		t.Fatal("SignInPasswordMatches answers wrongly")
 	}
 }

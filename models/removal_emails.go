@@ -10,7 +10,7 @@ import (
 // removalMailSQL tells each user who lost a seat why: one outbox row per
 // row of from, which has the columns email, name and reason. The
 // placeholders come before from's.
-func removalMailSQL(p *AddOnPurchase, from string, now time.Time) (string, []any) {
+func (s *Store) removalMailSQL(p *AddOnPurchase, from string, now time.Time) (string, []any) {
 	title := p.AddOn.Title()
 	// Placeholders in the order the statement reads them.
 	args := []any{"Your " + title + " seat was removed", "Hello ", ",\n\nYour " + title + " seat was removed because "}
@@ -20,7 +20,7 @@ func removalMailSQL(p *AddOnPurchase, from string, now time.Time) (string, []any
 		args = append(args, code, ReasonText[code])
 	}
 	reasonText += " ELSE r.reason END"
-	args = append(args, ".\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: "+BaseURL+"\n", now, now)
+	args = append(args, ".\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: "+s.opts.BaseURL+"\n", now, now)
 	return `INSERT INTO email_outbox (to_address, subject, text_body, html_body, kind, attempts, last_error, next_attempt_at, created_at)
 		SELECT r.email, ?, ? || r.name || ? || ` + reasonText + ` || ?, '', 'seat_removed', 0, '', ?, ?
 		FROM ` + from + ` AS r ORDER BY r.ord`, args

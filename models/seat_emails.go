@@ -16,9 +16,6 @@ func (s *Store) seatEmailsEnabled(ctx context.Context, p *AddOnPurchase) (bool, 
 	return s.FeatureEnabled(ctx, FlagSeatEmailsSM)
 }
 
-// BaseURL is the public address used in mail links (set from BASE_URL).
-var BaseURL = "http://127.0.0.1:8080"
-
 type seatEmail struct{ subject, intro, features string }
 
 func seatEmailFor(a AddOn) seatEmail {
@@ -42,11 +39,11 @@ func seatEmailFor(a AddOn) seatEmail {
 // row can only point at the body written with it.
 func (s *Store) queueSeatEmails(ctx context.Context, p *AddOnPurchase, ids []int64, now time.Time) error {
 	e := seatEmailFor(p.AddOn)
-	text := e.intro + "\n\n" + e.features + "\n\nGo to GitLab, visit " + BaseURL + "/users/sign_in.\n"
+	text := e.intro + "\n\n" + e.features + "\n\nGo to GitLab, visit " + s.opts.BaseURL + "/users/sign_in.\n"
 	htmlBody := "<h1>" + html.EscapeString(e.subject) + "</h1><p>" +
 		strings.ReplaceAll(html.EscapeString(e.intro), "\n\n", "</p><p>") + "</p><p>" +
 		strings.ReplaceAll(html.EscapeString(e.features), "\n", "<br>") + "</p><p><a href=\"" +
-		html.EscapeString(BaseURL) + "/users/sign_in\">Go to GitLab</a></p>"
+		html.EscapeString(s.opts.BaseURL) + "/users/sign_in\">Go to GitLab</a></p>"
 	sub, arg := s.idSet(ids)
 	rows := `INSERT INTO email_outbox (to_address, subject, text_body, html_body, body_id, kind, attempts, last_error, next_attempt_at, created_at)
 		SELECT u.email, ?, '', '', %s, ?, 0, '', ?, ? FROM users u WHERE u.id IN (` + sub + `)`

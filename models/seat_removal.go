@@ -139,7 +139,7 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 	}
 	auditArgs := []any{Automation.Username, p.NamespaceID, prefix, now}
 	if s.dialect == Postgres {
-		mail, mailArgs := removalMailSQL(p, "g", now)
+		mail, mailArgs := s.removalMailSQL(p, "g", now)
 		args := append([]any{arg, p.ID}, auditArgs...)
 		// The removals come in overage order, which is random to the seats'
 		// and users' tables; joined in user order, the DELETE and the users
@@ -166,7 +166,7 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 	if err := s.whereIDIn(s.q(ctx).Where("add_on_purchase_id = ?", p.ID), "user_id", ids).Delete(&SeatAssignment{}).Error; err != nil {
 		return err
 	}
-	mail, mailArgs := removalMailSQL(p, withUsers, now)
+	mail, mailArgs := s.removalMailSQL(p, withUsers, now)
 	if err := s.q(ctx).Exec(mail, append(mailArgs, arg)...).Error; err != nil {
 		return err
 	}

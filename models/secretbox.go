@@ -135,10 +135,6 @@ func splitSealed(stored string) (fingerprint string, data []byte, err error) {
 	return parts[1], data, nil
 }
 
-// UseSecretBox sets the key that encrypts and decrypts API keys; start-up
-// calls it once, before serving.
-func (s *Store) UseSecretBox(b *SecretBox) { s.secrets = b }
-
 var errNoSecretBox = errors.New("no encryption key configured")
 
 // CheckEncryptionKey makes sure b is the key the stored API keys were

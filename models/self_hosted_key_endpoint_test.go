@@ -14,7 +14,7 @@ import (
 // model to another endpoint would keep the old key for the new host.
 func TestImportCannotMoveAKeyedModelToAnotherEndpoint(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		keyedStore(t, s)
+		s = keyedStore(t, s)
 		ctx := context.Background()
 		keyed, err := s.CreateSelfHostedModel(ctx, tester, vllmModel("Mistral prod"))
 		if err != nil {

@@ -382,10 +382,10 @@ func (s *Store) DeleteSelfHostedModel(ctx context.Context, actor Actor, id int64
 }
 
 func (s *Store) seal(plain string) (string, error) {
-	if s.secrets == nil {
+	if s.opts.Secrets == nil {
 		return "", errNoSecretBox
 	}
-	return s.secrets.Seal(plain)
+	return s.opts.Secrets.Seal(plain)
 }
 
 // SelfHostedModelAPIKey decrypts a model's API key for a request to its
@@ -398,10 +398,10 @@ func (s *Store) SelfHostedModelAPIKey(m *SelfHostedModel) (string, error) {
 	if m.APIKeyEndpoint != m.Endpoint {
 		return "", ErrAPIKeyForOtherEndpoint
 	}
-	if s.secrets == nil {
+	if s.opts.Secrets == nil {
 		return "", errNoSecretBox
 	}
-	key, err := s.secrets.Open(m.APIKeyEncrypted)
+	key, err := s.opts.Secrets.Open(m.APIKeyEncrypted)
 	if errors.Is(err, ErrWrongEncryptionKey) {
 		return "", errors.New("the API key " + err.Error() + ": check ENCRYPTION_KEY")
 	}

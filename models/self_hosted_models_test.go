@@ -19,8 +19,7 @@ func vllmModel(name string) models.SelfHostedModelInput {
 
 // keyedStore is a store with an encryption key, as serve sets one.
 func keyedStore(t *testing.T, s *models.Store) *models.Store {
-	s.UseSecretBox(mustBox(t, 7))
-	return s
+	return s.WithSecretBox(mustBox(t, 7))
 }
 
 func TestSelfHostedModelValidation(t *testing.T) {
@@ -46,7 +45,7 @@ func TestSelfHostedModelValidation(t *testing.T) {
 		{"long API key", func(in *models.SelfHostedModelInput) { in.APIKey = strings.Repeat("k", 4097) }, "api_key"},
 	}
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		keyedStore(t, s)
+		s = keyedStore(t, s)
 		ctx := context.Background()
 		for _, tc := range cases {
 			in := vllmModel("m")
@@ -79,7 +78,7 @@ func TestSelfHostedModelValidation(t *testing.T) {
 
 func TestSelfHostedModelAPIKeyIsEncrypted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		keyedStore(t, s)
+		s = keyedStore(t, s)
 		ctx := context.Background()
 		m, err := s.CreateSelfHostedModel(ctx, tester, vllmModel("Mistral prod"))
 		if err != nil {
@@ -105,8 +104,7 @@ func TestSelfHostedModelAPIKeyIsEncrypted(t *testing.T) {
 			}
 		}
 		// Another key cannot read it, and says so instead of returning garbage.
-		s.UseSecretBox(mustBox(t, 8))
-		if _, err := s.SelfHostedModelAPIKey(m); err == nil || !strings.Contains(err.Error(), "ENCRYPTION_KEY") {
+		if _, err := s.WithSecretBox(mustBox(t, 8)).SelfHostedModelAPIKey(m); err == nil || !strings.Contains(err.Error(), "ENCRYPTION_KEY") {
 			t.Fatalf("wrong key: %v", err)
 		}
 		if err := s.CheckEncryptionKey(ctx, mustBox(t, 8)); err == nil || !strings.Contains(err.Error(), "is not the key the 1 stored API key of self-hosted models were encrypted with") {
@@ -120,7 +118,7 @@ func TestSelfHostedModelAPIKeyIsEncrypted(t *testing.T) {
 
 func TestCheckEncryptionKeyWithoutStoredKeys(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		keyedStore(t, s)
+		s = keyedStore(t, s)
 		in := vllmModel("no key")
 		in.APIKey = ""
 		if _, err := s.CreateSelfHostedModel(context.Background(), tester, in); err != nil {
@@ -135,7 +133,7 @@ func TestCheckEncryptionKeyWithoutStoredKeys(t *testing.T) {
 
 func TestUpdateSelfHostedModelKeepsReplacesOrClearsTheKey(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		keyedStore(t, s)
+		s = keyedStore(t, s)
 		ctx := context.Background()
 		m, err := s.CreateSelfHostedModel(ctx, tester, vllmModel("Mistral prod"))
 		if err != nil {
@@ -200,7 +198,7 @@ func TestUpdateSelfHostedModelKeepsReplacesOrClearsTheKey(t *testing.T) {
 
 func TestModelInUseCannotBeDeleted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		keyedStore(t, s)
+		s = keyedStore(t, s)
 		ctx := context.Background()
 		m, err := s.CreateSelfHostedModel(ctx, tester, vllmModel("Mistral prod"))
 		if err != nil {
@@ -244,7 +242,7 @@ func TestModelInUseCannotBeDeleted(t *testing.T) {
 
 func TestAIFeatureChoices(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		keyedStore(t, s)
+		s = keyedStore(t, s)
 		ctx := context.Background()
 		got, err := s.AIFeatureChoices(ctx)
 		if err != nil || len(got) != len(models.AIFeatures) {

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/storetest"
 )
 
 func openSQLiteAt(t *testing.T, path string) *models.Store {
 	t.Helper()
-	s, err := models.Open("sqlite:" + path)
+	s, err := models.Open("sqlite:"+path, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,8 +33,11 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
-	// secrets encrypts the API keys of self-hosted models (secretbox.go).
-	secrets *SecretBox
+	// opts are what it was opened with (options.go).
+	opts Options
+	// dummyHash is a password hash at opts.PasswordCost of a random secret:
+	// unknown logins are checked against it (users.go).
+	dummyHash []byte
 	// settings caches the instance settings for the access hot path; nil
 	// in transactions, which always read them fresh.
 	settings *settingsCache
@@ -69,7 +72,8 @@ func ParseDatabaseURL(url string) (Dialect, string, error) {
 }
 
 // Open connects without migrating.
-func Open(databaseURL string) (*Store, error) {
+func Open(databaseURL string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
 	dialect, dsn, err := ParseDatabaseURL(databaseURL)
 	if err != nil {
 		return nil, err
@@ -117,7 +121,8 @@ func Open(databaseURL string) (*Store, error) {
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	st := &Store{db: db, dialect: dialect, settings: &settingsCache{}, cache: newAccessCache()}
+	st := &Store{db: db, dialect: dialect, settings: &settingsCache{}, cache: newAccessCache(), opts: opts,
+		dummyHash: newDummyHash(opts.PasswordCost)}
 	if dialect == Postgres {
 		st.dsn = withoutJIT(dsn)
 	}
@@ -231,7 +236,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	}
 	changed := false
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		tx := &Store{db: gtx, dialect: s.dialect, secrets: s.secrets}
+		tx := &Store{db: gtx, dialect: s.dialect, opts: s.opts, dummyHash: s.dummyHash}
 		if err := fn(tx); err != nil {
 			return err
 		}

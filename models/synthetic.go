@@ -100,7 +100,7 @@ func (s *Store) SeedSynthetic(ctx context.Context, z SyntheticSize) (*Synthetic,
 			}
 			return nil
 		}
-		hash, err := HashPassword(DemoPassword)
+		hash, err := tx.HashPassword(DemoPassword)
 		if err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func (y *Synthetic) SubtreeBounds() (lo, hi string) { return subtreeRange(y.Root
 // receives them (parameters inlined), so a benchmark can time them raw.
 func (s *Store) SeatTableSQL(ctx context.Context, p *AddOnPurchase, f SeatFilter, page Page) (count, list string) {
 	page = page.normalized()
-	dry := &Store{db: s.db.Session(&gorm.Session{DryRun: true}), dialect: s.dialect}
+	dry := &Store{db: s.db.Session(&gorm.Session{DryRun: true}), dialect: s.dialect, opts: s.opts}
 	inline := func(q *gorm.DB) string {
 		return s.db.Dialector.Explain(q.Statement.SQL.String(), q.Statement.Vars...)
 	}

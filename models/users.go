@@ -8,20 +8,17 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
-
-// PasswordCost is bcrypt's cost; tests lower it to keep the suite fast.
-var PasswordCost = bcrypt.DefaultCost
 
 const MinPasswordLength = 8
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,254}$`)
 
-func HashPassword(pw string) (string, error) {
-	b, err := bcrypt.GenerateFromPassword([]byte(pw), PasswordCost)
+// HashPassword hashes a new password at the Store's cost.
+func (s *Store) HashPassword(pw string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(pw), s.opts.PasswordCost)
 	return string(b), err
 }
 
@@ -36,34 +33,22 @@ func (u *User) PasswordMatches(pw string) bool {
 // (or one without a password) it compares against a dummy hash of the same
 // cost and fails, so that the answer takes as long as for a wrong password
 // and its timing does not tell which logins exist.
-func SignInPasswordMatches(u *User, pw string) bool {
+func (s *Store) SignInPasswordMatches(u *User, pw string) bool {
 	if u == nil || u.PasswordHash == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyPasswordHash(), []byte(pw))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(pw))
 		return false
 	}
 	return u.PasswordMatches(pw)
 }
 
-// dummyHash is a hash of a random password at PasswordCost, made once per
-// cost (tests lower the cost).
-var dummyHash struct {
-	sync.Mutex
-	cost int
-	hash []byte
-}
-
-func dummyPasswordHash() []byte {
-	dummyHash.Lock()
-	defer dummyHash.Unlock()
-	if dummyHash.hash == nil || dummyHash.cost != PasswordCost {
-		secret := make([]byte, 24)
-		_, _ = rand.Read(secret)
-		// Only a cost out of bcrypt's range fails; then no password could
-		// have been stored either, and the nil hash fails every compare.
-		h, _ := bcrypt.GenerateFromPassword(secret, PasswordCost)
-		dummyHash.cost, dummyHash.hash = PasswordCost, h
-	}
-	return dummyHash.hash
+// newDummyHash hashes a random secret at cost. Only a cost out of bcrypt's
+// range fails; then no password could have been stored either, and the nil
+// hash fails every compare.
+func newDummyHash(cost int) []byte {
+	secret := make([]byte, 24)
+	_, _ = rand.Read(secret)
+	h, _ := bcrypt.GenerateFromPassword(secret, cost)
+	return h
 }
 
 func ValidEmail(s string) bool {
@@ -181,7 +166,7 @@ func (s *Store) CreateUser(ctx context.Context, actor Actor, in UserInput) (*Use
 	u := &User{Username: in.Username, Name: in.Name, Email: in.Email, PublicEmail: in.PublicEmail,
 		State: in.State, Bot: in.Bot, Admin: in.Admin, Auditor: in.Auditor}
 	if in.Password != "" {
-		h, err := HashPassword(in.Password)
+		h, err := s.HashPassword(in.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -221,7 +206,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, in UserIn
 		u.Username, u.Name, u.Email, u.PublicEmail = in.Username, in.Name, in.Email, in.PublicEmail
 		u.Bot, u.Admin, u.Auditor = in.Bot, in.Admin, in.Auditor
 		if in.Password != "" {
-			if u.PasswordHash, err = HashPassword(in.Password); err != nil {
+			if u.PasswordHash, err = s.HashPassword(in.Password); err != nil {
 				return err
 			}
 		}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"duoadmin/models"
 )
@@ -19,7 +21,6 @@ func TestAuditRetentionDaysConfig(t *testing.T) {
 			t.Errorf("AUDIT_RETENTION_DAYS=%q: %v", bad, err)
 		}
 	}
-	defer func(v int) { models.AuditRetentionDays = v }(models.AuditRetentionDays)
 	t.Setenv("AUDIT_RETENTION_DAYS", "")
 	if c, err := loadConfig(); err != nil || c.AuditRetentionDays != 0 {
 		t.Fatalf("unset: %d, %v (want unlimited)", c.AuditRetentionDays, err)
@@ -29,8 +30,13 @@ func TestAuditRetentionDaysConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store.Close()
-	if models.AuditRetentionDays != 365 {
-		t.Fatalf("the job sees %d days", models.AuditRetentionDays)
+	defer store.Close()
+	if _, err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	job, _ := models.JobByName("audit_retention")
+	summary, err := job.Run(context.Background(), store, time.Now())
+	if err != nil || !strings.Contains(summary, "retention 365 days") {
+		t.Fatalf("the job sees another setting: %q, %v", summary, err)
 	}
 }

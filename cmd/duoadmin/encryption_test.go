@@ -106,7 +106,7 @@ func TestWrongEncryptionKeyStopsStartUp(t *testing.T) {
 	right := strings.Repeat("11", 32)
 	t.Setenv("ENCRYPTION_KEY", right)
 
-	store, err := models.Open(dbURL)
+	store, err := models.Open(dbURL, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestWrongEncryptionKeyStopsStartUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store.UseSecretBox(box)
+	store = store.WithSecretBox(box)
 	if _, err := store.CreateSelfHostedModel(ctx, models.Actor{Username: "test"}, models.SelfHostedModelInput{Name: "m",
 		Platform: models.PlatformVLLM, ModelFamily: models.FamilyGPT, Endpoint: "http://x", Identifier: "i", APIKey: "sk-1"}); err != nil {
 		t.Fatal(err)

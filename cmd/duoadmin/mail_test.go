@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/storetest"
 )
 
 // acceptOneMail is an SMTP server that takes a single message and hands
@@ -58,7 +59,7 @@ func acceptOneMail(t *testing.T) (port int, got <-chan string) {
 
 func queueMail(t *testing.T, url string) {
 	t.Helper()
-	s, err := models.Open(url)
+	s, err := models.Open(url, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestMailSenderIdlesWithoutSMTP(t *testing.T) {
 func TestMailSenderDeliversAtOnceAndStops(t *testing.T) {
 	url := tokenDB(t)
 	queueMail(t, url)
-	store, err := models.Open(url)
+	store, err := models.Open(url, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

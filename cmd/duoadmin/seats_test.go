@@ -9,9 +9,8 @@ import (
 	"strconv"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"duoadmin/models"
+	"duoadmin/models/storetest"
 )
 
 // seatsFixture is a SQLite database the command finds through
@@ -28,7 +27,6 @@ type seatsFixture struct {
 
 func newSeatsFixture(t *testing.T, d models.Deployment, seats int, expires models.Date) *seatsFixture {
 	t.Helper()
-	models.PasswordCost = bcrypt.MinCost
 	f := &seatsFixture{t: t, url: "sqlite:" + filepath.Join(t.TempDir(), "cli.db"), ids: map[string]int64{}}
 	t.Setenv("DATABASE_URL", f.url)
 	t.Setenv("DUO_DEPLOYMENT", string(d))
@@ -80,7 +78,7 @@ func newSeatsFixture(t *testing.T, d models.Deployment, seats int, expires model
 
 func (f *seatsFixture) open() *models.Store {
 	f.t.Helper()
-	s, err := models.Open(f.url)
+	s, err := models.Open(f.url, storetest.Options())
 	if err != nil {
 		f.t.Fatal(err)
 	}

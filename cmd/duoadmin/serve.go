@@ -30,11 +30,11 @@ func openStore() (Config, *models.Store, error) {
 			return cfg, nil, err
 		}
 	}
-	// Mail is rendered when queued, by any command, with links to here.
-	models.BaseURL = cfg.BaseURL
-	// The audit_retention job reads it, in the scheduler and in `jobs run`.
-	models.AuditRetentionDays = cfg.AuditRetentionDays
-	store, err := models.Open(cfg.DatabaseURL)
+	// Mail is rendered when queued, by any command, with links to
+	// BaseURL; the audit_retention job reads the retention, in the
+	// scheduler and in `jobs run`. The encryption key is checked against
+	// the database before it is used (serve adds it: openSecretBox).
+	store, err := models.Open(cfg.DatabaseURL, models.Options{BaseURL: cfg.BaseURL, AuditRetentionDays: cfg.AuditRetentionDays})
 	return cfg, store, err
 }
 
@@ -88,9 +88,13 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := handlers.New(handlers.Options{Store: store, Deployment: cfg.Deployment, BaseURL: cfg.BaseURL,
-		SessionSecret: secret, Logger: logger, Static: static.FS, SMTPDescription: cfg.SMTP.description(), Secrets: secrets,
+	store = store.WithSecretBox(secrets)
+	srv, err := handlers.New(handlers.Options{Store: store, Deployment: cfg.Deployment, BaseURL: cfg.BaseURL,
+		SessionSecret: secret, Logger: logger, Static: static.FS, SMTPDescription: cfg.SMTP.description(),
 		TrustProxy: cfg.TrustProxy})
+	if err != nil {
+		return err
+	}
 	defer startMailSender(ctx, store, cfg.SMTP, logger)()
 	startJobScheduler(ctx, store, logger)
 	// Every instance learns of every change through Postgres, so each may

@@ -7,19 +7,17 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"duoadmin/models"
+	"duoadmin/models/storetest"
 )
 
 // tokenDB points DATABASE_URL at a fresh SQLite file with one active and
 // one blocked user, as the command would find it.
 func tokenDB(t *testing.T) string {
 	t.Helper()
-	models.PasswordCost = bcrypt.MinCost
 	url := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
 	t.Setenv("DATABASE_URL", url)
-	s, err := models.Open(url)
+	s, err := models.Open(url, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +53,7 @@ func TestTokenCreatePrintsAWorkingToken(t *testing.T) {
 	if strings.Contains(token, "\n") || !strings.HasPrefix(token, "glpat-") {
 		t.Fatalf("stdout %q, want one token line", out.String())
 	}
-	s, err := models.Open(url)
+	s, err := models.Open(url, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,20 +10,18 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"duoadmin/models"
+	"duoadmin/models/storetest"
 )
 
 // usageFixture is a SQLite database with users ann and bob and project
 // acme/web, found by the command through DATABASE_URL.
 func usageFixture(t *testing.T) string {
 	t.Helper()
-	models.PasswordCost = bcrypt.MinCost
 	url := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
 	t.Setenv("DATABASE_URL", url)
 	t.Setenv("DUO_DEPLOYMENT", string(models.SelfManaged))
-	s, err := models.Open(url)
+	s, err := models.Open(url, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +57,7 @@ func usageFile(t *testing.T, content string) string {
 
 func usageUser(t *testing.T, url, name string) *models.User {
 	t.Helper()
-	s, err := models.Open(url)
+	s, err := models.Open(url, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,8 +122,12 @@ func (b *bench) serve() error {
 	if _, err := rand.Read(secret); err != nil {
 		return err
 	}
-	srv := handlers.New(handlers.Options{Store: b.store, Deployment: models.GitLabCom, BaseURL: "http://127.0.0.1",
-		SessionSecret: hex.EncodeToString(secret), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
+	srv, err := handlers.New(handlers.Options{Store: b.store.WithSecretBox(models.NewRandomSecretBox()), Deployment: models.GitLabCom,
+		BaseURL: "http://127.0.0.1", SessionSecret: hex.EncodeToString(secret), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Static: static.FS})
+	if err != nil {
+		return err
+	}
 	srv.Echo().GET("/bench/baseline", func(c echo.Context) error {
 		var name string
 		err := b.db.QueryRowContext(c.Request().Context(), "SELECT username FROM users WHERE id = $1",

@@ -112,7 +112,7 @@ func run(ctx context.Context) error {
 	if err := ensureDatabase(cfg.dbURL); err != nil {
 		return err
 	}
-	store, err := models.Open(cfg.dbURL)
+	store, err := models.Open(cfg.dbURL, models.Options{})
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func ensureDatabase(raw string) error {
 	}
 	admin := *u
 	admin.Path = "/postgres"
-	s, err := models.Open(admin.String())
+	s, err := models.Open(admin.String(), models.Options{})
 	if err != nil {
 		return err
 	}

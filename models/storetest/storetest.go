@@ -20,7 +20,14 @@ import (
 	"duoadmin/models"
 )
 
-func init() { models.PasswordCost = bcrypt.MinCost }
+// Options are the options of every Store made here: bcrypt at its lowest
+// cost (the suite hashes thousands of passwords) and a key that lasts as
+// long as the test process. Tests that need others pass their own.
+func Options() models.Options {
+	return models.Options{PasswordCost: bcrypt.MinCost, Secrets: testSecrets}
+}
+
+var testSecrets = models.NewRandomSecretBox()
 
 // Each runs fn once per available database, as subtests named after it.
 func Each(t *testing.T, fn func(t *testing.T, s *models.Store)) {
@@ -51,11 +58,17 @@ func PostgresOnly(t testing.TB) *models.Store {
 	return postgresStore(t, url)
 }
 
-func SQLite(t testing.TB) *models.Store {
+// SQLite returns a migrated SQLite store; change, when given, edits its
+// Options (a retention period, say).
+func SQLite(t testing.TB, change ...func(*models.Options)) *models.Store {
 	t.Helper()
 	report("database: sqlite")
 	path := filepath.Join(t.TempDir(), "test.db")
-	s, err := models.Open("sqlite:" + path)
+	opts := Options()
+	for _, c := range change {
+		c(&opts)
+	}
+	s, err := models.Open("sqlite:"+path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +110,7 @@ func makeTemplate(raw string) (string, error) {
 	if err := adminExec(raw, "CREATE DATABASE "+name); err != nil {
 		return "", err
 	}
-	s, err := models.Open(withDatabase(raw, name))
+	s, err := models.Open(withDatabase(raw, name), Options())
 	if err != nil {
 		return "", err
 	}
@@ -127,7 +140,7 @@ func postgresDatabase(t testing.TB, raw string) string {
 
 func openPostgres(t testing.TB, dbURL string) *models.Store {
 	t.Helper()
-	s, err := models.Open(dbURL)
+	s, err := models.Open(dbURL, Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +168,7 @@ func DropTemplate() {
 }
 
 func adminExec(raw, stmt string) error {
-	s, err := models.Open(raw)
+	s, err := models.Open(raw, Options())
 	if err != nil {
 		return err
 	}
