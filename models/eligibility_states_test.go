@@ -14,7 +14,9 @@ import (
 // whose account is deactivated or banned (the user's state, not a ban in
 // the group), through the group, a subgroup or an invited group; and
 // members of a subgroup of an invited group, who are not members of the
-// invited group. Every path that uses eligibility agrees: the check, the
+// invited group (GitLab's sharing docs: "If you want to give members of a
+// subgroup of the group you are inviting access to the project, you have
+// to invite the subgroup."). Every path that uses eligibility agrees: the check, the
 // seat table, assignment, and the refresh that removes seats.
 //
 //	acme (Ultimate) > acme/sub; partners (outside) > partners/inner;
