@@ -24,6 +24,10 @@ type accessCache struct {
 	// cache and those read from the database while it was live.
 	hits, misses [2]atomic.Uint64
 
+	// now is the clock entries are dated and judged by: time.Now, or a
+	// test's clock, so the 30 s and midnight expiries can be shown.
+	now func() time.Time
+
 	mu         sync.Mutex
 	entriesGen uint64 // the generation the maps hold entries of
 	tokens     map[string]*tokenEntry
@@ -71,7 +75,7 @@ const (
 	lookupFacts
 )
 
-func newAccessCache() *accessCache { return &accessCache{} }
+func newAccessCache() *accessCache { return &accessCache{now: time.Now} }
 
 // counted passes hit through, counting it for /-/metrics.
 func (c *accessCache) counted(kind int, hit bool) bool {
@@ -140,7 +144,7 @@ func (c *accessCache) begin() ticket {
 	if c == nil || !c.live.Load() {
 		return ticket{}
 	}
-	return ticket{gen: c.gen.Load(), at: time.Now(), keep: true}
+	return ticket{gen: c.gen.Load(), at: c.now(), keep: true}
 }
 
 // fresh also wants the entry read on the same day: a token's expiry and a
@@ -170,7 +174,7 @@ func (c *accessCache) token(digest string) (*tokenEntry, bool) {
 	defer c.mu.Unlock()
 	c.currentLocked()
 	e, ok := c.tokens[digest]
-	if !c.counted(lookupToken, ok && fresh(e.at, time.Now())) {
+	if !c.counted(lookupToken, ok && fresh(e.at, c.now())) {
 		return nil, false
 	}
 	return e, true
@@ -208,7 +212,7 @@ func (c *accessCache) accessFacts(k factsCacheKey) (AccessFacts, error, bool) {
 	defer c.mu.Unlock()
 	c.currentLocked()
 	e, ok := c.facts[k]
-	if !c.counted(lookupFacts, ok && fresh(e.at, time.Now())) {
+	if !c.counted(lookupFacts, ok && fresh(e.at, c.now())) {
 		return AccessFacts{}, nil, false
 	}
 	return e.facts.clone(), e.err, true

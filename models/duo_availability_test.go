@@ -40,11 +40,18 @@ func TestResolveDuoReadOrder(t *testing.T) {
 		{"lock three levels up wins over own and nearer values", inst(true, false),
 			[]DuoNode{grp(1, "a", b(false), true), grp(2, "a/b", b(true), false), grp(3, "a/b/c", b(true), false)},
 			grp(4, "a/b/c/d", b(true), false), false, "a", "a", NeverOn, "Enforced by a"},
-		{"nearest locked ancestor", inst(true, false),
-			[]DuoNode{grp(1, "a", b(false), true), grp(2, "a/b", b(true), true)}, grp(3, "a/b/c", nil, false),
-			true, "a/b", "a/b", NeverOn, "Enforced by a/b"},
+		// Under an Off by default instance, a chose On by default, a/b Off
+		// by default, a/b/c On by default; then a/b became Always off: its
+		// value did not change, so nothing was cascaded and a/b/c still
+		// stores true (built through the Store, this is what it holds).
+		{"a locked parent beats the record's own value and the grandparent's", inst(false, false),
+			[]DuoNode{grp(1, "a", b(true), false), grp(2, "a/b", b(false), true)}, grp(3, "a/b/c", b(true), false),
+			false, "a/b", "a/b", NeverOn, "Enforced by a/b"},
+		// The instance was Off by default when a became Always off (which
+		// cascaded false to a/b), then became Always off itself: its value
+		// did not change, so nothing was cascaded and a kept its lock.
 		{"instance lock beats ancestor lock", inst(false, true),
-			[]DuoNode{grp(1, "a", b(true), true)}, grp(2, "a/b", b(true), false), false, "instance", "instance", NeverOn,
+			[]DuoNode{grp(1, "a", b(false), true)}, grp(2, "a/b", b(false), false), false, "instance", "instance", NeverOn,
 			"Enforced by an instance administrator"},
 		{"self lock reads never_on but is not locked by an ancestor", inst(true, false), nil, grp(1, "a", b(false), true),
 			false, "self", "", NeverOn, "Set here"},
@@ -55,6 +62,10 @@ func TestResolveDuoReadOrder(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			realState(t, append(append([]DuoNode{tc.instance}, tc.ancestors...), tc.self)...)
+			if tc.avail == NeverOn && tc.enabled {
+				t.Errorf("the case expects enabled with never_on, a state no option produces")
+			}
 			r := ResolveDuo(tc.instance, tc.ancestors, tc.self)
 			if r.Enabled != tc.enabled {
 				t.Errorf("enabled = %v, want %v", r.Enabled, tc.enabled)
@@ -79,20 +90,52 @@ func TestResolveDuoReadOrder(t *testing.T) {
 	}
 }
 
-func TestInstanceAvailabilityReadBack(t *testing.T) {
-	for _, tc := range []struct {
-		enabled, locked bool
-		want            Availability
-	}{{true, false, DefaultOn}, {false, false, DefaultOff}, {false, true, NeverOn}, {true, true, NeverOn}} {
-		if got := InstanceAvailability(tc.enabled, tc.locked); got != tc.want {
-			t.Errorf("(%v,%v) = %s, want %s", tc.enabled, tc.locked, got, tc.want)
-		}
-		if e, l := tc.want.Stored(); tc.want != NeverOn && (e != tc.enabled || l != tc.locked) {
-			t.Errorf("%s stored as (%v,%v)", tc.want, e, l)
+// realState fails a case whose levels store what no option produces:
+// Always off stores (false, locked); a lock never stores true.
+func realState(t *testing.T, nodes ...DuoNode) {
+	t.Helper()
+	for _, n := range nodes {
+		if n.Locked && (n.Enabled == nil || *n.Enabled) {
+			t.Errorf("%s is stored locked with duo_features_enabled %v: no option produces it", n.FullPath, fmtBool(n.Enabled))
 		}
 	}
-	if e, l := NeverOn.Stored(); e || !l {
-		t.Errorf("never_on stored as (%v,%v), want (false,true)", e, l)
+}
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "NULL"
+	}
+	if *b {
+		return "true"
+	}
+	return "false"
+}
+
+// Each option is stored as its pair of columns and read back as itself;
+// the three pairs are the only ones an option writes.
+func TestInstanceAvailabilityReadBack(t *testing.T) {
+	stored := map[[2]bool]Availability{}
+	for _, a := range Availabilities {
+		e, l := a.Stored()
+		if got := InstanceAvailability(e, l); got != a {
+			t.Errorf("%s stored as (%v,%v) reads back as %s", a, e, l, got)
+		}
+		stored[[2]bool{e, l}] = a
+	}
+	want := map[[2]bool]Availability{{true, false}: DefaultOn, {false, false}: DefaultOff, {false, true}: NeverOn}
+	if len(stored) != len(want) {
+		t.Fatalf("the options write %v, want %v", stored, want)
+	}
+	for pair, a := range want {
+		if stored[pair] != a {
+			t.Errorf("(%v,%v) is written by %q, want %s", pair[0], pair[1], stored[pair], a)
+		}
+	}
+	// (true, locked) is written by no option, only by hand in the database;
+	// read as GitLab reads it (anything locked is never_on), a lock is
+	// never ignored.
+	if got := InstanceAvailability(true, true); got != NeverOn {
+		t.Errorf("(true,true), which no option writes, reads as %s, want never_on", got)
 	}
 }
 
