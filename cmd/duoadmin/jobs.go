@@ -104,11 +104,17 @@ func describeJobRun(r models.JobRun) string {
 // job is due rather than waiting a period after its own last attempt:
 // after a restart, or when the instance that ran a job is gone, the job
 // would otherwise wait up to a period more than it should.
-func startJobScheduler(ctx context.Context, store *models.Store, log *slog.Logger) {
+//
+// stop ends the schedule and waits for the jobs under way, which stop as
+// their context ends, so serve closes the database only after they
+// recorded their end.
+func startJobScheduler(ctx context.Context, store *models.Store, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	js := &jobScheduler{store: store, log: log, jobs: models.Jobs, now: time.Now,
 		// Spread the first runs so start-up is not a burst.
 		firstRun: func(j models.Job) time.Duration { return time.Minute + time.Duration(len(j.Name))*7*time.Second }}
 	js.start(ctx)
+	return func() { cancel(); js.wait() }
 }
 
 // jobScheduler is one app instance's schedule; tests run several on one
