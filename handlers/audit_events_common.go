@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"slices"
@@ -114,19 +113,14 @@ var auditCSVHeader = []string{"ID", "Time", "Author", "Author ID", "Action", "Ta
 // exportAuditEvents streams the filtered log as CSV: rows are written as
 // the Store reads them, a keyset batch at a time, so the export of a
 // million events holds one batch. Bad dates are a 422 before anything
-// is written.
+// is written; a failed read breaks the download off (finishCSV).
 func (s *Server) exportAuditEvents(c echo.Context, ap auditPage) error {
 	_, f, _, errs := auditFilterFromQuery(c.QueryParams())
 	if len(errs) > 0 {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, errs.Error())
 	}
 	f.Scope = ap.scope
-	name := "audit_events_" + ap.export + "_" + models.Today().String() + ".csv"
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
+	w := newCSVDownload(c, "audit_events_"+ap.export+"_"+models.Today().String()+".csv")
 	if err := w.Write(auditCSVHeader); err != nil {
 		return err
 	}
@@ -137,17 +131,11 @@ func (s *Server) exportAuditEvents(c echo.Context, ap auditPage) error {
 			csvCell(e.ActorName), idCell(e.ActorID), e.Action, e.TargetType, idCell(e.TargetID), csvCell(e.TargetName),
 			csvCell(audit.CSVChanges(d)), csvCell(d.Reason), csvCell(e.Details)})
 		if n++; err == nil && n%models.AuditExportBatch == 0 {
-			w.Flush()
-			c.Response().Flush()
-			err = w.Error()
+			err = w.flush()
 		}
 		return err
 	})
-	w.Flush()
-	if err != nil {
-		return err
-	}
-	return w.Error()
+	return s.finishCSV(w, err)
 }
 
 func idCell(id *int64) string {

@@ -44,9 +44,15 @@ type app struct {
 
 func newApp(t *testing.T, store *models.Store, deployment models.Deployment) *app {
 	t.Helper()
+	return newAppLogging(t, store, deployment, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newAppLogging is newApp whose server logs to logger.
+func newAppLogging(t *testing.T, store *models.Store, deployment models.Deployment, logger *slog.Logger) *app {
+	t.Helper()
 	authorized := &requestLog{}
 	srv := mustServer(t, handlers.Options{Store: store, Deployment: deployment, BaseURL: "http://127.0.0.1",
-		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS,
+		SessionSecret: strings.Repeat("s", 32), Logger: logger, Static: static.FS,
 		AfterAuthorization: authorized.add})
 	a := &app{t: t, store: store, server: srv, http: httptest.NewServer(srv), users: map[string]*models.User{}, authorized: authorized}
 	t.Cleanup(a.http.Close)

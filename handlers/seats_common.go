@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"errors"
 	"net/http"
 	"net/url"
@@ -453,7 +452,8 @@ func (s *Server) confirmBulkSeats(c echo.Context, sc seatScope, action string, i
 var seatCSVHeader = []string{"username", "name", "email", "max_role", "assigned", "assigned_at", "last_activity_on", "last_duo_activity_on"}
 
 // exportSeats streams the filtered table as CSV, a batch at a time, so
-// 100,000 rows never sit in memory.
+// 100,000 rows never sit in memory; a failed read breaks the download off
+// (finishCSV).
 func (s *Server) exportSeats(c echo.Context, sc seatScope) error {
 	p, err := s.seatPurchase(c, sc)
 	if err != nil {
@@ -463,12 +463,7 @@ func (s *Server) exportSeats(c echo.Context, sc seatScope) error {
 		return errNotFound
 	}
 	req := parseSeatRequest(c.QueryParams())
-	name := "gitlab_duo_seats_" + sc.exportName + "_" + models.Today().String() + ".csv"
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
+	w := newCSVDownload(c, "gitlab_duo_seats_"+sc.exportName+"_"+models.Today().String()+".csv")
 	if err := w.Write(seatCSVHeader); err != nil {
 		return err
 	}
@@ -488,11 +483,7 @@ func (s *Server) exportSeats(c echo.Context, sc seatScope) error {
 		return w.Write([]string{csvCell(r.Username), csvCell(r.Name), csvCell(email), role,
 			strconv.FormatBool(r.Assigned()), assignedAt, csvDate(r.LastActivityOn), csvDate(r.LastDuoActivityOn)})
 	})
-	w.Flush()
-	if err != nil {
-		return err
-	}
-	return w.Error()
+	return s.finishCSV(w, err)
 }
 
 func csvDate(d *models.Date) string {
