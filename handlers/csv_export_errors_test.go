@@ -135,8 +135,27 @@ func TestCSVExportFailingMidStreamBreaksTheDownload(t *testing.T) {
 				t.Fatalf("only %d lines arrived before the break; the first batch should have", lines)
 			}
 			wantErrorLogged(t, &logs, "csv-mid-stream-1")
+			// The request still has its one line in the request log (and
+			// so in the metrics), marked aborted.
+			if !logHas(&logs, `"msg":"request"`, `"request_id":"csv-mid-stream-1"`, `"aborted":true`) {
+				t.Fatalf("no request line for the broken download:\n%s", logs.String())
+			}
 		})
 	}
+}
+
+// logHas: one log line contains all of parts.
+func logHas(logs *logBuffer, parts ...string) bool {
+	for _, line := range strings.Split(logs.String(), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // A read that fails before anything went out is an ordinary error: a 500

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"regexp"
@@ -83,7 +84,8 @@ func TestMetricsLabelsStayBoundedWhateverVisitorsSend(t *testing.T) {
 
 // A recovered panic is counted, besides being logged with the request id.
 func TestMetricsCountRecoveredPanics(t *testing.T) {
-	a := newApp(t, storetest.SQLite(t), models.SelfManaged)
+	var logs logBuffer
+	a := newAppLogging(t, storetest.SQLite(t), models.SelfManaged, slog.New(slog.NewJSONHandler(&logs, nil)))
 	a.server.Echo().GET("/-/test-panic", func(echo.Context) error { panic("boom") })
 	c := a.as("admin")
 	for range 2 {
@@ -92,5 +94,9 @@ func TestMetricsCountRecoveredPanics(t *testing.T) {
 	res := c.get("/-/metrics")
 	if !strings.Contains(res.Body, "# TYPE duoadmin_http_panics_total counter\nduoadmin_http_panics_total 2\n") {
 		t.Fatalf("metrics lack the panic counter:\n%s", res.Body)
+	}
+	// Each is also a 500 in the request log, with its request id.
+	if !logHas(&logs, `"msg":"request"`, `"path":"/-/test-panic"`, `"status":500`, `"request_id":`) {
+		t.Fatalf("no request line for the panic:\n%s", logs.String())
 	}
 }

@@ -60,14 +60,33 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// observe logs every request as one JSON line and feeds /-/metrics.
+// observe logs every request as one JSON line and feeds /-/metrics. It
+// sits outside recoverPanics, so a recovered panic is logged as its 500; a
+// download broken off on purpose (http.ErrAbortHandler, which must reach
+// net/http) is logged and counted on its way out, marked aborted.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					s.record(c, start, true)
+				}
+				panic(r)
+			}
+		}()
 		err := next(c)
 		if err != nil {
 			c.Error(err)
 		}
+		s.record(c, start, false)
+		return nil
+	}
+}
+
+// record is observe's log line and metrics for one request.
+func (s *Server) record(c echo.Context, start time.Time, aborted bool) {
+	{
 		elapsed := time.Since(start)
 		route, _ := c.Get(keyRoutePattern).(string)
 		if route == "" {
@@ -77,15 +96,17 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		s.metrics.observe(c.Request().Method, route, status, elapsed)
 		// Typed attributes: no boxing of each value on every request.
 		id, _ := c.Get(keyRequestID).(string)
-		attrs := [7]slog.Attr{slog.String("request_id", id), slog.String("method", c.Request().Method),
+		attrs := [8]slog.Attr{slog.String("request_id", id), slog.String("method", c.Request().Method),
 			slog.String("path", c.Request().URL.Path), slog.String("route", route), slog.Int("status", status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000)}
 		n := 6
 		if v := viewer(c); v != nil {
 			attrs[n], n = slog.String("user", v.Username), n+1
 		}
+		if aborted {
+			attrs[n], n = slog.Bool("aborted", true), n+1
+		}
 		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs[:n]...)
-		return nil
 	}
 }
 

@@ -110,7 +110,7 @@ func (s *Server) buildEcho() *echo.Echo {
 	e.IPExtractor = s.ipExtractor
 	// Global: what every request needs. The session and CSRF (web) and token
 	// authentication (api) are each edge's own: see routes.go.
-	e.Use(s.requestID, s.recoverPanics, s.observe, s.securityHeaders, s.limitBody, s.refuseBadText)
+	e.Use(s.requestID, s.observe, s.recoverPanics, s.securityHeaders, s.limitBody, s.refuseBadText)
 	s.routes(e)
 	return e
 }
