@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+	"duoadmin/views/components"
+	"duoadmin/views/layouts"
+	"duoadmin/views/pages/seats"
+)
+
+// Showing the seat table (GET), its empty states and alerts.
+
+// showSeats renders the seat list, or with bulk the bulk table.
+func (s *Server) showSeats(c echo.Context, sc seatScope, bulk bool) error {
+	ctx := c.Request().Context()
+	p, err := s.seatPurchase(c, sc)
+	if err != nil {
+		return err
+	}
+	today := models.Today()
+	if p == nil || (p.Trial && !today.Before(p.ExpiresOn)) {
+		return s.showSeatsEmpty(c, sc, p, bulk)
+	}
+	req := parseSeatRequest(c.QueryParams())
+	list, err := s.store.SeatTable(ctx, p, req.filter, models.Page{Number: req.page, PerPage: req.perPage})
+	if err != nil {
+		return err
+	}
+	assigned, err := s.store.AssignedCount(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	path, title, crumbs := sc.listPath, "GitLab Duo", sc.listCrumbs
+	props := seats.Props{Heading: "GitLab Duo",
+		Subtitle: "Monitor, manage, and customize AI-powered features to ensure efficient utilization and alignment."}
+	if bulk {
+		path, title, crumbs = sc.bulkPath, "Seat utilization", sc.bulkCrumbs
+		props = seats.Props{Heading: "Seat utilization", Badge: tierBadge(p.AddOn), Subtitle: manageText(p.AddOn, sc.group != nil)}
+	}
+	props.Notice = purchaseNotice(p, today)
+	props.Cards = seats.Cards{AddOn: p.AddOn, Trial: p.Trial, StartDate: "Not available", EndDate: seats.DateText(&p.ExpiresOn),
+		Assigned: assigned, Purchased: int64(p.Quantity), AddSeatsHref: sc.addSeatsHref(c, p), PurchaseHref: sc.billingPath}
+	if p.StartedAt != nil {
+		props.Cards.StartDate = seats.DateText(p.StartedAt)
+	}
+	if !bulk {
+		props.Cards.AssignHref, props.Cards.ConfigHref = sc.bulkPath, sc.configPath
+	}
+	filters := req.query(false)
+	props.Table = seats.Table{AddOnTitle: p.AddOn.Title(), Rows: list.Items, Total: list.Total, Filter: req.view,
+		Pager: components.Pager{Path: path, Query: filters, Page: list.Page, TotalPages: list.TotalPages(), Total: list.Total},
+		Path:  path, AssignAction: sc.assignPath(), ReturnTo: withQuery(path, req.query(true)),
+		Bulk: bulk, BulkAction: sc.bulkPost(), Page: list.Page, CSVHref: withQuery(sc.csvPath(), filters),
+		CanAssign: p.ActiveOn(today), ShowInvite: sc.group != nil}
+	return ok(c, seats.Page(s.seatChrome(c, sc, title, crumbs), props))
+}
+
+func tierBadge(a models.AddOn) string {
+	if a == models.AddOnDuoEnterprise {
+		return "Enterprise"
+	}
+	return "Pro"
+}
+
+func manageText(a models.AddOn, group bool) string {
+	if group {
+		return "Manage seat assignments for " + a.Title() + " within your group."
+	}
+	return "Manage seat assignments for " + a.Title() + "."
+}
+
+// purchaseNotice explains why seats cannot be assigned right now.
+func purchaseNotice(p *models.AddOnPurchase, today models.Date) *seats.Notice {
+	switch {
+	case p.ActiveOn(today):
+		return nil
+	case today.Before(p.ExpiresOn):
+		return &seats.Notice{Kind: "info", Text: "Your " + p.AddOn.Title() + " subscription starts on " +
+			seats.DateText(p.StartedAt) + ". Seats can be assigned from then."}
+	case p.InGrace(today):
+		keep := p.ExpiresOn.AddDays(models.ExpiryGraceDays)
+		return &seats.Notice{Kind: "warning", Text: "Your " + p.AddOn.Title() + " subscription expired on " +
+			seats.DateText(&p.ExpiresOn) + ". Access to " + p.AddOn.Title() +
+			" is suspended until the subscription is renewed. Seat assignments are kept until " + seats.DateText(&keep) + "."}
+	}
+	return &seats.Notice{Kind: "warning", Text: "Your " + p.AddOn.Title() + " subscription expired on " +
+		seats.DateText(&p.ExpiresOn) + ". Renew it to assign seats again."}
+}
+
+// showSeatsEmpty is GitLab's empty state: no purchase, an expired trial,
+// or a plan that cannot have GitLab Duo.
+func (s *Server) showSeatsEmpty(c echo.Context, sc seatScope, expiredTrial *models.AddOnPurchase, bulk bool) error {
+	plan := models.PlanFree
+	if sc.group != nil {
+		plan = sc.group.Plan
+	} else {
+		st, err := s.store.InstanceSettings(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		plan = st.Plan
+	}
+	purchase := sc.billingPath
+	if v := viewer(c); v.Admin || v.Auditor {
+		purchase = "/admin/subscriptions"
+	}
+	p := seats.EmptyProps{Heading: "GitLab Duo", Title: "Introducing GitLab Duo",
+		Body:      "Enhance your coding experience with intelligent recommendations. GitLab Duo offers features that use generative AI to suggest code.",
+		TrialHref: sc.billingPath, PurchaseHref: purchase}
+	title, crumbs := "GitLab Duo", sc.listCrumbs
+	if bulk {
+		p.Heading, title, crumbs = "Seat utilization", "Seat utilization", sc.bulkCrumbs
+	}
+	switch {
+	case expiredTrial != nil:
+		p.Title = "Your " + expiredTrial.AddOn.Title() + " trial has expired"
+		p.Body = "To buy GitLab Duo seats and regain access, you'll need a Premium or Ultimate subscription."
+		p.TrialHref = ""
+	case !plan.Paid():
+		p.Body = "Before you can buy GitLab Duo seats, you'll need a Premium or Ultimate subscription."
+		p.TrialHref, p.PurchaseHref = "", ""
+	}
+	return ok(c, seats.Empty(s.seatChrome(c, sc, title, crumbs), p))
+}
+
+// seatAlert is GitLab's alert for a failed assignment.
+func seatAlert(code, addSeats string) layouts.Flash {
+	switch code {
+	case models.NoSeatsAvailable:
+		return layouts.Flash{Kind: "danger", Title: "No seats available",
+			Text: "You have assigned all available GitLab Duo add-on seats.", LinkText: "Add seats", LinkHref: addSeats}
+	case models.NotEnoughSeats:
+		return layouts.Flash{Kind: "danger", Title: "Not enough seats",
+			Text: "There are not enough seats to assign the GitLab Duo add-on to all selected members.", LinkText: "Add seats", LinkHref: addSeats}
+	}
+	return layouts.Flash{Kind: "danger", Title: "Error assigning GitLab Duo add-on",
+		Text: "Something went wrong when assigning the add-on to this member. If the problem persists, please contact support."}
+}
+
+// inactiveAlert: the store would accept the seat, but an expired (or not
+// yet started) purchase gives no access, so the screens refuse.
+func inactiveAlert(p *models.AddOnPurchase) layouts.Flash {
+	return layouts.Flash{Kind: "danger", Title: "Error assigning GitLab Duo add-on",
+		Text: "The " + p.AddOn.Title() + " subscription is not active, so no seats can be assigned."}
+}
