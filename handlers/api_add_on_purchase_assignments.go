@@ -105,83 +105,123 @@ func apiSeatError(c echo.Context, code string) error {
 
 // apiAssignmentParams reads exactly one of usernames and user_ids, as a
 // JSON body or, as GitLab's API also accepts, form or query parameters
-// (usernames[]=a&usernames[]=b). Grape's messages for the shape errors.
+// (usernames[]=a&usernames[]=b): first the request is brought to one
+// shape (readAssignmentParams), then checked once, with Grape's messages.
 func apiAssignmentParams(c echo.Context) (names []string, ids []int64, err error) {
-	req := c.Request()
+	usernames, userIDs, err := readAssignmentParams(c.Request())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := exactlyOne(usernames.sent, userIDs.sent); err != nil {
+		return nil, nil, err
+	}
+	if usernames.sent {
+		names, err = usernames.strings("usernames")
+		if err == nil && len(names) == 0 {
+			err = apiFail(http.StatusBadRequest, "usernames is empty")
+		}
+		return names, nil, err
+	}
+	ids, err = userIDs.int64s("user_ids")
+	if err == nil && len(ids) == 0 {
+		err = apiFail(http.StatusBadRequest, "user_ids is empty")
+	}
+	return nil, ids, err
+}
+
+// assignmentParam is one list parameter as sent: a JSON value, or the form
+// values of key and key[] with blank ones dropped.
+type assignmentParam struct {
+	sent bool
+	json json.RawMessage // nil for a form
+	form []string
+}
+
+func (p assignmentParam) strings(name string) ([]string, error) {
+	if p.json == nil {
+		return p.form, nil
+	}
+	var out []string
+	if err := json.Unmarshal(p.json, &out); err != nil {
+		return nil, apiFail(http.StatusBadRequest, name+" is invalid")
+	}
+	return out, nil
+}
+
+func (p assignmentParam) int64s(name string) ([]int64, error) {
+	var out []int64
+	if p.json != nil {
+		if err := json.Unmarshal(p.json, &out); err != nil {
+			return nil, apiFail(http.StatusBadRequest, name+" is invalid")
+		}
+		return out, nil
+	}
+	for _, v := range p.form {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return nil, apiFail(http.StatusBadRequest, name+" is invalid")
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// readAssignmentParams brings a JSON object, or a form body plus the query
+// (parsed here rather than with ParseForm, which ignores DELETE bodies),
+// to the two parameters.
+func readAssignmentParams(req *http.Request) (usernames, userIDs assignmentParam, err error) {
 	body, err := io.ReadAll(req.Body)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		return usernames, userIDs, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	}
 	if err != nil {
-		return nil, nil, apiFail(http.StatusBadRequest, "The request body could not be read")
+		return usernames, userIDs, apiFail(http.StatusBadRequest, "The request body could not be read")
 	}
 	trimmed := bytes.TrimSpace(body)
-	isJSON := strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) || bytes.HasPrefix(trimmed, []byte("{"))
-	if isJSON {
+	if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) || bytes.HasPrefix(trimmed, []byte("{")) {
 		var params map[string]json.RawMessage
 		if err := json.Unmarshal(trimmed, &params); err != nil || params == nil {
-			return nil, nil, apiFail(http.StatusBadRequest, "The request body must be a JSON object")
+			return usernames, userIDs, apiFail(http.StatusBadRequest, "The request body must be a JSON object")
 		}
-		rawNames, haveNames := present(params, "usernames")
-		rawIDs, haveIDs := present(params, "user_ids")
-		if err := exactlyOne(haveNames, haveIDs); err != nil {
-			return nil, nil, err
-		}
-		if haveNames {
-			if err := json.Unmarshal(rawNames, &names); err != nil {
-				return nil, nil, apiFail(http.StatusBadRequest, "usernames is invalid")
-			}
-			if len(names) == 0 {
-				return nil, nil, apiFail(http.StatusBadRequest, "usernames is empty")
-			}
-			return names, nil, nil
-		}
-		if err := json.Unmarshal(rawIDs, &ids); err != nil {
-			return nil, nil, apiFail(http.StatusBadRequest, "user_ids is invalid")
-		}
-		if len(ids) == 0 {
-			return nil, nil, apiFail(http.StatusBadRequest, "user_ids is empty")
-		}
-		return nil, ids, nil
+		return jsonParam(params, "usernames"), jsonParam(params, "user_ids"), nil
 	}
-	// Parsed here rather than with ParseForm, which ignores DELETE bodies.
 	form := req.URL.Query()
 	if len(trimmed) > 0 {
 		vals, err := url.ParseQuery(string(trimmed))
 		if err != nil {
-			return nil, nil, apiFail(http.StatusBadRequest, "The request body could not be read")
+			return usernames, userIDs, apiFail(http.StatusBadRequest, "The request body could not be read")
 		}
 		for k, v := range vals {
 			form[k] = append(form[k], v...)
 		}
 	}
-	rawNames, haveNames := formList(form, "usernames")
-	rawIDs, haveIDs := formList(form, "user_ids")
-	if err := exactlyOne(haveNames, haveIDs); err != nil {
-		return nil, nil, err
-	}
-	if haveNames {
-		if len(rawNames) == 0 {
-			return nil, nil, apiFail(http.StatusBadRequest, "usernames is empty")
-		}
-		return rawNames, nil, nil
-	}
-	if len(rawIDs) == 0 {
-		return nil, nil, apiFail(http.StatusBadRequest, "user_ids is empty")
-	}
-	ids = make([]int64, len(rawIDs))
-	for i, v := range rawIDs {
-		if ids[i], err = strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
-			return nil, nil, apiFail(http.StatusBadRequest, "user_ids is invalid")
-		}
-	}
-	return nil, ids, nil
+	return formParam(form, "usernames"), formParam(form, "user_ids"), nil
 }
 
-func present(params map[string]json.RawMessage, key string) (json.RawMessage, bool) {
+// jsonParam: a key sent as null counts as not sent.
+func jsonParam(params map[string]json.RawMessage, key string) assignmentParam {
 	raw, ok := params[key]
-	return raw, ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return assignmentParam{}
+	}
+	return assignmentParam{sent: true, json: raw}
+}
+
+// formParam collects key and key[] values, dropping blank ones; sent is
+// true when either key was there at all.
+func formParam(form map[string][]string, key string) assignmentParam {
+	p := assignmentParam{form: []string{}}
+	for _, k := range []string{key, key + "[]"} {
+		vals, ok := form[k]
+		p.sent = p.sent || ok
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				p.form = append(p.form, v)
+			}
+		}
+	}
+	return p
 }
 
 func exactlyOne(a, b bool) error {
@@ -192,21 +232,4 @@ func exactlyOne(a, b bool) error {
 		return apiFail(http.StatusBadRequest, "usernames, user_ids are missing, exactly one parameter must be provided")
 	}
 	return nil
-}
-
-// formList collects key and key[] values, dropping blank ones; present
-// is true when either key was sent at all.
-func formList(form map[string][]string, key string) ([]string, bool) {
-	var out []string
-	present := false
-	for _, k := range []string{key, key + "[]"} {
-		vals, ok := form[k]
-		present = present || ok
-		for _, v := range vals {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, v)
-			}
-		}
-	}
-	return out, present
 }
