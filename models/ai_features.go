@@ -127,6 +127,37 @@ func (s *Store) AIFeatureChoices(ctx context.Context) (map[string]FeatureChoice,
 // with one audit event naming each change. A chosen model is locked until
 // commit, so it cannot be deleted half-way.
 func (s *Store) SaveAIFeatureChoices(ctx context.Context, actor Actor, choices map[string]FeatureChoice) error {
+	modelIDs, errs := validateAIFeatureChoices(choices)
+	if len(errs) > 0 {
+		return errs
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		names, err := tx.lockChosenModels(ctx, choices, modelIDs)
+		if err != nil {
+			return err
+		}
+		current, err := tx.AIFeatureChoices(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.labelModels(ctx, current, names); err != nil {
+			return err
+		}
+		changed, details := diffAIFeatureChoices(current, choices, names)
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := tx.persistAIFeatureChoices(ctx, changed); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, actor, AuditEntry{Action: "ai_feature_settings_changed", TargetType: "Instance",
+			TargetName: "instance", Details: details})
+	})
+}
+
+// validateAIFeatureChoices checks what needs no database: known features
+// and providers. It returns the self-hosted models the choices name.
+func validateAIFeatureChoices(choices map[string]FeatureChoice) ([]int64, FieldErrors) {
 	errs := FieldErrors{}
 	var modelIDs []int64
 	for id, c := range choices {
@@ -142,70 +173,81 @@ func (s *Store) SaveAIFeatureChoices(ctx context.Context, actor Actor, choices m
 			errs.Add(id, MsgFeatureChoice)
 		}
 	}
-	if len(errs) > 0 {
-		return errs
+	return modelIDs, errs
+}
+
+// lockChosenModels locks the chosen models (so none is deleted before the
+// choice is saved) and returns their names; a choice of a model that does
+// not exist is a field error.
+func (s *Store) lockChosenModels(ctx context.Context, choices map[string]FeatureChoice, modelIDs []int64) (map[int64]string, error) {
+	var models []SelfHostedModel
+	if err := s.forUpdate(ctx).Where("id IN ?", append(modelIDs, 0)).Find(&models).Error; err != nil {
+		return nil, err
 	}
-	return s.Tx(ctx, func(tx *Store) error {
-		var models []SelfHostedModel
-		if err := tx.forUpdate(ctx).Where("id IN ?", append(modelIDs, 0)).Find(&models).Error; err != nil {
+	names := map[int64]string{}
+	for _, m := range models {
+		names[m.ID] = m.Name
+	}
+	errs := FieldErrors{}
+	for id, c := range choices {
+		if c.Provider == ProviderSelfHosted && names[c.ModelID] == "" {
+			errs.Add(id, MsgFeatureNoModel)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return names, nil
+}
+
+// diffAIFeatureChoices returns the choices that differ from the current
+// ones, by feature, and the audit details (before → after, as labels).
+func diffAIFeatureChoices(current, choices map[string]FeatureChoice, names map[int64]string) (map[string]FeatureChoice, map[string]any) {
+	label := func(c FeatureChoice) string {
+		switch c.Provider {
+		case ProviderSelfHosted:
+			return "self-hosted model " + names[c.ModelID]
+		case ProviderDisabled:
+			return "Disabled"
+		}
+		return "GitLab AI vendor model"
+	}
+	changed, details := map[string]FeatureChoice{}, map[string]any{}
+	for _, f := range AIFeatures {
+		c, given := choices[f.ID]
+		if !given || c == current[f.ID] {
+			continue
+		}
+		changed[f.ID] = c
+		details[f.ID] = change(label(current[f.ID]), label(c))
+	}
+	return changed, details
+}
+
+// persistAIFeatureChoices writes the changed choices: the vendored model
+// is the default, kept as no row.
+func (s *Store) persistAIFeatureChoices(ctx context.Context, changed map[string]FeatureChoice) error {
+	now := time.Now().UTC()
+	for _, f := range AIFeatures { // in the catalogue's order, as before
+		c, ok := changed[f.ID]
+		if !ok {
+			continue
+		}
+		if err := s.q(ctx).Where("feature = ?", f.ID).Delete(&AIFeatureSetting{}).Error; err != nil {
 			return err
 		}
-		names := map[int64]string{}
-		for _, m := range models {
-			names[m.ID] = m.Name
+		if c.Provider == ProviderVendored {
+			continue
 		}
-		for id, c := range choices {
-			if c.Provider == ProviderSelfHosted && names[c.ModelID] == "" {
-				errs.Add(id, MsgFeatureNoModel)
-			}
+		row := AIFeatureSetting{Feature: f.ID, Provider: c.Provider, UpdatedAt: now}
+		if c.Provider == ProviderSelfHosted {
+			row.SelfHostedModelID = new(c.ModelID)
 		}
-		if len(errs) > 0 {
-			return errs
-		}
-		current, err := tx.AIFeatureChoices(ctx)
-		if err != nil {
+		if err := s.q(ctx).Create(&row).Error; err != nil {
 			return err
 		}
-		if err := tx.labelModels(ctx, current, names); err != nil {
-			return err
-		}
-		label := func(c FeatureChoice) string {
-			switch c.Provider {
-			case ProviderSelfHosted:
-				return "self-hosted model " + names[c.ModelID]
-			case ProviderDisabled:
-				return "Disabled"
-			}
-			return "GitLab AI vendor model"
-		}
-		details := map[string]any{}
-		now := time.Now().UTC()
-		for _, f := range AIFeatures {
-			c, given := choices[f.ID]
-			if !given || c == current[f.ID] {
-				continue
-			}
-			details[f.ID] = change(label(current[f.ID]), label(c))
-			if err := tx.q(ctx).Where("feature = ?", f.ID).Delete(&AIFeatureSetting{}).Error; err != nil {
-				return err
-			}
-			if c.Provider == ProviderVendored {
-				continue
-			}
-			row := AIFeatureSetting{Feature: f.ID, Provider: c.Provider, UpdatedAt: now}
-			if c.Provider == ProviderSelfHosted {
-				row.SelfHostedModelID = new(c.ModelID)
-			}
-			if err := tx.q(ctx).Create(&row).Error; err != nil {
-				return err
-			}
-		}
-		if len(details) == 0 {
-			return nil
-		}
-		return tx.Audit(ctx, actor, AuditEntry{Action: "ai_feature_settings_changed", TargetType: "Instance",
-			TargetName: "instance", Details: details})
-	})
+	}
+	return nil
 }
 
 // labelModels adds the names of the models current choices use.
