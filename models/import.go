@@ -151,6 +151,9 @@ type importRun struct {
 	purchases     map[purchaseKey]*AddOnPurchase
 	filePurchases map[fileKey]int
 
+	// The GitLab Duo settings chain, loaded once groups are applied (import_duo.go).
+	duo *importDuo
+
 	// Self-hosted models by lower-cased name, and where each is in the file (import_ai.go).
 	selfHostedModels map[string]*SelfHostedModel
 	fileModels       map[string]int
