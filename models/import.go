@@ -150,6 +150,8 @@ type importRun struct {
 	subscriptions map[string]*Subscription
 	purchases     map[purchaseKey]*AddOnPurchase
 	filePurchases map[fileKey]int
+	// The instance's plan before the import (the plan rule, purchase_plan.go).
+	instancePlan Plan
 
 	// The GitLab Duo settings chain, loaded once groups are applied (import_duo.go).
 	duo *importDuo

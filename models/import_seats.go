@@ -229,9 +229,14 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 
 func (r *importRun) loadPurchases(ctx context.Context) error {
 	var ps []AddOnPurchase
-	if err := r.tx.q(ctx).Find(&ps).Error; err != nil {
+	if err := r.tx.q(ctx).Order("id").Find(&ps).Error; err != nil {
 		return err
 	}
+	st, err := r.tx.InstanceSettings(ctx)
+	if err != nil {
+		return err
+	}
+	r.instancePlan = st.Plan
 	r.purchases = map[purchaseKey]*AddOnPurchase{}
 	for i := range ps {
 		r.purchases[purchaseKey{ps[i].AddOn, namespaceIDOf(ps[i].NamespaceID)}] = &ps[i]
@@ -269,6 +274,63 @@ func (r *importRun) validatePurchases() {
 			} else {
 				r.filePurchases[k] = i
 			}
+			owner, plan := r.ownerPlan(pd.Namespace)
+			if refusal := CheckAddOnPlan(pd.AddOn, owner, plan); refusal != nil && plan.Valid() {
+				r.errs.add(p+".add_on", "%s", refusal.Error())
+			}
+		}
+	}
+	r.checkPlanChanges()
+}
+
+// ownerPlan is the plan a purchase's owner has once the file is applied:
+// the file's plan when it gives one, else the database's (a new group
+// without one is Free).
+func (r *importRun) ownerPlan(ns *string) (string, Plan) {
+	if ns == nil {
+		if in := r.doc.Instance; in != nil && in.Plan != "" {
+			return instanceOwner, in.Plan
+		}
+		return instanceOwner, r.instancePlan
+	}
+	key := nsKey(ns)
+	plan := PlanFree
+	if g := r.groups[key]; g != nil {
+		plan = g.Plan
+	}
+	if i, inFile := r.fileGroups[key]; inFile && r.doc.Groups[i].Plan != "" {
+		plan = r.doc.Groups[i].Plan
+	}
+	return *ns, plan
+}
+
+// checkPlanChanges refuses a plan the file gives a group or the instance
+// that an existing purchase the file does not restate needs more of.
+func (r *importRun) checkPlanChanges() {
+	keeps := func(path string, ns *string, namespaceID int64) {
+		owner, plan := r.ownerPlan(ns)
+		if !plan.Valid() {
+			return
+		}
+		for _, addOn := range []AddOn{AddOnDuoEnterprise, AddOnDuoPro} {
+			if r.purchases[purchaseKey{addOn, namespaceID}] == nil {
+				continue
+			}
+			if _, restated := r.filePurchases[fileKey{addOn, nsKey(ns)}]; restated {
+				continue
+			}
+			if refusal := CheckAddOnPlan(addOn, owner, plan); refusal != nil {
+				r.errs.add(path, "%s keeps its %s purchase: %s", owner, addOn.Title(), refusal.Error())
+			}
+		}
+	}
+	if in := r.doc.Instance; in != nil && in.Plan != "" {
+		keeps("instance.plan", nil, 0)
+	}
+	for i, g := range r.doc.Groups {
+		if existing := r.groups[strings.ToLower(g.Path)]; existing != nil && g.Plan != "" && existing.TopLevel() {
+			path := g.Path
+			keeps(fmt.Sprintf("groups[%d].plan", i), &path, existing.ID)
 		}
 	}
 }

@@ -262,6 +262,7 @@ func TestImportSeatsEligibilityAndCapacity(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		got := importProblems(t, s, `{
+		  "instance": {"plan": "premium"},
 		  "users": [{"username": "member", "name": "M", "email": "m@example.com"},
 		            {"username": "outsider", "name": "O", "email": "o@example.com"},
 		            {"username": "bot", "name": "B", "email": "b@example.com", "bot": true},
