@@ -281,7 +281,7 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 	}
 	var created []Project
 	var createdEnabled []bool // what each new project starts with (the insert may read the default back)
-	var duoWritten []int // file indexes of projects whose stated value is written
+	var duoWritten []int      // file indexes of projects whose stated value is written
 	for i, d := range r.doc.Projects {
 		if p := r.projects[strings.ToLower(d.Path)]; p != nil {
 			var cols []string
