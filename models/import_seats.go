@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -346,7 +347,7 @@ func (r *importRun) purchaseOf(addOn AddOn, ns *string) *AddOnPurchase {
 
 func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.AddOnPurchases)}
-	for i, pd := range r.doc.AddOnPurchases {
+	for _, pd := range r.doc.AddOnPurchases {
 		ns := r.namespaceIDPtr(pd.Namespace)
 		end, _ := ParseDate(pd.ExpiresOn) // validated
 		var start *Date
@@ -370,7 +371,6 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 			continue
 		}
 		var cols []string
-		before := *cur
 		setCol(&cols, "quantity", &cur.Quantity, pd.Quantity)
 		if pd.StartedAt.Set && !sameDatePtr(cur.StartedAt, start) {
 			cur.StartedAt, cols = start, append(cols, "started_at")
@@ -385,17 +385,6 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		if len(cols) == 0 {
 			continue
 		}
-		if cur.Quantity < before.Quantity {
-			n, err := r.tx.AssignedCount(ctx, cur.ID)
-			if err != nil {
-				return c, err
-			}
-			if n > int64(cur.Quantity) {
-				r.errs.add(fmt.Sprintf("add_on_purchases[%d].quantity", i),
-					"%d seats are assigned: remove seats first or keep a quantity of at least %d", n, n)
-				continue
-			}
-		}
 		cur.UpdatedAt = time.Now().UTC()
 		if err := r.tx.q(ctx).Model(cur).Select(append(cols, "updated_at")).Updates(cur).Error; err != nil {
 			return c, err
@@ -403,6 +392,19 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		c.Updated++
 		if err := r.auditPurchase(ctx, "add_on_purchase_updated", cur, cols); err != nil {
 			return c, err
+		}
+		// A subscription sync that changes the quantity or the dates runs
+		// the refresh UpdatePurchase runs, in this transaction: users no
+		// longer eligible, then the overage above a lower quantity, in
+		// GitLab's order, each seat audited and mailed.
+		if slices.ContainsFunc(cols, func(col string) bool { return col == "quantity" || col == "started_at" || col == "expires_on" }) {
+			removed, err := r.tx.refreshInTx(ctx, cur)
+			if err != nil {
+				return c, err
+			}
+			if len(removed) > 0 {
+				r.removals = append(r.removals, PurchaseRemovals{Owner: nsLabel(pd.Namespace), AddOn: cur.AddOn, Removals: removed})
+			}
 		}
 	}
 	// Problems found while applying roll the whole import back.

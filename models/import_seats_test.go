@@ -297,14 +297,6 @@ func TestImportSeatsEligibilityAndCapacity(t *testing.T) {
 	})
 }
 
-func TestImportRefusesQuantityBelowAssignedSeats(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		mustImport(t, s, parseString(t, seatFile))
-		got := importProblems(t, s, `{"add_on_purchases": [{"namespace": "acme", "add_on": "duo_enterprise", "quantity": 1, "expires_on": "2027-01-01"}]}`)
-		wantProblems(t, got, "t.json: add_on_purchases[0].quantity: 2 seats are assigned: remove seats first or keep a quantity of at least 2")
-	})
-}
-
 func TestSeedDemoSeats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
