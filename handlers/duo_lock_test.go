@@ -63,6 +63,9 @@ func TestAPIRefusesALockedGroupWhateverItStores(t *testing.T) {
 		wantAPI(t, a.api("PUT", "/api/v4/groups/acme%2Fplatform%2Fapi/duo_settings", owner, `{"duo_availability":"`+string(av)+`"}`),
 			http.StatusUnprocessableEntity, apiMessage(lockedMessage))
 	}
+	if a.duoAuditCount() != before || a.duoAvailability(o.api) != models.NeverOn {
+		t.Fatal("a locked group changed")
+	}
 	// A locked instance locks top-level groups the same way.
 	a.duoSetInstance(models.NeverOn)
 	before = a.duoAuditCount()
