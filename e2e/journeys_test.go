@@ -226,11 +226,16 @@ func TestJourneySubgroupOverridesDefaultOff(t *testing.T) {
 	open(t, ctx, s, "/groups/acme/-/edit", 404)
 	open(t, ctx, s, "/groups/acme/platform/-/edit", 200)
 	wantTextOf(t, ctx, `[data-testid="duo-effective"]`, "Effective: Off — Inherited from acme")
-	// Nothing below platform has a setting of its own, so saving asks
-	// for no confirmation.
+	// Web was created under acme's Off by default, so it started off:
+	// turning platform on resets it, after a confirmation.
 	do(t, ctx, "choose On by default and save",
 		chromedp.Click(chromedp.CSS(`label[for="duo_availability_default_on"]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid="group-settings-form"] [data-testid="save-changes"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="duo-reset-message"]`)),
+	)
+	wantTextOf(t, ctx, `[data-testid="duo-reset-message"]`, "This resets 0 subgroups and 1 project to On by default")
+	do(t, ctx, "confirm",
+		chromedp.Click(chromedp.CSS(`[data-testid="confirm-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
 	)
 	do(t, ctx, "show the GitLab Duo setting", chromedp.ScrollIntoView(chromedp.CSS(`[data-testid="duo-availability"]`)))
@@ -251,5 +256,8 @@ func TestJourneySubgroupOverridesDefaultOff(t *testing.T) {
 	}
 	if !st.Resolution.Enabled || !st.Resolution.FromSelf {
 		t.Errorf("platform's stored setting resolves to %+v, want on, set on platform itself", st.Resolution)
+	}
+	if web, err := s.store.ProjectByFullPath(bg, "acme/platform/web"); err != nil || !web.DuoFeaturesEnabled {
+		t.Errorf("acme/platform/web after the reset: %+v %v", web, err)
 	}
 }

@@ -137,7 +137,7 @@ func (s *Server) projectDuoJSON(c echo.Context, p *models.Project) error {
 // apiRuleError answers the store's rule violations with 422 and their
 // text; other errors pass through.
 func apiRuleError(err error) error {
-	if errors.Is(err, models.ErrLockedByAncestor) || errors.Is(err, models.ErrNilWhenLocking) {
+	if errors.As(err, new(*models.LockedError)) || errors.Is(err, models.ErrNilWhenLocking) {
 		return apiFail(http.StatusUnprocessableEntity, err.Error())
 	}
 	var fe models.FieldErrors

@@ -55,7 +55,7 @@ func lastFormValue(c echo.Context, name string) (string, bool) {
 // duoFieldErrors turns the store's rule violations into a field error, so
 // the form re-renders (422) instead of failing.
 func duoFieldErrors(err error, field string) (models.FieldErrors, bool) {
-	if errors.Is(err, models.ErrLockedByAncestor) || errors.Is(err, models.ErrNilWhenLocking) {
+	if errors.As(err, new(*models.LockedError)) || errors.Is(err, models.ErrNilWhenLocking) {
 		return models.FieldErrors{field: err.Error()}, true
 	}
 	var fe models.FieldErrors

@@ -71,6 +71,22 @@ func TestReducingSeatsPreviewsThenRemovesTheSameUsers(t *testing.T) {
 				t.Fatalf("%s was previewed but kept the seat", name)
 			}
 		}
+		// Reconciled with GitLab's overage rule: each seat audited and mailed.
+		ev := wantAudit(t, a, "seat_unassigned", name, models.Automation.Username)
+		if !strings.Contains(ev.Details, `"reason":"seat_overage"`) {
+			t.Fatalf("%s removal audited as %s", name, ev.Details)
+		}
+		mail, err := a.store.ListOutbox(ctx, models.OutboxFilter{}, models.Page{Number: 1, PerPage: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mailed := false
+		for _, m := range mail.Items {
+			mailed = mailed || (m.Kind == "seat_removed" && m.ToAddress == u.Email)
+		}
+		if !mailed {
+			t.Fatalf("no removal mail to %s", u.Email)
+		}
 	}
 
 	// More than the subscription's seats: refused, the form keeps the value.

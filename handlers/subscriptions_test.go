@@ -107,7 +107,7 @@ func TestProvisioningFlowSelfManaged(t *testing.T) {
 	order := url.Values{"add_on": {"duo_enterprise"}, "quantity": {"40"}, "term": {"24"}, "confirm_selection": {"1"}}
 	res = c.post("/admin/subscriptions/A-S00012345/orders", order)
 	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantFieldError(t, res, "add_on", "GitLab Duo Enterprise needs an Ultimate plan")
+	wantFieldError(t, res, "add_on", "GitLab Duo Enterprise needs an Ultimate plan; this instance has Premium")
 
 	order.Set("add_on", "duo_pro")
 	order.Set("quantity", "101")
@@ -358,7 +358,7 @@ func TestAdminSubscriptionPageAndSync(t *testing.T) {
 	}
 	page = c.follow(c.post("/admin/subscription/sync", nil))
 	flashes := page.Doc().Find(`[data-testid="flash"]`)
-	if flashes.Length() != 2 || !strings.Contains(flashes.Eq(1).Text(), "Problems found: GitLab Duo Enterprise needs an Ultimate plan.") {
+	if flashes.Length() != 2 || !strings.Contains(flashes.Eq(1).Text(), "Problems found: GitLab Duo Enterprise needs an Ultimate plan; this instance has Premium.") {
 		t.Fatalf("flashes %q", flashes.Text())
 	}
 }

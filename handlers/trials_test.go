@@ -113,7 +113,7 @@ func TestGroupBillingTrialPlans(t *testing.T) {
 		t.Fatal("Premium must be offered Duo Pro only")
 	}
 	page := c.follow(c.post("/groups/premium/-/billings/trials", url.Values{"add_on": {"duo_enterprise"}}))
-	if page.Flash() != "A GitLab Duo Enterprise trial needs an Ultimate subscription." {
+	if page.Flash() != "A GitLab Duo Enterprise trial needs an Ultimate subscription; Premium has Premium." {
 		t.Fatalf("flash %q", page.Flash())
 	}
 	if k, _ := page.Doc().Find(`[data-testid="flash"]`).Attr("class"); !strings.Contains(k, "gl-alert-danger") {
@@ -127,7 +127,7 @@ func TestGroupBillingTrialPlans(t *testing.T) {
 		t.Fatal("a Free group is offered trials")
 	}
 	page = c.follow(c.post("/groups/free/-/billings/trials", url.Values{"add_on": {"duo_pro"}}))
-	if page.Flash() != "A GitLab Duo Pro trial needs a Premium or Ultimate subscription." {
+	if page.Flash() != "A GitLab Duo Pro trial needs a Premium or Ultimate subscription; Free has Free." {
 		t.Fatalf("flash %q", page.Flash())
 	}
 }

@@ -177,6 +177,14 @@ func ChangeFor(a Availability) DuoChange {
 // PlanGroupDuo validates a change against the rules and returns the new
 // stored (enabled, locked) of the group.
 func PlanGroupDuo(res DuoResolution, self DuoNode, ch DuoChange) (*bool, bool, error) {
+	// Under a lock any request to set the value or the lock is refused,
+	// even one that asks for what is stored; a change of nothing (the
+	// experiment switch alone) is no such request.
+	if ch.SetEnabled || ch.Lock != nil {
+		if err := refuseUnderLock(res); err != nil {
+			return nil, false, err
+		}
+	}
 	newLock := self.Locked
 	if ch.Lock != nil {
 		newLock = *ch.Lock
@@ -195,9 +203,6 @@ func PlanGroupDuo(res DuoResolution, self DuoNode, ch DuoChange) (*bool, bool, e
 		// Locking copies the inherited value into the record first.
 		v := res.Inherited
 		newEnabled = &v
-	}
-	if res.Locked() && (!sameBoolPtr(newEnabled, self.Enabled) || newLock != self.Locked) {
-		return nil, false, ErrLockedByAncestor
 	}
 	return newEnabled, newLock, nil
 }

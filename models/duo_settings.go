@@ -222,11 +222,12 @@ func (s *Store) SetProjectDuoEnabled(ctx context.Context, actor Actor, p *Projec
 		if err != nil {
 			return err
 		}
+		// Refused under a lock even when it asks for the stored value.
+		if err := refuseUnderLock(st.Resolution); err != nil {
+			return err
+		}
 		if fresh.DuoFeaturesEnabled == enabled {
 			return nil
-		}
-		if st.Resolution.Locked() {
-			return ErrLockedByAncestor
 		}
 		if err := tx.q(ctx).Model(&Project{}).Where("id = ?", fresh.ID).
 			Updates(map[string]any{"duo_features_enabled": enabled, "updated_at": time.Now().UTC()}).Error; err != nil {

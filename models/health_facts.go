@@ -62,8 +62,9 @@ func (s *Store) healthPurchases(ctx context.Context, d Deployment, f *HealthFact
 	for _, p := range ps {
 		hp := HealthPurchase{AddOnPurchase: p, Assigned: counts[p.ID]}
 		if !(d == GitLabCom && f.Group == nil) {
-			hp.PlanError = s.ValidatePurchase(ctx, d, PurchaseInput{AddOn: p.AddOn, NamespaceID: p.NamespaceID,
-				Quantity: p.Quantity, StartedAt: p.StartedAt, ExpiresOn: p.ExpiresOn, Trial: p.Trial, PurchaseXID: p.PurchaseXID})["add_on"]
+			if refusal := CheckAddOnPlan(p.AddOn, "", f.Plan); refusal != nil {
+				hp.PlanError = refusal.Needs()
+			}
 		}
 		f.Purchases = append(f.Purchases, hp)
 	}

@@ -26,6 +26,25 @@ type SectionCounts struct {
 type ImportResult struct {
 	File     string
 	Sections []SectionCounts
+	// SeatRemovals are the seats the import's purchase changes took away
+	// (a lower quantity, users no longer eligible), per purchase.
+	SeatRemovals []PurchaseRemovals
+}
+
+// PurchaseRemovals is what one purchase's refresh removed.
+type PurchaseRemovals struct {
+	Owner    string // "acme", or "the instance"
+	AddOn    AddOn
+	Removals []Removal
+}
+
+// SeatsRemoved counts the seats the import took away.
+func (r *ImportResult) SeatsRemoved() int {
+	n := 0
+	for _, pr := range r.SeatRemovals {
+		n += len(pr.Removals)
+	}
+	return n
 }
 
 // Count returns the counts of one section by its document key.
@@ -49,7 +68,34 @@ func (r *ImportResult) Summary() string {
 	if len(parts) == 0 {
 		return "imported " + r.File + ": the file is empty"
 	}
-	return "imported " + r.File + ": " + strings.Join(parts, ", ")
+	out := "imported " + r.File + ": " + strings.Join(parts, ", ")
+	for _, pr := range r.SeatRemovals {
+		out += "; " + pr.summary()
+	}
+	return out
+}
+
+// summary is "2 seats removed from acme's GitLab Duo Enterprise: 2 because
+// the purchase now has fewer seats than were assigned", reasons in the
+// order the seats went.
+func (pr PurchaseRemovals) summary() string {
+	var reasons []string
+	counts := map[string]int{}
+	for _, rm := range pr.Removals {
+		if counts[rm.Reason] == 0 {
+			reasons = append(reasons, rm.Reason)
+		}
+		counts[rm.Reason]++
+	}
+	why := make([]string, len(reasons))
+	for i, reason := range reasons {
+		why[i] = fmt.Sprintf("%d because %s", counts[reason], ReasonText[reason])
+	}
+	noun := "seats"
+	if len(pr.Removals) == 1 {
+		noun = "seat"
+	}
+	return fmt.Sprintf("%d %s removed from %s's %s: %s", len(pr.Removals), noun, pr.Owner, pr.AddOn.Title(), strings.Join(why, ", "))
 }
 
 func (c ImportCounts) changes() string {
@@ -150,6 +196,13 @@ type importRun struct {
 	subscriptions map[string]*Subscription
 	purchases     map[purchaseKey]*AddOnPurchase
 	filePurchases map[fileKey]int
+	// The instance's plan before the import (the plan rule, purchase_plan.go).
+	instancePlan Plan
+	// Seats the purchases' refresh removed (import_seats.go).
+	removals []PurchaseRemovals
+
+	// The GitLab Duo settings chain, loaded once groups are applied (import_duo.go).
+	duo *importDuo
 
 	// Self-hosted models by lower-cased name, and where each is in the file (import_ai.go).
 	selfHostedModels map[string]*SelfHostedModel
@@ -211,6 +264,10 @@ func (s *Store) importDocument(ctx context.Context, actor Actor, file string, do
 			}
 			res.Sections = append(res.Sections, SectionCounts{Section: sec.key, Label: sec.label(c), ImportCounts: c})
 			details[sec.key] = map[string]int{"in_file": c.InFile, "created": c.Created, "updated": c.Updated}
+		}
+		res.SeatRemovals = r.removals
+		if n := res.SeatsRemoved(); n > 0 {
+			details["seats_removed"] = n
 		}
 		return tx.Audit(ctx, actor, AuditEntry{Action: "organisation_imported", TargetType: "Instance",
 			TargetName: file, Details: details})

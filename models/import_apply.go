@@ -219,6 +219,7 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 	slices.SortStableFunc(order, func(a, b int) int {
 		return cmp.Compare(pathDepth(r.doc.Groups[a].Path), pathDepth(r.doc.Groups[b].Path))
 	})
+	var duoWritten []int // file indexes of groups whose GitLab Duo setting is written
 	for _, i := range order {
 		d := r.doc.Groups[i]
 		key := strings.ToLower(d.Path)
@@ -238,6 +239,9 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 					cols = append(cols, "duo_features_enabled")
 				}
 				setCol(&cols, "lock_duo_features_enabled", &g.LockDuoFeaturesEnabled, lock)
+				if slices.Contains(cols, "duo_features_enabled") || slices.Contains(cols, "lock_duo_features_enabled") {
+					duoWritten = append(duoWritten, i)
+				}
 			}
 			if len(cols) > 0 {
 				if err := r.tx.q(ctx).Model(g).Select(cols).Updates(g).Error; err != nil {
@@ -252,6 +256,7 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 		if d.DuoAvailability != "" {
 			v, lock := d.DuoAvailability.Stored()
 			g.DuoFeaturesEnabled, g.LockDuoFeaturesEnabled = &v, lock
+			duoWritten = append(duoWritten, i)
 		}
 		parent := r.groups[strings.ToLower(parentPath(d.Path))]
 		if parent != nil {
@@ -269,7 +274,9 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 		r.groups[key] = g
 		c.Created++
 	}
-	return c, nil
+	// Lock problems are reported with the projects' (applyProjects fails
+	// the import), so one run lists them all.
+	return c, r.checkGroupLocks(ctx, duoWritten)
 }
 
 func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
@@ -279,12 +286,17 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 		r.projectDocs[strings.ToLower(d.Path)] = d
 	}
 	var created []Project
-	for _, d := range r.doc.Projects {
+	var createdEnabled []bool // what each new project starts with (the insert may read the default back)
+	var duoWritten []int      // file indexes of projects whose stated value is written
+	for i, d := range r.doc.Projects {
 		if p := r.projects[strings.ToLower(d.Path)]; p != nil {
 			var cols []string
 			setCol(&cols, "name", &p.Name, strings.TrimSpace(d.Name))
 			if d.DuoFeaturesEnabled != nil {
 				setCol(&cols, "duo_features_enabled", &p.DuoFeaturesEnabled, *d.DuoFeaturesEnabled)
+				if slices.Contains(cols, "duo_features_enabled") {
+					duoWritten = append(duoWritten, i)
+				}
 			}
 			if len(cols) > 0 {
 				if err := r.tx.q(ctx).Model(p).Select(cols).Updates(p).Error; err != nil {
@@ -295,8 +307,21 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 			continue
 		}
 		g := r.groups[strings.ToLower(parentPath(d.Path))]
+		// A project that states no value starts with its group's effective one.
+		var enabled bool
+		if d.DuoFeaturesEnabled != nil {
+			enabled = *d.DuoFeaturesEnabled
+			duoWritten = append(duoWritten, i)
+		} else {
+			duo, err := r.duoChains(ctx)
+			if err != nil {
+				return c, err
+			}
+			enabled = duo.group(g).Enabled
+		}
 		created = append(created, Project{NamespaceID: g.ID, Path: lastSegment(d.Path),
 			FullPath: g.FullPath + "/" + lastSegment(d.Path), Name: strings.TrimSpace(d.Name)})
+		createdEnabled = append(createdEnabled, enabled)
 	}
 	if len(created) > 0 {
 		if err := r.tx.q(ctx).CreateInBatches(&created, importChunk/10).Error; err != nil {
@@ -306,17 +331,20 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 	var switchedOff []int64
 	for i := range created {
 		r.projects[strings.ToLower(created[i].FullPath)] = &created[i]
-		if d := r.projectDocs[strings.ToLower(created[i].FullPath)]; d.DuoFeaturesEnabled != nil && !*d.DuoFeaturesEnabled {
+		created[i].DuoFeaturesEnabled = createdEnabled[i]
+		if !createdEnabled[i] {
 			switchedOff = append(switchedOff, created[i].ID)
-			created[i].DuoFeaturesEnabled = false
 		}
 	}
 	// The column defaults to on; gorm cannot insert an explicit false for it.
-	if len(switchedOff) > 0 {
-		if err := r.tx.q(ctx).Model(&Project{}).Where("id IN ?", switchedOff).Update("duo_features_enabled", false).Error; err != nil {
+	for chunk := range slices.Chunk(switchedOff, importChunk) {
+		if err := r.tx.q(ctx).Model(&Project{}).Where("id IN ?", chunk).Update("duo_features_enabled", false).Error; err != nil {
 			return c, err
 		}
 	}
 	c.Created = len(created)
-	return c, nil
+	if err := r.checkProjectLocks(ctx, duoWritten); err != nil {
+		return c, err
+	}
+	return c, r.errs.orNil()
 }

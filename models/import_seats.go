@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -229,9 +230,14 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 
 func (r *importRun) loadPurchases(ctx context.Context) error {
 	var ps []AddOnPurchase
-	if err := r.tx.q(ctx).Find(&ps).Error; err != nil {
+	if err := r.tx.q(ctx).Order("id").Find(&ps).Error; err != nil {
 		return err
 	}
+	st, err := r.tx.InstanceSettings(ctx)
+	if err != nil {
+		return err
+	}
+	r.instancePlan = st.Plan
 	r.purchases = map[purchaseKey]*AddOnPurchase{}
 	for i := range ps {
 		r.purchases[purchaseKey{ps[i].AddOn, namespaceIDOf(ps[i].NamespaceID)}] = &ps[i]
@@ -269,6 +275,63 @@ func (r *importRun) validatePurchases() {
 			} else {
 				r.filePurchases[k] = i
 			}
+			owner, plan := r.ownerPlan(pd.Namespace)
+			if refusal := CheckAddOnPlan(pd.AddOn, owner, plan); refusal != nil && plan.Valid() {
+				r.errs.add(p+".add_on", "%s", refusal.Error())
+			}
+		}
+	}
+	r.checkPlanChanges()
+}
+
+// ownerPlan is the plan a purchase's owner has once the file is applied:
+// the file's plan when it gives one, else the database's (a new group
+// without one is Free).
+func (r *importRun) ownerPlan(ns *string) (string, Plan) {
+	if ns == nil {
+		if in := r.doc.Instance; in != nil && in.Plan != "" {
+			return instanceOwner, in.Plan
+		}
+		return instanceOwner, r.instancePlan
+	}
+	key := nsKey(ns)
+	plan := PlanFree
+	if g := r.groups[key]; g != nil {
+		plan = g.Plan
+	}
+	if i, inFile := r.fileGroups[key]; inFile && r.doc.Groups[i].Plan != "" {
+		plan = r.doc.Groups[i].Plan
+	}
+	return *ns, plan
+}
+
+// checkPlanChanges refuses a plan the file gives a group or the instance
+// that an existing purchase the file does not restate needs more of.
+func (r *importRun) checkPlanChanges() {
+	keeps := func(path string, ns *string, namespaceID int64) {
+		owner, plan := r.ownerPlan(ns)
+		if !plan.Valid() {
+			return
+		}
+		for _, addOn := range []AddOn{AddOnDuoEnterprise, AddOnDuoPro} {
+			if r.purchases[purchaseKey{addOn, namespaceID}] == nil {
+				continue
+			}
+			if _, restated := r.filePurchases[fileKey{addOn, nsKey(ns)}]; restated {
+				continue
+			}
+			if refusal := CheckAddOnPlan(addOn, owner, plan); refusal != nil {
+				r.errs.add(path, "%s keeps its %s purchase: %s", owner, addOn.Title(), refusal.Error())
+			}
+		}
+	}
+	if in := r.doc.Instance; in != nil && in.Plan != "" {
+		keeps("instance.plan", nil, 0)
+	}
+	for i, g := range r.doc.Groups {
+		if existing := r.groups[strings.ToLower(g.Path)]; existing != nil && g.Plan != "" && existing.TopLevel() {
+			path := g.Path
+			keeps(fmt.Sprintf("groups[%d].plan", i), &path, existing.ID)
 		}
 	}
 }
@@ -284,7 +347,7 @@ func (r *importRun) purchaseOf(addOn AddOn, ns *string) *AddOnPurchase {
 
 func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.AddOnPurchases)}
-	for i, pd := range r.doc.AddOnPurchases {
+	for _, pd := range r.doc.AddOnPurchases {
 		ns := r.namespaceIDPtr(pd.Namespace)
 		end, _ := ParseDate(pd.ExpiresOn) // validated
 		var start *Date
@@ -308,7 +371,6 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 			continue
 		}
 		var cols []string
-		before := *cur
 		setCol(&cols, "quantity", &cur.Quantity, pd.Quantity)
 		if pd.StartedAt.Set && !sameDatePtr(cur.StartedAt, start) {
 			cur.StartedAt, cols = start, append(cols, "started_at")
@@ -323,17 +385,6 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		if len(cols) == 0 {
 			continue
 		}
-		if cur.Quantity < before.Quantity {
-			n, err := r.tx.AssignedCount(ctx, cur.ID)
-			if err != nil {
-				return c, err
-			}
-			if n > int64(cur.Quantity) {
-				r.errs.add(fmt.Sprintf("add_on_purchases[%d].quantity", i),
-					"%d seats are assigned: remove seats first or keep a quantity of at least %d", n, n)
-				continue
-			}
-		}
 		cur.UpdatedAt = time.Now().UTC()
 		if err := r.tx.q(ctx).Model(cur).Select(append(cols, "updated_at")).Updates(cur).Error; err != nil {
 			return c, err
@@ -341,6 +392,19 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		c.Updated++
 		if err := r.auditPurchase(ctx, "add_on_purchase_updated", cur, cols); err != nil {
 			return c, err
+		}
+		// A subscription sync that changes the quantity or the dates runs
+		// the refresh UpdatePurchase runs, in this transaction: users no
+		// longer eligible, then the overage above a lower quantity, in
+		// GitLab's order, each seat audited and mailed.
+		if slices.ContainsFunc(cols, func(col string) bool { return col == "quantity" || col == "started_at" || col == "expires_on" }) {
+			removed, err := r.tx.refreshInTx(ctx, cur)
+			if err != nil {
+				return c, err
+			}
+			if len(removed) > 0 {
+				r.removals = append(r.removals, PurchaseRemovals{Owner: nsLabel(pd.Namespace), AddOn: cur.AddOn, Removals: removed})
+			}
 		}
 	}
 	// Problems found while applying roll the whole import back.

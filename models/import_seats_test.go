@@ -262,6 +262,7 @@ func TestImportSeatsEligibilityAndCapacity(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		got := importProblems(t, s, `{
+		  "instance": {"plan": "premium"},
 		  "users": [{"username": "member", "name": "M", "email": "m@example.com"},
 		            {"username": "outsider", "name": "O", "email": "o@example.com"},
 		            {"username": "bot", "name": "B", "email": "b@example.com", "bot": true},
@@ -293,14 +294,6 @@ func TestImportSeatsEligibilityAndCapacity(t *testing.T) {
 		if _, err := s.UserByUsername(ctx, "member"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatal("a failed import wrote users")
 		}
-	})
-}
-
-func TestImportRefusesQuantityBelowAssignedSeats(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		mustImport(t, s, parseString(t, seatFile))
-		got := importProblems(t, s, `{"add_on_purchases": [{"namespace": "acme", "add_on": "duo_enterprise", "quantity": 1, "expires_on": "2027-01-01"}]}`)
-		wantProblems(t, got, "t.json: add_on_purchases[0].quantity: 2 seats are assigned: remove seats first or keep a quantity of at least 2")
 	})
 }
 

@@ -49,12 +49,28 @@ func (s *Store) CreateProject(ctx context.Context, actor Actor, g *Group, in Pro
 		} else if taken {
 			return FieldErrors{"path": "has already been taken"}
 		}
+		// A new project starts with its group's effective GitLab Duo setting.
+		group, err := tx.GroupByID(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		st, err := tx.GroupDuo(ctx, group)
+		if err != nil {
+			return err
+		}
 		if err := tx.q(ctx).Create(p).Error; err != nil {
 			return err
 		}
+		// The column defaults to on; gorm cannot insert an explicit false for it.
+		p.DuoFeaturesEnabled = st.Resolution.Enabled
+		if !p.DuoFeaturesEnabled {
+			if err := tx.q(ctx).Model(&Project{}).Where("id = ?", p.ID).Update("duo_features_enabled", false).Error; err != nil {
+				return err
+			}
+		}
 		nsID := g.RootID()
 		return tx.Audit(ctx, actor, AuditEntry{Action: "project_created", TargetType: "Project", TargetID: p.ID,
-			TargetName: p.FullPath, NamespaceID: &nsID})
+			TargetName: p.FullPath, NamespaceID: &nsID, Details: map[string]any{"duo_features_enabled": p.DuoFeaturesEnabled}})
 	})
 	if err != nil {
 		return nil, err

@@ -103,7 +103,7 @@ func (s *Store) ValidatePurchase(ctx context.Context, d Deployment, in PurchaseI
 	} else if in.StartedAt != nil && !in.StartedAt.Before(in.ExpiresOn) {
 		errs.Add("expires_on", "must be after the start date")
 	}
-	plan := PlanFree
+	plan, owner := PlanFree, instanceOwner
 	switch {
 	case d == GitLabCom && in.NamespaceID == nil:
 		errs.Add("namespace", "must be a top-level group on GitLab.com")
@@ -114,7 +114,7 @@ func (s *Store) ValidatePurchase(ctx context.Context, d Deployment, in PurchaseI
 		} else if !g.TopLevel() {
 			errs.Add("namespace", errPurchaseNeedsRoot.Error())
 		} else {
-			plan = g.Plan
+			plan, owner = g.Plan, g.FullPath
 		}
 	case in.NamespaceID != nil:
 		errs.Add("namespace", "must be empty on self-managed: purchases belong to the instance")
@@ -124,11 +124,10 @@ func (s *Store) ValidatePurchase(ctx context.Context, d Deployment, in PurchaseI
 			plan = st.Plan
 		}
 	}
-	if in.AddOn == AddOnDuoEnterprise && plan != PlanUltimate && errs["namespace"] == "" {
-		errs.Add("add_on", "GitLab Duo Enterprise needs an Ultimate plan")
-	}
-	if in.AddOn == AddOnDuoPro && !plan.Paid() && errs["namespace"] == "" {
-		errs.Add("add_on", "GitLab Duo Pro needs a Premium or Ultimate plan")
+	if errs["namespace"] == "" && in.AddOn.Valid() {
+		if refusal := CheckAddOnPlan(in.AddOn, owner, plan); refusal != nil {
+			errs.Add("add_on", refusal.Error())
+		}
 	}
 	return errs
 }
@@ -140,12 +139,13 @@ var PurchaseChangedHooks []func(ctx context.Context, tx *Store, actor Actor, p *
 // CreatePurchase records a new add-on purchase (provisioning, trials, import).
 func (s *Store) CreatePurchase(ctx context.Context, actor Actor, d Deployment, in PurchaseInput) (*AddOnPurchase, error) {
 	in.PurchaseXID = strings.TrimSpace(in.PurchaseXID)
-	if errs := s.ValidatePurchase(ctx, d, in); len(errs) > 0 {
-		return nil, errs
-	}
 	p := &AddOnPurchase{AddOn: in.AddOn, NamespaceID: in.NamespaceID, Quantity: in.Quantity, StartedAt: in.StartedAt,
 		ExpiresOn: in.ExpiresOn, Trial: in.Trial, PurchaseXID: in.PurchaseXID}
 	err := s.Tx(ctx, func(tx *Store) error {
+		// Validated in the transaction: the plan read is the one it commits with.
+		if errs := tx.ValidatePurchase(ctx, d, in); len(errs) > 0 {
+			return errs
+		}
 		var n int64
 		q := tx.q(ctx).Model(&AddOnPurchase{}).Where("add_on = ?", in.AddOn)
 		if in.NamespaceID == nil {

@@ -26,9 +26,10 @@ type TrialRequest struct {
 // trialScope is who a trial would belong to: its plan, subscription and
 // the name refusals use.
 type trialScope struct {
-	name string
-	plan Plan
-	sub  *Subscription
+	name  string // starts a sentence: "Acme", "This instance"
+	owner string // within one: "Acme", "this instance"
+	plan  Plan
+	sub   *Subscription
 }
 
 func (s *Store) trialScope(ctx context.Context, d Deployment, namespaceID *int64) (*trialScope, error) {
@@ -44,7 +45,7 @@ func (s *Store) trialScope(ctx context.Context, d Deployment, namespaceID *int64
 		if !g.TopLevel() {
 			return nil, refuseTrial("A GitLab Duo trial can only be started on a top-level group.")
 		}
-		sc.name, sc.plan = g.Name, g.Plan
+		sc.name, sc.owner, sc.plan = g.Name, g.Name, g.Plan
 	case namespaceID != nil:
 		return nil, refuseTrial("On a self-managed instance a GitLab Duo trial belongs to the instance.")
 	default:
@@ -52,7 +53,7 @@ func (s *Store) trialScope(ctx context.Context, d Deployment, namespaceID *int64
 		if err != nil {
 			return nil, err
 		}
-		sc.name, sc.plan = "This instance", st.Plan
+		sc.name, sc.owner, sc.plan = "This instance", instanceOwner, st.Plan
 	}
 	sub, err := s.SubscriptionFor(ctx, namespaceID)
 	switch {
@@ -76,12 +77,12 @@ func (s *Store) TrialCheck(ctx context.Context, d Deployment, addOn AddOn, names
 	if err != nil {
 		return err
 	}
-	switch {
-	case addOn == AddOnDuoPro && !sc.plan.Paid():
-		return refuseTrial("A GitLab Duo Pro trial needs a Premium or Ultimate subscription.")
-	case addOn == AddOnDuoEnterprise && sc.plan != PlanUltimate:
-		return refuseTrial("A GitLab Duo Enterprise trial needs an Ultimate subscription.")
-	case sc.sub != nil && !Today().Before(sc.sub.EndsOn):
+	// The purchase's plan rule (CreatePurchase applies it again), in a
+	// trial's words.
+	if r := CheckAddOnPlan(addOn, sc.owner, sc.plan); r != nil {
+		return refuseTrial("A " + addOn.Title() + " trial needs " + r.RequiredPlan() + " subscription; " + r.Owner + " has " + r.Plan.Title() + ".")
+	}
+	if sc.sub != nil && !Today().Before(sc.sub.EndsOn) {
 		return refuseTrial("The subscription " + sc.sub.Name + " has ended, so a GitLab Duo trial cannot be started.")
 	}
 	ps, err := s.PurchasesFor(ctx, namespaceID)

@@ -112,10 +112,10 @@ func TestTrialPlansAndScope(t *testing.T) {
 			g     *models.Group
 			want  string
 		}{
-			{models.AddOnDuoPro, free, "A GitLab Duo Pro trial needs a Premium or Ultimate subscription."},
+			{models.AddOnDuoPro, free, "A GitLab Duo Pro trial needs a Premium or Ultimate subscription; FREE has Free."},
 			{models.AddOnDuoPro, premium, ""},
 			{models.AddOnDuoPro, ultimate, ""}, // GitLab offers Duo Pro trials on Ultimate too
-			{models.AddOnDuoEnterprise, premium, "A GitLab Duo Enterprise trial needs an Ultimate subscription."},
+			{models.AddOnDuoEnterprise, premium, "A GitLab Duo Enterprise trial needs an Ultimate subscription; PREMIUM has Premium."},
 			{models.AddOnDuoEnterprise, ultimate, ""},
 			{models.AddOnDuoPro, sub, "A GitLab Duo trial can only be started on a top-level group."},
 		}
@@ -157,7 +157,7 @@ func TestStartTrialSelfManagedUsesSubscriptionSeats(t *testing.T) {
 			t.Fatal(err)
 		}
 		req := models.TrialRequest{AddOn: models.AddOnDuoEnterprise, StarterID: admin.ID}
-		if got := refusal(s.TrialCheck(ctx, models.SelfManaged, req.AddOn, nil)); got != "A GitLab Duo Enterprise trial needs an Ultimate subscription." {
+		if got := refusal(s.TrialCheck(ctx, models.SelfManaged, req.AddOn, nil)); got != "A GitLab Duo Enterprise trial needs an Ultimate subscription; this instance has Premium." {
 			t.Fatalf("enterprise on premium: %q", got)
 		}
 		req.AddOn = models.AddOnDuoPro

@@ -26,6 +26,12 @@ func openMigrated(ctx context.Context) (*models.Store, error) {
 }
 
 func runImport(ctx context.Context, args []string) error {
+	return importCommand(ctx, args, os.Stdout, os.Stderr)
+}
+
+// importCommand prints the summary (with any seats the import removed) to
+// stdout, or every problem to stderr.
+func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 {
 		return errors.New("usage: duoadmin import FILE.json")
 	}
@@ -37,7 +43,7 @@ func runImport(ctx context.Context, args []string) error {
 	defer f.Close()
 	doc, err := models.ParseDocument(file, f)
 	if err != nil {
-		return importFailed(os.Stderr, file, err)
+		return importFailed(stderr, file, err)
 	}
 	store, err := openMigrated(ctx)
 	if err != nil {
@@ -46,9 +52,9 @@ func runImport(ctx context.Context, args []string) error {
 	defer store.Close()
 	res, err := store.Import(ctx, models.ImportActor, file, doc)
 	if err != nil {
-		return importFailed(os.Stderr, file, err)
+		return importFailed(stderr, file, err)
 	}
-	fmt.Println(res.Summary())
+	fmt.Fprintln(stdout, res.Summary())
 	return nil
 }
 

@@ -132,3 +132,83 @@ func TestImportFailedPrintsEveryProblem(t *testing.T) {
 		t.Fatalf("printed %q, returned %v", out.String(), got)
 	}
 }
+
+// The rules of issue 15 hold for `duoadmin import`: a lower quantity is
+// reconciled and the printed summary says so; a value under a lock and a
+// purchase the plan does not allow are refused with the file and the JSON
+// path, nothing imported; a new project takes its group's setting.
+func TestImportCommandAppliesTheRules(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "duoadmin.db")
+	t.Setenv("DATABASE_URL", "sqlite:"+dbPath)
+	run := func(name, js string) (string, string, error) {
+		t.Helper()
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		err := importCommand(ctx, []string{file}, &stdout, &stderr)
+		return stdout.String(), strings.ReplaceAll(stderr.String(), dir+string(os.PathSeparator), ""), err
+	}
+	if _, errOut, err := run("org.json", `{
+	  "users": [{"username": "ada", "name": "Ada", "email": "ada@example.com"},
+	            {"username": "bob", "name": "Bob", "email": "bob@example.com"},
+	            {"username": "cy", "name": "Cy", "email": "cy@example.com"}],
+	  "groups": [{"path": "acme", "name": "Acme", "plan": "ultimate"},
+	             {"path": "acme/quiet", "name": "Quiet", "duo_availability": "default_off"},
+	             {"path": "beta", "name": "Beta", "plan": "premium"}],
+	  "members": [{"user": "ada", "source": "acme", "access_level": "owner"},
+	              {"user": "bob", "source": "acme", "access_level": "developer"},
+	              {"user": "cy", "source": "acme", "access_level": "developer"}],
+	  "add_on_purchases": [{"namespace": "acme", "add_on": "duo_enterprise", "quantity": 3, "started_at": "2026-01-01", "expires_on": "2099-01-01"}],
+	  "assignments": [{"user": "ada", "add_on": "duo_enterprise", "namespace": "acme", "assigned_at": "2026-02-01T00:00:00Z"},
+	                  {"user": "bob", "add_on": "duo_enterprise", "namespace": "acme", "assigned_at": "2026-03-01T00:00:00Z"},
+	                  {"user": "cy", "add_on": "duo_enterprise", "namespace": "acme", "assigned_at": "2026-01-15T00:00:00Z"}]}`); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+
+	out, errOut, err := run("sync.json", `{"add_on_purchases": [{"namespace": "acme", "add_on": "duo_enterprise", "quantity": 1, "expires_on": "2099-01-01"}],
+	  "projects": [{"path": "acme/quiet/new", "name": "New"}]}`)
+	if err != nil {
+		t.Fatalf("sync: %v\n%s", err, errOut)
+	}
+	if want := "2 seats removed from acme's GitLab Duo Enterprise: 2 because the purchase now has fewer seats than were assigned"; !strings.Contains(out, want) {
+		t.Fatalf("summary %q lacks %q", out, want)
+	}
+
+	_, errOut, err = run("bad.json", `{"groups": [{"path": "acme/quiet", "name": "Quiet", "duo_availability": "never_on"},
+	                                             {"path": "acme/quiet/sub", "name": "Sub", "duo_availability": "default_on"}],
+	  "add_on_purchases": [{"namespace": "beta", "add_on": "duo_enterprise", "quantity": 1, "expires_on": "2099-01-01"}]}`)
+	if err == nil || err.Error() != filepath.Join(dir, "bad.json")+": 1 problem; nothing was imported" ||
+		errOut != "bad.json: add_on_purchases[0].add_on: GitLab Duo Enterprise needs an Ultimate plan; beta has Premium\n" {
+		t.Fatalf("plan: %v\n%s", err, errOut)
+	}
+	_, errOut, err = run("bad.json", `{"groups": [{"path": "acme/quiet", "name": "Quiet", "duo_availability": "never_on"},
+	                                             {"path": "acme/quiet/sub", "name": "Sub", "duo_availability": "default_on"}]}`)
+	if err == nil || errOut != "bad.json: groups[1].duo_availability: cannot be changed because it is locked by an ancestor (acme/quiet is Always off)\n" {
+		t.Fatalf("lock: %v\n%s", err, errOut)
+	}
+
+	s, err := models.Open("sqlite:" + dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if p, err := s.ProjectByFullPath(ctx, "acme/quiet/new"); err != nil || p.DuoFeaturesEnabled {
+		t.Fatalf("acme/quiet/new: %+v %v", p, err)
+	}
+	if g, _ := s.GroupByFullPath(ctx, "acme/quiet"); g.LockDuoFeaturesEnabled {
+		t.Fatal("a refused import locked acme/quiet")
+	}
+	acme, _ := s.GroupByFullPath(ctx, "acme")
+	p, _ := s.SeatPurchase(ctx, &acme.ID)
+	holders, _ := s.SeatHolders(ctx, p.ID)
+	// Nobody used Code Suggestions: the most recently assigned (bob, then
+	// ada) went first; cy, assigned earliest, keeps the seat.
+	cy, _ := s.UserByUsername(ctx, "cy")
+	if len(holders) != 1 || holders[0] != cy.ID {
+		t.Fatalf("seat holders %v, want cy's %d", holders, cy.ID)
+	}
+}

@@ -1,0 +1,132 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// GitLab Duo availability in an import. A file states each level's own
+// setting and does not cascade, so two rules are checked against the
+// hierarchy as the file leaves it (instance and ancestors applied first):
+//
+//   - Under a lock (the instance's or an ancestor group's, wherever it was
+//     set), a group or project value the import would write that differs
+//     from the locked value is refused, with refuseUnderLock's error. A
+//     value that agrees with the lock, or that the row already stores (so
+//     nothing is written), passes: a locked subtree keeps the values its
+//     rows had, and its export must import back.
+//   - A new project that states no value takes its group's effective value.
+
+// importDuo resolves settings from the instance and the groups the import
+// holds, plus their ancestors, loaded once.
+type importDuo struct {
+	instance DuoNode
+	groups   map[int64]*Group
+}
+
+// duoChains loads, once and after groups are applied, what resolving the
+// file's groups and projects needs.
+func (r *importRun) duoChains(ctx context.Context) (*importDuo, error) {
+	if r.duo != nil {
+		return r.duo, nil
+	}
+	st, err := r.tx.InstanceSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &importDuo{instance: instanceNode(st), groups: map[int64]*Group{}}
+	for _, g := range r.groups {
+		d.groups[g.ID] = g
+	}
+	seen := map[int64]bool{}
+	var missing []int64
+	for _, g := range r.groups {
+		for _, id := range g.AncestorIDs() {
+			if d.groups[id] == nil && !seen[id] {
+				seen[id] = true
+				missing = append(missing, id)
+			}
+		}
+	}
+	slices.Sort(missing)
+	loaded, err := findInIDs[Group](ctx, r.tx, "id IN ?", missing)
+	if err != nil {
+		return nil, err
+	}
+	for i := range loaded {
+		d.groups[loaded[i].ID] = &loaded[i]
+	}
+	r.duo = d
+	return d, nil
+}
+
+func (d *importDuo) chain(g *Group) []DuoNode {
+	ids := g.AncestorIDs()
+	out := make([]DuoNode, 0, len(ids)+1)
+	for _, id := range ids {
+		out = append(out, groupNode(d.groups[id]))
+	}
+	return out
+}
+
+func (d *importDuo) group(g *Group) DuoResolution {
+	return ResolveDuo(d.instance, d.chain(g), groupNode(g))
+}
+
+func (d *importDuo) project(p *Project, g *Group) DuoResolution {
+	return ResolveDuo(d.instance, append(d.chain(g), groupNode(g)), projectNode(p))
+}
+
+// lockProblem is the refusal of writing value under res's lock, or "".
+func lockProblem(res DuoResolution, value bool) string {
+	if value == res.Enabled {
+		return ""
+	}
+	err := refuseUnderLock(res)
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s (%s is %s)", err, err.(*LockedError).Locker(), NeverOn.Title())
+}
+
+// checkGroupLocks reports the file's groups whose written value a lock refuses.
+func (r *importRun) checkGroupLocks(ctx context.Context, written []int) error {
+	if len(written) == 0 {
+		return nil
+	}
+	d, err := r.duoChains(ctx)
+	if err != nil {
+		return err
+	}
+	for _, i := range written {
+		doc := r.doc.Groups[i]
+		v, _ := doc.DuoAvailability.Stored()
+		g := r.groups[strings.ToLower(doc.Path)]
+		if msg := lockProblem(d.group(g), v); msg != "" {
+			r.errs.add(fmt.Sprintf("groups[%d].duo_availability", i), "%s", msg)
+		}
+	}
+	return nil
+}
+
+// checkProjectLocks reports the file's projects whose written value a lock refuses.
+func (r *importRun) checkProjectLocks(ctx context.Context, written []int) error {
+	if len(written) == 0 {
+		return nil
+	}
+	d, err := r.duoChains(ctx)
+	if err != nil {
+		return err
+	}
+	for _, i := range written {
+		doc := r.doc.Projects[i]
+		p := r.projects[strings.ToLower(doc.Path)]
+		g := r.groups[strings.ToLower(parentPath(doc.Path))]
+		if msg := lockProblem(d.project(p, g), *doc.DuoFeaturesEnabled); msg != "" {
+			r.errs.add(fmt.Sprintf("projects[%d].duo_features_enabled", i), "%s", msg)
+		}
+	}
+	return nil
+}
