@@ -191,7 +191,7 @@ func TestImportCommandAppliesTheRules(t *testing.T) {
 		t.Fatalf("lock: %v\n%s", err, errOut)
 	}
 
-	s, err := models.Open("sqlite:" + dbPath)
+	s, err := models.Open("sqlite:"+dbPath, storetest.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
