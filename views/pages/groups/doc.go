@@ -1,0 +1,3 @@
+// Package groups holds a group's page, the new group form and the Admin
+// area's list of groups.
+package groups

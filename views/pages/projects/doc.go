@@ -1,0 +1,2 @@
+// Package projects holds a project's page and the new project form.
+package projects
