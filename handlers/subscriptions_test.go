@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -330,22 +331,23 @@ func TestAdminSubscriptionPageAndSync(t *testing.T) {
 		t.Fatal("trials offered to an instance that had both add-ons")
 	}
 
-	// Synchronize: each purchase is refreshed and the sync recorded.
-	saved := models.RefreshHooks
-	t.Cleanup(func() { models.RefreshHooks = saved })
-	var refreshed []int64
-	models.RefreshHooks = append(saved, func(_ context.Context, _ *models.Store, _ models.Actor, p *models.AddOnPurchase) error {
-		refreshed = append(refreshed, p.ID)
-		return nil
-	})
+	// Synchronize: each purchase is refreshed (its refresh time is
+	// recorded) and the sync recorded.
+	syncStarted := time.Now().Add(-time.Second)
 	res = c.post("/admin/subscription/sync", nil)
 	wantStatus(t, res, http.StatusSeeOther)
 	page := c.follow(res)
 	if page.Flash() != "Subscription successfully synchronized." {
 		t.Fatalf("flash %q", page.Flash())
 	}
-	if len(refreshed) != 2 {
-		t.Fatalf("refreshed %v, want both purchases", refreshed)
+	purchases, err := a.store.PurchasesFor(ctx, nil)
+	if err != nil || len(purchases) != 2 {
+		t.Fatalf("purchases %v, %v", purchases, err)
+	}
+	for _, p := range purchases {
+		if p.LastAssignedUsersRefreshedAt == nil || p.LastAssignedUsersRefreshedAt.Before(syncStarted) {
+			t.Fatalf("purchase %d (%s) was not refreshed by the sync: %v", p.ID, p.AddOn, p.LastAssignedUsersRefreshedAt)
+		}
 	}
 	if got := page.Text(`[data-testid="last-sync"]`); got == "Never" || !strings.HasSuffix(got, "UTC") {
 		t.Fatalf("last sync %q", got)

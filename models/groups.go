@@ -168,28 +168,6 @@ func (s *Store) fullPathTaken(ctx context.Context, fullPath string) (bool, error
 	return n > 0, err
 }
 
-func (s *Store) SetGroupPlan(ctx context.Context, actor Actor, g *Group, plan Plan) error {
-	if !g.TopLevel() {
-		return FieldErrors{"plan": "can only be set on a top-level group"}
-	}
-	if !plan.Valid() {
-		return FieldErrors{"plan": "is not a plan (free, premium, ultimate)"}
-	}
-	if g.Plan == plan {
-		return nil
-	}
-	return s.Tx(ctx, func(tx *Store) error {
-		if err := tx.q(ctx).Model(g).Update("plan", plan).Error; err != nil {
-			return err
-		}
-		before := g.Plan
-		g.Plan = plan
-		nsID := g.ID
-		return tx.Audit(ctx, actor, AuditEntry{Action: "group_plan_changed", TargetType: "Group", TargetID: g.ID,
-			TargetName: g.FullPath, NamespaceID: &nsID, Details: map[string]any{"plan": change(before, plan)}})
-	})
-}
-
 type GroupCounts struct{ Total, TopLevel int64 }
 
 func (s *Store) CountGroups(ctx context.Context) (GroupCounts, error) {

@@ -171,10 +171,8 @@ func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
 			}
 		}
 		if up.from != up.user.State {
-			for _, hook := range StateChangeHooks {
-				if err := hook(ctx, r.tx, r.actor, up.user, up.from); err != nil {
-					return c, err
-				}
+			if err := r.tx.removeSeatsOfInactiveUser(ctx, up.user); err != nil {
+				return c, err
 			}
 		}
 	}

@@ -120,9 +120,6 @@ func (s *Store) ChangeMemberAccess(ctx context.Context, actor Actor, src Source,
 	})
 }
 
-// MembershipRemovedHooks run in the removing transaction (seat clean-up hooks in here).
-var MembershipRemovedHooks []func(ctx context.Context, tx *Store, actor Actor, m *Member, src Source) error
-
 func (s *Store) RemoveMember(ctx context.Context, actor Actor, src Source, memberID int64) error {
 	return s.Tx(ctx, func(tx *Store) error {
 		m, err := tx.MemberByID(ctx, src, memberID)
@@ -146,12 +143,9 @@ func (s *Store) RemoveMember(ctx context.Context, actor Actor, src Source, membe
 			Details: map[string]any{"source": src.FullPath, "source_type": src.Type, "access_level": m.AccessLevel.Key()}}); err != nil {
 			return err
 		}
-		for _, hook := range MembershipRemovedHooks {
-			if err := hook(ctx, tx, actor, m, src); err != nil {
-				return err
-			}
-		}
-		return nil
+		// On GitLab.com, leaving the hierarchy loses its seats, in the
+		// same transaction.
+		return tx.removeSeatsAfterMembershipRemoval(ctx, m, src)
 	})
 }
 

@@ -13,12 +13,6 @@ func (s *Store) ProjectByFullPath(ctx context.Context, fullPath string) (*Projec
 	return first[Project](s.q(ctx).Where("lower(full_path) = lower(?)", fullPath))
 }
 
-func (s *Store) ProjectsInGroup(ctx context.Context, groupID int64) ([]Project, error) {
-	var ps []Project
-	err := s.q(ctx).Where("namespace_id = ?", groupID).Order("lower(name), id").Find(&ps).Error
-	return ps, err
-}
-
 func (s *Store) CountProjects(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.q(ctx).Model(&Project{}).Count(&n).Error

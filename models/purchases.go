@@ -132,10 +132,6 @@ func (s *Store) ValidatePurchase(ctx context.Context, d Deployment, in PurchaseI
 	return errs
 }
 
-// PurchaseChangedHooks run in the transaction that changes a purchase's
-// quantity or dates (the seat refresh hooks in here).
-var PurchaseChangedHooks []func(ctx context.Context, tx *Store, actor Actor, p *AddOnPurchase) error
-
 // CreatePurchase records a new add-on purchase (provisioning, trials, import).
 func (s *Store) CreatePurchase(ctx context.Context, actor Actor, d Deployment, in PurchaseInput) (*AddOnPurchase, error) {
 	in.PurchaseXID = strings.TrimSpace(in.PurchaseXID)
@@ -227,12 +223,10 @@ func (s *Store) UpdatePurchase(ctx context.Context, actor Actor, id int64, up Pu
 			TargetID: p.ID, TargetName: string(p.AddOn), NamespaceID: p.NamespaceID, Details: details}); err != nil {
 			return err
 		}
-		for _, hook := range PurchaseChangedHooks {
-			if err := hook(ctx, tx, actor, p); err != nil {
-				return err
-			}
-		}
-		return nil
+		// A lower quantity or an earlier end removes seats at once, in the
+		// same transaction (GitLab's refresh worker).
+		_, err = tx.refreshInTx(ctx, p)
+		return err
 	})
 	return out, err
 }

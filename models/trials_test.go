@@ -196,30 +196,30 @@ func TestStartTrialRollsBackWithoutTheStartersSeat(t *testing.T) {
 	})
 }
 
-func TestRefreshPurchaseRunsHooksInOneTransaction(t *testing.T) {
+// RefreshPurchase re-checks a purchase's seats in one transaction: an
+// ineligible holder loses the seat, and the refresh time is recorded.
+func TestRefreshPurchaseRemovesIneligibleSeats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := comWorld(t, s, 10)
-		saved := models.RefreshHooks
-		t.Cleanup(func() { models.RefreshHooks = saved })
-		var seen []int64
-		models.RefreshHooks = []func(context.Context, *models.Store, models.Actor, *models.AddOnPurchase) error{
-			func(ctx context.Context, tx *models.Store, actor models.Actor, p *models.AddOnPurchase) error {
-				seen = append(seen, p.ID)
-				if _, err := tx.AssignSeat(ctx, actor, p.ID, w.users["subdev"].ID); err != nil {
-					return err
-				}
-				return errors.New("hook failed")
-			},
+		if _, err := s.AssignSeat(ctx, tester, w.purchase.ID, w.users["subdev"].ID); err != nil {
+			t.Fatal(err)
 		}
-		if err := s.RefreshPurchase(ctx, tester, w.purchase.ID); err == nil || err.Error() != "hook failed" {
-			t.Fatalf("refresh: %v", err)
+		// Leaving the hierarchy behind the Store's back (as a sync from
+		// elsewhere would) leaves the seat to the refresh.
+		db, _ := s.SQLDB()
+		if _, err := db.Exec("DELETE FROM members WHERE user_id = $1", w.users["subdev"].ID); err != nil {
+			t.Fatal(err)
 		}
-		if len(seen) != 1 || seen[0] != w.purchase.ID {
-			t.Fatalf("hook saw %v", seen)
+		if err := s.RefreshPurchase(ctx, tester, w.purchase.ID); err != nil {
+			t.Fatal(err)
 		}
 		if n, _ := s.AssignedCount(ctx, w.purchase.ID); n != 0 {
-			t.Fatal("a failing hook's writes were kept")
+			t.Fatalf("%d seats left; the ineligible holder's should be gone", n)
+		}
+		p, err := s.PurchaseByID(ctx, w.purchase.ID)
+		if err != nil || p.LastAssignedUsersRefreshedAt == nil {
+			t.Fatalf("refresh time not recorded: %+v %v", p, err)
 		}
 		if err := s.RefreshPurchase(ctx, tester, 987654); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("unknown purchase: %v", err)

@@ -245,10 +245,6 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, in UserIn
 	return out, err
 }
 
-// StateChangeHooks run inside the transaction that changes a user's state,
-// so later features (seat removal) commit or roll back with it.
-var StateChangeHooks []func(ctx context.Context, tx *Store, actor Actor, u *User, from UserState) error
-
 // AllowedTransition reports whether GitLab lets an admin move a user from
 // one state to another: block from active or deactivated, unblock from
 // blocked, ban and deactivate from active, unban from banned, activate from
@@ -310,12 +306,9 @@ func (s *Store) ChangeUserState(ctx context.Context, actor Actor, id int64, from
 			TargetName: u.Username, Details: map[string]any{"state": change(before, state)}}); err != nil {
 			return err
 		}
-		for _, hook := range StateChangeHooks {
-			if err := hook(ctx, tx, actor, u, before); err != nil {
-				return err
-			}
-		}
-		return nil
+		// A blocked, banned or deactivated user loses their seats in the
+		// same transaction: never a moment with a seat they cannot use.
+		return tx.removeSeatsOfInactiveUser(ctx, u)
 	})
 	return out, err
 }

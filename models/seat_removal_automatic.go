@@ -2,25 +2,17 @@ package models
 
 import "context"
 
-// Automatic removal runs inside the transaction of the change that causes
-// it, so a blocked user never keeps a seat for a moment longer.
-func init() {
-	PurchaseChangedHooks = append(PurchaseChangedHooks, refreshOnPurchaseChange)
-	RefreshHooks = append(RefreshHooks, refreshOnPurchaseChange)
-	StateChangeHooks = append(StateChangeHooks, removeSeatsOfInactiveUser)
-	MembershipRemovedHooks = append(MembershipRemovedHooks, removeSeatsAfterMembershipRemoval)
-}
-
-func refreshOnPurchaseChange(ctx context.Context, tx *Store, _ Actor, p *AddOnPurchase) error {
-	_, err := tx.refreshInTx(ctx, p)
-	return err
-}
+// Automatic seat removal that runs inside the transaction of the change
+// causing it (a state change, a membership removal), called directly from
+// those changes, so a blocked user never keeps a seat for a moment longer.
 
 var stateReasons = map[UserState]string{
 	StateBlocked: ReasonUserBlocked, StateBanned: ReasonUserBanned, StateDeactivated: ReasonUserDeactivated,
 }
 
-func removeSeatsOfInactiveUser(ctx context.Context, tx *Store, _ Actor, u *User, _ UserState) error {
+// removeSeatsOfInactiveUser: a blocked, banned or deactivated user loses
+// every seat, each with the reason of the state.
+func (tx *Store) removeSeatsOfInactiveUser(ctx context.Context, u *User) error {
 	reason, ok := stateReasons[u.State]
 	if !ok {
 		return nil
@@ -40,7 +32,7 @@ func removeSeatsOfInactiveUser(ctx context.Context, tx *Store, _ Actor, u *User,
 
 // removeSeatsAfterMembershipRemoval: on GitLab.com a user removed from the
 // hierarchy loses its seats, unless still eligible (a guest somewhere counts).
-func removeSeatsAfterMembershipRemoval(ctx context.Context, tx *Store, _ Actor, m *Member, src Source) error {
+func (tx *Store) removeSeatsAfterMembershipRemoval(ctx context.Context, m *Member, src Source) error {
 	root := src.RootID
 	ps, err := tx.purchasesHeldBy(ctx, m.UserID, &root)
 	if err != nil || len(ps) == 0 {
