@@ -110,6 +110,7 @@ func smExplainApp(t *testing.T) *app {
 }
 
 func TestAdminAccessCheckSelfManaged(t *testing.T) {
+	t.Parallel()
 	a := smExplainApp(t)
 	c := a.as("admin")
 	res := c.get(adminAccessCheck)
@@ -174,6 +175,7 @@ func TestAdminAccessCheckSelfManaged(t *testing.T) {
 }
 
 func TestAccessCheckRejectsBadInputWith422(t *testing.T) {
+	t.Parallel()
 	a := smExplainApp(t)
 	c := a.as("admin")
 	cases := []struct {
@@ -205,6 +207,7 @@ func TestAccessCheckRejectsBadInputWith422(t *testing.T) {
 }
 
 func TestAdminAccessCheckAccess(t *testing.T) {
+	t.Parallel()
 	a := smExplainApp(t)
 	q := explainQuery("dev", "code_suggestions", "ide", "none", "")
 	res := a.as("support").get(adminAccessCheck + q)
@@ -233,6 +236,7 @@ func comExplainApp(t *testing.T) *app {
 }
 
 func TestGroupAccessCheckForOwners(t *testing.T) {
+	t.Parallel()
 	a := comExplainApp(t)
 	c := a.as("owner")
 	res := c.get(acmeAccessCheck + explainQuery("dev", "duo_chat", "ide", "project", "acme/web"))
@@ -267,6 +271,7 @@ func TestGroupAccessCheckForOwners(t *testing.T) {
 }
 
 func TestAdminAccessCheckGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := comExplainApp(t)
 	res := a.as("admin").get(adminAccessCheck + explainQuery("outsider", "code_suggestions", "ide", "none", ""))
 	wantExplained(t, res, "Not allowed", models.ReasonNotInPaidGroup, "A B C")

@@ -66,6 +66,7 @@ func modelPath(m *models.SelfHostedModel, suffix string) string {
 }
 
 func TestSelfHostedNotOnGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	c := a.as("admin")
 	wantStatus(t, c.get(selfHostedPath), http.StatusNotFound)
@@ -80,6 +81,7 @@ func TestSelfHostedNotOnGitLabCom(t *testing.T) {
 }
 
 func TestSelfHostedNotAvailableWithoutDuoEnterprise(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	for _, path := range []string{selfHostedPath, selfHostedPath + "/new"} {
@@ -117,6 +119,7 @@ func TestSelfHostedNotAvailableWithoutDuoEnterprise(t *testing.T) {
 }
 
 func TestSelfHostedModelCreateValidatesAndHidesTheKey(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	c := a.as("admin")
@@ -172,6 +175,7 @@ func TestSelfHostedModelCreateValidatesAndHidesTheKey(t *testing.T) {
 }
 
 func TestSelfHostedModelEditKeepsOrReplacesTheKey(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	c := a.as("admin")
@@ -217,6 +221,7 @@ func TestSelfHostedModelEditKeepsOrReplacesTheKey(t *testing.T) {
 }
 
 func TestSelfHostedModelInUseCannotBeDeleted(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	c := a.as("admin")
@@ -259,6 +264,7 @@ func TestSelfHostedModelInUseCannotBeDeleted(t *testing.T) {
 }
 
 func TestSelfHostedFeaturesFormValidation(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	c := a.as("admin")
@@ -279,6 +285,7 @@ func TestSelfHostedFeaturesFormValidation(t *testing.T) {
 }
 
 func TestSelfHostedTestConnection(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	c := a.as("admin")
@@ -313,6 +320,7 @@ func TestSelfHostedTestConnection(t *testing.T) {
 }
 
 func TestSelfHostedReadOnlyForAuditors(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	m := a.mkModel("Mixtral", "http://vllm.internal:8000", "sk-x")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestGitLabComAdminDuoOverview(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	ctx := context.Background()
 	actor := models.ActorFor(a.users["admin"])
@@ -71,6 +72,7 @@ func TestGitLabComAdminDuoOverview(t *testing.T) {
 }
 
 func TestGitLabComAdminDuoOverviewPaginates(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.SQLite(t), models.GitLabCom)
 	ctx := context.Background()
 	actor := models.ActorFor(a.users["admin"])

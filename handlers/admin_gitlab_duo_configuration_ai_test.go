@@ -46,6 +46,7 @@ func checkbox(t *testing.T, r *response, name string) (checked, disabled bool) {
 }
 
 func TestAdminConfigurationShowsTheAISections(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.as("admin").get(adminDuoConfigPath)
 	wantStatus(t, res, http.StatusOK)
@@ -79,6 +80,7 @@ func TestAdminConfigurationShowsTheAISections(t *testing.T) {
 }
 
 func TestAdminConfigurationSavesTheAISettings(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	form := aiForm(a.duoInstance())
@@ -134,6 +136,7 @@ func TestAdminConfigurationSavesTheAISettings(t *testing.T) {
 }
 
 func TestAdminConfigurationAIValidation(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		field, value, msg string
 	}{
@@ -181,6 +184,7 @@ func TestAdminConfigurationAIValidation(t *testing.T) {
 }
 
 func TestExperimentFeaturesAndAlwaysOff(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.duoOrg() // groups whose reset the change must confirm
 	c := a.as("admin")

@@ -28,6 +28,7 @@ func mailFlagEnabled(a *app) bool {
 }
 
 func TestAdminFeatureFlagsToggle(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 
@@ -92,6 +93,7 @@ func TestAdminFeatureFlagsToggle(t *testing.T) {
 }
 
 func TestAdminFeatureFlagsReadOnlyForAuditors(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	sup := a.as("support")
 	res := sup.get("/admin/feature_flags")
@@ -108,6 +110,7 @@ func TestAdminFeatureFlagsReadOnlyForAuditors(t *testing.T) {
 }
 
 func TestAdminEmailOutboxListsMailWithStatus(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	ctx := context.Background()
 	// A seat assignment queues the welcome mail.
@@ -180,6 +183,7 @@ func TestAdminEmailOutboxListsMailWithStatus(t *testing.T) {
 }
 
 func TestAdminEmailOutboxShowsTheRelayAndKeepsTheFilterAcrossPages(t *testing.T) {
+	t.Parallel()
 	store := storetest.Any(t)
 	srv := mustServer(t, handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS,

@@ -67,6 +67,7 @@ func adminUsersForm(name, username, email, level string) url.Values {
 }
 
 func TestAdminUsersListSearchFilterAndPagination(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	for i := 1; i <= 30; i++ {
 		a.mustUser(models.UserInput{Username: fmt.Sprintf("zeta%02d", i), Name: fmt.Sprintf("Zeta Person %02d", i),
@@ -149,6 +150,7 @@ func TestAdminUsersListSearchFilterAndPagination(t *testing.T) {
 }
 
 func TestAdminUserCreate(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	form := c.get("/admin/users/new")
@@ -188,6 +190,7 @@ func TestAdminUserCreate(t *testing.T) {
 }
 
 func TestAdminUserCreateInvalid(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	before := adminUsersAuditCount(a)
@@ -243,6 +246,7 @@ func TestAdminUserCreateInvalid(t *testing.T) {
 }
 
 func TestAdminUserShow(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.mustUser(models.UserInput{Username: "ci-bot", Name: "CI Bot", Email: "ci-bot@example.com", Bot: true})
 	c := a.as("admin")
@@ -292,6 +296,7 @@ func TestAdminUserShow(t *testing.T) {
 }
 
 func TestAdminUserEditAndUpdate(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	form := c.get("/admin/users/dev/edit")
@@ -347,6 +352,7 @@ func TestAdminUserEditAndUpdate(t *testing.T) {
 }
 
 func TestAdminUserUpdateKeepsBotAndOwnAdminAccess(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.mustUser(models.UserInput{Username: "ci-bot", Name: "CI Bot", Email: "ci-bot@example.com", Bot: true})
 	c := a.as("admin")
@@ -378,6 +384,7 @@ func TestAdminUserUpdateKeepsBotAndOwnAdminAccess(t *testing.T) {
 }
 
 func TestAdminUserStateActions(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	for _, step := range []struct {
@@ -444,6 +451,7 @@ func TestAdminUserStateActions(t *testing.T) {
 }
 
 func TestAdminUserCannotLockThemselvesOut(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	before := adminUsersAuditCount(a)
@@ -464,6 +472,7 @@ func TestAdminUserCannotLockThemselvesOut(t *testing.T) {
 }
 
 func TestAdminUsersAuditorReadOnly(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("support")
 	wantStatus(t, c.get("/admin/users"), http.StatusOK)
@@ -489,6 +498,7 @@ func TestAdminUsersAuditorReadOnly(t *testing.T) {
 }
 
 func TestAdminUsersHiddenFromOthers(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	for _, who := range []string{"dev", "owner"} {
 		c := a.as(who)
@@ -505,6 +515,7 @@ func TestAdminUsersHiddenFromOthers(t *testing.T) {
 }
 
 func TestAdminUserUnknownIs404(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	wantStatus(t, c.get("/admin/users/nobody"), http.StatusNotFound)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestAPICodeSuggestionsEnabled(t *testing.T) {
+	t.Parallel()
 	for _, d := range []models.Deployment{models.SelfManaged, models.GitLabCom} {
 		t.Run(string(d), func(t *testing.T) {
 			a := newAccessAPI(t, d)

@@ -144,6 +144,7 @@ const knownFeatures = "code_suggestions, duo_chat, explain_code, refactor_code, 
 	"resolve_vulnerability, generate_issue_description, summarize_review"
 
 func TestAPIDuoAccessSelfManaged(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.SelfManaged)
 	a.buy(nil, models.AddOnDuoPro, "dev")
 	cs := q("feature", "code_suggestions")
@@ -206,6 +207,7 @@ func TestAPIDuoAccessSelfManaged(t *testing.T) {
 }
 
 func TestAPIDuoAccessBadRequests(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.SelfManaged)
 	cases := []struct {
 		q   url.Values
@@ -235,6 +237,7 @@ func TestAPIDuoAccessBadRequests(t *testing.T) {
 }
 
 func TestAPIDuoAccessGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.GitLabCom)
 	a.buy(a.o.acme, models.AddOnDuoEnterprise, "dev")
 	cs := q("feature", "code_suggestions")
@@ -263,6 +266,7 @@ func TestAPIDuoAccessGitLabCom(t *testing.T) {
 
 // The access API is the IDEs' hot path: count what one call costs.
 func TestAPIDuoAccessQueryCount(t *testing.T) {
+	t.Parallel()
 	for _, d := range []models.Deployment{models.SelfManaged, models.GitLabCom} {
 		t.Run(string(d), func(t *testing.T) {
 			a := newAccessAPI(t, d)
@@ -314,6 +318,7 @@ func TestAPIDuoAccessQueryCount(t *testing.T) {
 // a seat, and a resource is seen through a membership of it or of an
 // ancestor, never through an invited group.
 func TestAPIDuoAccessGitLabComMembershipPaths(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.GitLabCom)
 	ctx := context.Background()
 	admin := models.ActorFor(a.users["admin"])
@@ -374,6 +379,7 @@ func TestAPIDuoAccessGitLabComMembershipPaths(t *testing.T) {
 // cache live: a repeated question costs no statement, and a seat removed
 // through the Store is seen by the very next call.
 func TestAPIDuoAccessWithLiveCache(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.GitLabCom)
 	if a.store.Dialect() != models.Postgres {
 		t.Skip("the access cache is live only on Postgres (TEST_DATABASE_URL)")

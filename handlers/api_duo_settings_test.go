@@ -82,6 +82,7 @@ func wantAPI(t *testing.T, r apiRes, status int, want map[string]any) {
 func apiMessage(msg string) map[string]any { return map[string]any{"message": msg} }
 
 func TestAPIApplicationDuoSettings(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	admin, support, owner := a.duoToken("admin"), a.duoToken("support"), a.duoToken("owner")
 	const path = "/api/v4/application/duo_settings"
@@ -122,6 +123,7 @@ func TestAPIApplicationDuoSettings(t *testing.T) {
 }
 
 func TestAPIApplicationDuoSettingsOnGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	admin := a.duoToken("admin")
 	const path = "/api/v4/application/duo_settings"
@@ -132,6 +134,7 @@ func TestAPIApplicationDuoSettingsOnGitLabCom(t *testing.T) {
 }
 
 func TestAPIGroupDuoSettings(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	owner, support, dev := a.duoToken("owner"), a.duoToken("support"), a.duoToken("dev")
@@ -184,6 +187,7 @@ func TestAPIGroupDuoSettings(t *testing.T) {
 }
 
 func TestAPIProjectDuoSettings(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	owner, support, dev := a.duoToken("owner"), a.duoToken("support"), a.duoToken("dev")

@@ -38,6 +38,7 @@ func (a *accessAPI) auditTotal() int {
 }
 
 func TestAPIDuoUsageEvents(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.SelfManaged)
 	const path = "/api/v4/duo/usage_events"
 	post := func(role, body string) apiRawRes {
@@ -100,6 +101,7 @@ func TestAPIDuoUsageEvents(t *testing.T) {
 }
 
 func TestAPIDuoUsageEventsBatchLimit(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.GitLabCom)
 	events := make([]map[string]any, models.MaxUsageEvents)
 	base := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)

@@ -18,6 +18,7 @@ import (
 // endpoints, the API answers 403 to everyone else before looking at the
 // id, so ids tell nothing.
 func TestAPISelfManagedSeatsAreForAdministrators(t *testing.T) {
+	t.Parallel()
 	s := newSeatsAPI(t, models.SelfManaged)
 	s.ultimateInstance()
 	acme := s.acmeOwnedByOwner()

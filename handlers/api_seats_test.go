@@ -159,6 +159,7 @@ func (s *seatsAPI) auditCount(action string) int {
 }
 
 func TestAPIAddOnPurchasesSelfManaged(t *testing.T) {
+	t.Parallel()
 	s := newSeatsAPI(t, models.SelfManaged)
 	s.ultimateInstance()
 	today := models.Today()
@@ -187,6 +188,7 @@ func TestAPIAddOnPurchasesSelfManaged(t *testing.T) {
 }
 
 func TestAPIAddOnPurchasesGitLabCom(t *testing.T) {
+	t.Parallel()
 	s := newSeatsAPI(t, models.GitLabCom)
 	acme := s.acmeOwnedByOwner()
 	sub := s.mkGroup(acme, "sub", "Sub", "")
@@ -255,6 +257,7 @@ func apiUsernames(t *testing.T, r apiRawRes) []string {
 }
 
 func TestAPIEligibleUsersFields(t *testing.T) {
+	t.Parallel()
 	s, p := apiEligibleWorld(t)
 	acme := s.acmeOwnedByOwner()
 	s.mkMember(models.GroupSource(acme), s.users["dev"], models.Developer)
@@ -286,6 +289,7 @@ func TestAPIEligibleUsersFields(t *testing.T) {
 }
 
 func TestAPIEligibleUsersSortsAndErrors(t *testing.T) {
+	t.Parallel()
 	s, p := apiEligibleWorld(t)
 	path := fmt.Sprintf("/api/v4/add_on_purchases/%d/eligible_users", p.ID)
 	for sort, want := range map[string][]string{
@@ -321,6 +325,7 @@ func TestAPIEligibleUsersSortsAndErrors(t *testing.T) {
 }
 
 func TestAPIEligibleUsersPagination(t *testing.T) {
+	t.Parallel()
 	s, p := apiEligibleWorld(t)
 	path := fmt.Sprintf("/api/v4/add_on_purchases/%d/eligible_users", p.ID)
 	base := s.http.URL + path
@@ -402,6 +407,7 @@ func apiComSeats(t *testing.T) (*seatsAPI, *models.AddOnPurchase, *models.AddOnP
 }
 
 func TestAPIEligibleUsersGitLabCom(t *testing.T) {
+	t.Parallel()
 	s, p, otherP := apiComSeats(t)
 	path := fmt.Sprintf("/api/v4/add_on_purchases/%d/eligible_users", p.ID)
 	row := func(name, role string, invite any) map[string]any {
@@ -443,6 +449,7 @@ func TestAPIEligibleUsersGitLabCom(t *testing.T) {
 }
 
 func TestAPIAssignmentsSelfManaged(t *testing.T) {
+	t.Parallel()
 	s := newSeatsAPI(t, models.SelfManaged)
 	s.ultimateInstance()
 	p := s.purchase(nil, models.AddOnDuoPro, 3, nil, models.Today().AddDays(100), false)
@@ -550,6 +557,7 @@ func TestAPIAssignmentsSelfManaged(t *testing.T) {
 }
 
 func TestAPIAssignmentsOnExpiredPurchase(t *testing.T) {
+	t.Parallel()
 	s := newSeatsAPI(t, models.SelfManaged)
 	s.ultimateInstance()
 	p := s.purchase(nil, models.AddOnDuoPro, 3, nil, models.Today().AddDays(10), false)
@@ -566,6 +574,7 @@ func TestAPIAssignmentsOnExpiredPurchase(t *testing.T) {
 // TestAPIAssignTenThousand: one request assigns 10,000 users by username
 // (no 50-user cap), and one removes them by id.
 func TestAPIAssignTenThousand(t *testing.T) {
+	t.Parallel()
 	const n = 10000
 	s := newSeatsAPI(t, models.SelfManaged)
 	s.ultimateInstance()

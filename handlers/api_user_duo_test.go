@@ -15,6 +15,7 @@ func wantUserDuo(t *testing.T, a *accessAPI, role string, cs, chat bool) {
 }
 
 func TestAPIUserDuoSelfManaged(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.SelfManaged)
 	a.buy(nil, models.AddOnDuoPro, "dev")
 	wantUserDuo(t, a, "dev", true, true)
@@ -35,6 +36,7 @@ func TestAPIUserDuoSelfManaged(t *testing.T) {
 }
 
 func TestAPIUserDuoGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := newAccessAPI(t, models.GitLabCom)
 	a.buy(a.o.acme, models.AddOnDuoPro, "dev")
 	wantUserDuo(t, a, "dev", true, true)

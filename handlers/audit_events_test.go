@@ -67,6 +67,7 @@ func eventActions(r *response) []string {
 }
 
 func TestAdminAuditEventsListsFiltersAndPages(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	f := newAuditFixture(t, a)
 	c := a.as("admin")
@@ -148,6 +149,7 @@ func TestAdminAuditEventsListsFiltersAndPages(t *testing.T) {
 }
 
 func TestGroupAuditEventsShowTheHierarchyOnly(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	f := newAuditFixture(t, a)
 	c := a.as("owner")
@@ -187,6 +189,7 @@ func TestGroupAuditEventsShowTheHierarchyOnly(t *testing.T) {
 }
 
 func TestAuditExportIsFilteredCSV(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	newAuditFixture(t, a)
 	res := a.as("admin").get("/admin/audit_events/export.csv?action=member_added&target_user=dev")
@@ -215,6 +218,7 @@ func TestAuditExportIsFilteredCSV(t *testing.T) {
 // body is being read, that the heap holds no more than a few batches: a
 // handler that loaded the list first would hold all of it (tens of MB).
 func TestAuditExportStreams(t *testing.T) {
+	// Not parallel: it measures the heap, which other tests would grow.
 	if testing.Short() {
 		t.Skip("100,000 events")
 	}
@@ -271,6 +275,7 @@ func TestAuditExportStreams(t *testing.T) {
 }
 
 func TestAPIAuditEvents(t *testing.T) {
+	t.Parallel()
 	s := newSeatsAPI(t, models.SelfManaged)
 	newAuditFixture(t, s.app)
 	res := s.call(http.MethodGet, "/api/v4/audit_events?target_username=dev&per_page=1", "admin", "")
@@ -320,6 +325,7 @@ func TestAPIAuditEvents(t *testing.T) {
 }
 
 func TestAPIGroupAuditEvents(t *testing.T) {
+	t.Parallel()
 	s := newSeatsAPI(t, models.SelfManaged)
 	f := newAuditFixture(t, s.app)
 	path := "/api/v4/groups/" + strconv.FormatInt(f.sub.ID, 10) + "/audit_events"
@@ -340,6 +346,7 @@ func TestAPIGroupAuditEvents(t *testing.T) {
 }
 
 func TestAdminUserGitlabDuoTab(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	ctx := context.Background()
 	actor := models.ActorFor(a.users["admin"])
@@ -404,6 +411,7 @@ func TestAdminUserGitlabDuoTab(t *testing.T) {
 }
 
 func TestGroupMemberGitlabDuoTab(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	f := newAuditFixture(t, a)
 	ctx := context.Background()

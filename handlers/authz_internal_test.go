@@ -10,6 +10,7 @@ import (
 // TestDecideTable spells out the whole rule, so a change to decide shows up
 // here as a changed expectation rather than as a surprise in a screen test.
 func TestDecideTable(t *testing.T) {
+	t.Parallel()
 	viewers := map[string]*models.User{
 		"signed out": nil,
 		"admin":      {Username: "admin", Admin: true},
@@ -93,6 +94,7 @@ func TestDecideTable(t *testing.T) {
 // TestDecideOwnershipDoesNotOpenTheAdminArea: owning a group must never
 // leak into the instance-wide admin area.
 func TestDecideOwnershipDoesNotOpenTheAdminArea(t *testing.T) {
+	t.Parallel()
 	u := &models.User{Username: "owner"}
 	for _, write := range []bool{false, true} {
 		if err := decide(u, AdminArea, true, write, false); err != errNotFound {
@@ -106,6 +108,7 @@ func TestDecideOwnershipDoesNotOpenTheAdminArea(t *testing.T) {
 }
 
 func TestDecideAccessNames(t *testing.T) {
+	t.Parallel()
 	want := map[Access]string{Public: "public", SignedIn: "signed_in", AdminArea: "admin_area",
 		GroupOwner: "group_owner", ProjectOwner: "project_owner"}
 	for a, s := range want {

@@ -601,6 +601,7 @@ func (f *matrixFixture) withT(t *testing.T) *matrixFixture {
 }
 
 func TestAuthzMatrix(t *testing.T) {
+	t.Parallel()
 	// Reads share one fixture per deployment, and so do the denied writes
 	// of a route (both must change nothing, which is checked); each allowed
 	// write gets a fresh fixture, as it may block, remove or rename.
@@ -682,6 +683,7 @@ func matrixRoute(t *testing.T, r handlers.RouteInfo, d models.Deployment, reads 
 // (so with no access rule) would be missing from Routes() and so from the
 // matrix; this fails the build for it.
 func TestAuthzEveryRouteHasARule(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.SQLite(t), models.SelfManaged)
 	declared := map[string]handlers.Access{}
 	scoped := 0

@@ -14,6 +14,7 @@ import (
 // project looks exactly like a real one (sign in first); signed in, it is a
 // plain 404.
 func TestAuthzUnknownPathsDoNotLeakExistence(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	anon := f.as("")
 	for _, pair := range [][2]string{
@@ -54,6 +55,7 @@ func TestAuthzUnknownPathsDoNotLeakExistence(t *testing.T) {
 // TestAuthzSignInReturnsToTheScopedPage: the sign-in redirect remembers a
 // group page, as it does for /admin.
 func TestAuthzSignInReturnsToTheScopedPage(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	c := f.as("")
 	wantStatus(t, c.get("/groups/acme/-/group_members?page=2"), http.StatusFound)
@@ -67,6 +69,7 @@ func TestAuthzSignInReturnsToTheScopedPage(t *testing.T) {
 // TestAuthzOwnershipIsInherited: an owner of acme owns its subgroups and
 // their projects (GitLab's rule); an owner of a project does not own its group.
 func TestAuthzOwnershipIsInherited(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	ctx := context.Background()
 	actor := models.ActorFor(f.users["admin"])
@@ -116,6 +119,7 @@ func TestAuthzOwnershipIsInherited(t *testing.T) {
 // also fetches /favicon.ico; that request must not replace the page the
 // visitor asked for (found by the e2e test: sign-in landed on a 404).
 func TestAuthzSubresourceDoesNotBecomeReturnTo(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	c := f.as("")
 	wantStatus(t, c.get("/admin/users?page=2"), http.StatusFound)

@@ -116,6 +116,7 @@ func exportAs(t *testing.T, c *client, path, requestID string) *http.Response {
 // reports a failed download instead of saving a short file, and the log
 // says why with the request id.
 func TestCSVExportFailingMidStreamBreaksTheDownload(t *testing.T) {
+	t.Parallel()
 	for _, tc := range exportFailures() {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs logBuffer
@@ -161,6 +162,7 @@ func logHas(logs *logBuffer, parts ...string) bool {
 // A read that fails before anything went out is an ordinary error: a 500
 // page, not a CSV holding only its header.
 func TestCSVExportFailingBeforeTheFirstRowIsAnErrorPage(t *testing.T) {
+	t.Parallel()
 	for _, tc := range exportFailures() {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs logBuffer

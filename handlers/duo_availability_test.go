@@ -162,6 +162,7 @@ func auditDetails(t *testing.T, ev models.AuditEvent) map[string]any {
 }
 
 func TestAdminDuoConfigurationShowsTheInstanceSetting(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.as("admin").get("/admin/gitlab_duo/configuration")
 	wantStatus(t, res, http.StatusOK)
@@ -189,6 +190,7 @@ func TestAdminDuoConfigurationShowsTheInstanceSetting(t *testing.T) {
 }
 
 func TestAdminDuoConfigurationConfirmsThenResetsEverything(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.duoSetGroup(o.tools, models.DefaultOff) // already off: not counted
@@ -242,6 +244,7 @@ func TestAdminDuoConfigurationConfirmsThenResetsEverything(t *testing.T) {
 }
 
 func TestAdminDuoConfigurationSingularCountsAndDirectSave(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	// Nothing to reset: saved at once.
@@ -259,6 +262,7 @@ func TestAdminDuoConfigurationSingularCountsAndDirectSave(t *testing.T) {
 }
 
 func TestAdminDuoConfigurationRejectsUnknownOption(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	before := a.duoAuditCount()
 	res := a.as("admin").post("/admin/gitlab_duo/configuration", duoForm("always_on"))
@@ -273,6 +277,7 @@ func TestAdminDuoConfigurationRejectsUnknownOption(t *testing.T) {
 }
 
 func TestAdminDuoConfigurationOnGitLabComIsReadOnly(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	c := a.as("admin")
 	res := c.get("/admin/gitlab_duo/configuration")
@@ -298,6 +303,7 @@ func TestAdminDuoConfigurationOnGitLabComIsReadOnly(t *testing.T) {
 }
 
 func TestGroupEditShowsInheritedSettingAndSaves(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.duoSetGroup(o.acme, models.DefaultOff)
@@ -342,6 +348,7 @@ func TestGroupEditShowsInheritedSettingAndSaves(t *testing.T) {
 }
 
 func TestGroupEditConfirmsResetOfDescendants(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	c := a.as("owner")
@@ -385,6 +392,7 @@ func TestGroupEditConfirmsResetOfDescendants(t *testing.T) {
 }
 
 func TestGroupEditCountsTwoSubgroupsAndThreeProjects(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	g := a.mkGroup(nil, "acme", "Acme", models.PlanUltimate)
 	s1 := a.mkGroup(g, "one", "One", "")
@@ -398,6 +406,7 @@ func TestGroupEditCountsTwoSubgroupsAndThreeProjects(t *testing.T) {
 }
 
 func TestGroupEditLockedByAncestor(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.duoSetGroup(o.platform, models.NeverOn)
@@ -440,6 +449,7 @@ func TestGroupEditLockedByAncestor(t *testing.T) {
 }
 
 func TestGroupEditLockedByInstance(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.duoOrg()
 	a.duoSetInstance(models.NeverOn)
@@ -451,6 +461,7 @@ func TestGroupEditLockedByInstance(t *testing.T) {
 }
 
 func TestGroupEditRejectsUnknownOption(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.duoOrg()
 	res := a.as("owner").post("/groups/acme/-/edit", duoForm("sometimes"))
@@ -459,6 +470,7 @@ func TestGroupEditRejectsUnknownOption(t *testing.T) {
 }
 
 func TestGroupEditOnGitLabComLinksTopLevelGroupsToConfiguration(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	a.duoOrg()
 	c := a.as("owner")
@@ -485,6 +497,7 @@ func TestGroupEditOnGitLabComLinksTopLevelGroupsToConfiguration(t *testing.T) {
 }
 
 func TestGroupDuoConfigurationOnGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	o := a.duoOrg()
 	c := a.as("owner")
@@ -549,6 +562,7 @@ func TestGroupDuoConfigurationOnGitLabCom(t *testing.T) {
 }
 
 func TestGroupDuoConfigurationIsNotFoundOnSelfManaged(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	c := a.as("admin")
@@ -563,6 +577,7 @@ func TestGroupDuoConfigurationIsNotFoundOnSelfManaged(t *testing.T) {
 }
 
 func TestProjectEditSwitch(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	c := a.as("owner")
@@ -617,6 +632,7 @@ func TestProjectEditSwitch(t *testing.T) {
 }
 
 func TestProjectEditLockedByAncestor(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.duoSetGroup(o.acme, models.NeverOn)
@@ -647,6 +663,7 @@ func TestProjectEditLockedByAncestor(t *testing.T) {
 }
 
 func TestAuditorSeesDuoFormsDisabledAndCannotPost(t *testing.T) {
+	t.Parallel()
 	for _, d := range []models.Deployment{models.SelfManaged, models.GitLabCom} {
 		t.Run(string(d), func(t *testing.T) {
 			a := newApp(t, storetest.Any(t), d)
@@ -679,6 +696,7 @@ func TestAuditorSeesDuoFormsDisabledAndCannotPost(t *testing.T) {
 }
 
 func TestDeveloperCannotSeeDuoSettings(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.duoOrg()
 	c := a.as("dev")

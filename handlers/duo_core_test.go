@@ -57,6 +57,7 @@ func duoCoreAudits(t *testing.T, a *app) []models.AuditEvent {
 }
 
 func TestAdminDuoCoreSwitch(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	ctx := context.Background()
 	c := a.as("admin")
@@ -136,6 +137,7 @@ func TestAdminDuoCoreSwitch(t *testing.T) {
 // Duo Core waits for the availability's confirmation step and travels
 // through it.
 func TestAdminDuoCoreThroughConfirmation(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.duoOrg()
 	if err := a.store.SetInstancePlan(context.Background(), models.ActorFor(a.users["admin"]), models.PlanUltimate); err != nil {
@@ -159,6 +161,7 @@ func TestAdminDuoCoreThroughConfirmation(t *testing.T) {
 }
 
 func TestGroupDuoCoreSwitchOnGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	o := a.duoOrg() // acme is Ultimate, owner its Owner
 	c := a.as("owner")

@@ -13,6 +13,7 @@ import (
 // A subgroup or project created on the screens starts with its parent's
 // effective GitLab Duo setting, and its settings page says so.
 func TestScreensCreateChildrenWithTheEffectiveSetting(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.duoSetGroup(o.platform, models.DefaultOff)

@@ -36,6 +36,7 @@ func (a *app) lockAcmeWithoutCascade() {
 }
 
 func TestAPIRefusesALockedProjectWhateverItStores(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.lockAcmeWithoutCascade()
@@ -54,6 +55,7 @@ func TestAPIRefusesALockedProjectWhateverItStores(t *testing.T) {
 }
 
 func TestAPIRefusesALockedGroupWhateverItStores(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.duoSetGroup(o.platform, models.NeverOn) // cascades (false, unlocked) to acme/platform/api
@@ -79,6 +81,7 @@ func TestAPIRefusesALockedGroupWhateverItStores(t *testing.T) {
 }
 
 func TestProjectEditRefusesALockedSwitchWhateverItStores(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.lockAcmeWithoutCascade()
@@ -98,6 +101,7 @@ func TestProjectEditRefusesALockedSwitchWhateverItStores(t *testing.T) {
 }
 
 func TestGroupEditRefusesTheOptionALockedGroupHas(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.duoOrg()
 	a.duoSetGroup(o.platform, models.NeverOn)
@@ -117,6 +121,7 @@ func TestGroupEditRefusesTheOptionALockedGroupHas(t *testing.T) {
 }
 
 func TestGroupDuoConfigurationRefusesUnderALockedInstance(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	o := a.duoOrg()
 	a.duoSetInstance(models.NeverOn) // writes (false, unlocked) to acme

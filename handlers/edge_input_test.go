@@ -18,6 +18,7 @@ import (
 // databases alike; before, Postgres answered 500 wherever the text reached
 // a query first.
 func TestEdgeRefusesNULAndInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		a := newApp(t, store, models.SelfManaged)
 		admin := a.as("admin")
@@ -94,6 +95,7 @@ func TestEdgeRefusesNULAndInvalidUTF8(t *testing.T) {
 // A page number so large that (page − 1) × per page overflows gives an
 // empty page past the end, never the first page.
 func TestHugePageNumberIsPastTheEnd(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.SelfManaged)
 	admin := a.as("admin")
 	for _, page := range []string{"461168601842738792", "99999999999999999999999"} {
@@ -118,6 +120,7 @@ func TestHugePageNumberIsPastTheEnd(t *testing.T) {
 // never from the query string (where it would end up in logs and
 // Referer headers).
 func TestCSRFTokenNotFromQueryString(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.SQLite(t), models.SelfManaged)
 	dev := a.as("dev")
 	tok := dev.csrf()

@@ -15,6 +15,7 @@ import (
 // answers JSON, even for a path it does not have; web pages never take a
 // token, and the API writes no session cookie.
 func TestWebAndAPIEdgesStayApart(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.SQLite(t), models.SelfManaged)
 	browser := a.as("admin")
 	tok := a.duoToken("admin")

@@ -42,6 +42,7 @@ func terminateOthers(t *testing.T, from *models.Store) {
 // Pages keep working, and readiness stays up, when the pooled Postgres
 // connections die under the running server.
 func TestDeadPostgresConnectionsFailNoRequest(t *testing.T) {
+	t.Parallel()
 	store, other := storetest.PostgresTwins(t)
 	a := newApp(t, store, models.SelfManaged)
 	c := a.as("admin")
@@ -73,6 +74,7 @@ func TestDeadPostgresConnectionsFailNoRequest(t *testing.T) {
 // fails, so traffic moves elsewhere, and writes are refused with 503
 // instead of landing in a file nobody will read again.
 func TestSQLiteFileDeletedOrReplacedUnderTheServer(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"deleted", "replaced"} {
 		t.Run(how, func(t *testing.T) {
 			dir := t.TempDir()

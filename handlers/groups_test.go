@@ -74,6 +74,7 @@ func groupForm(name, path string) url.Values {
 }
 
 func TestAdminCreatesTopLevelGroupWithPlan(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	page := c.get("/admin/groups/new")
@@ -120,6 +121,7 @@ func TestAdminCreatesTopLevelGroupWithPlan(t *testing.T) {
 }
 
 func TestAdminCreateGroupInvalidKeepsValues(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	form := groupForm("Bad One", "bad path!")
@@ -154,6 +156,7 @@ func TestAdminCreateGroupInvalidKeepsValues(t *testing.T) {
 }
 
 func TestAdminGroupsListSearchAndPaging(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.mkGroup(nil, "acme", "Acme", models.PlanUltimate)
 	a.mkGroup(acme, "platform", "Platform", "")
@@ -204,6 +207,7 @@ func TestAdminGroupsListSearchAndPaging(t *testing.T) {
 }
 
 func TestOwnerCreatesSubgroupOnlyInOwnGroup(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	platform := a.mkGroup(acme, "platform", "Platform", "")
@@ -262,6 +266,7 @@ func TestOwnerCreatesSubgroupOnlyInOwnGroup(t *testing.T) {
 }
 
 func TestGroupsNewWithoutOrWithBadParent(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.as("admin").get("/groups/new")
 	wantStatus(t, res, http.StatusFound)
@@ -284,6 +289,7 @@ func TestGroupsNewWithoutOrWithBadParent(t *testing.T) {
 }
 
 func TestAuditorSeesGroupFormsDisabledAndCannotPost(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	id := strconv.FormatInt(acme.ID, 10)
@@ -316,6 +322,7 @@ func TestAuditorSeesGroupFormsDisabledAndCannotPost(t *testing.T) {
 }
 
 func TestDeveloperCannotSeeGroupOrProject(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	p := a.mkProject(acme, "backend", "Backend")
@@ -329,6 +336,7 @@ func TestDeveloperCannotSeeGroupOrProject(t *testing.T) {
 }
 
 func TestProjectCreation(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	id := strconv.FormatInt(acme.ID, 10)
@@ -387,6 +395,7 @@ func TestProjectCreation(t *testing.T) {
 }
 
 func TestGroupPageListsSubgroupsProjectsAndInvitedGroups(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	platform := a.mkGroup(acme, "platform", "Platform", "")
@@ -442,6 +451,7 @@ func TestGroupPageListsSubgroupsProjectsAndInvitedGroups(t *testing.T) {
 }
 
 func TestGroupPageChildrenArePaginated(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	for i := 1; i <= 12; i++ {

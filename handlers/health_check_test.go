@@ -66,6 +66,7 @@ func makeSMHealthy(t *testing.T, a *app) {
 }
 
 func TestAdminHealthCheckSelfManaged(t *testing.T) {
+	t.Parallel()
 	a := smExplainApp(t)
 	c := a.as("admin")
 	res := c.get(adminHealthCheck)
@@ -145,6 +146,7 @@ func TestAdminHealthCheckSelfManaged(t *testing.T) {
 }
 
 func TestHealthCheckAccess(t *testing.T) {
+	t.Parallel()
 	a := smExplainApp(t)
 	wantStatus(t, a.as("support").get(adminHealthCheck), http.StatusOK)
 	wantStatus(t, a.as("dev").get(adminHealthCheck), http.StatusNotFound)
@@ -154,6 +156,7 @@ func TestHealthCheckAccess(t *testing.T) {
 }
 
 func TestGroupHealthCheckGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := comExplainApp(t)
 	ctx := context.Background()
 	acme, _ := a.store.GroupByFullPath(ctx, "acme")

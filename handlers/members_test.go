@@ -40,6 +40,7 @@ func membership(t *testing.T, a *app, src models.Source, u *models.User) *models
 }
 
 func TestGroupMembersInviteChangeRemove(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	src := models.GroupSource(acme)
@@ -104,6 +105,7 @@ func TestGroupMembersInviteChangeRemove(t *testing.T) {
 }
 
 func TestInviteMemberErrorsKeepTheForm(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.acmeOwnedByOwner()
 	c := a.as("owner")
@@ -147,6 +149,7 @@ func mustGroup(t *testing.T, a *app, path string) *models.Group {
 }
 
 func TestLastOwnerOfTopLevelGroupIsKept(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	src := models.GroupSource(acme)
@@ -184,6 +187,7 @@ func TestLastOwnerOfTopLevelGroupIsKept(t *testing.T) {
 }
 
 func TestUnknownMemberIs404(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.acmeOwnedByOwner()
 	globex := a.mkGroup(nil, "globex", "Globex", "")
@@ -199,6 +203,7 @@ func TestUnknownMemberIs404(t *testing.T) {
 }
 
 func TestMembersPaginationAndInheritance(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	platform := a.mkGroup(acme, "platform", "Platform", "")
@@ -248,6 +253,7 @@ func TestMembersPaginationAndInheritance(t *testing.T) {
 }
 
 func TestMemberBadges(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	bot := a.mustUser(models.UserInput{Username: "helper-bot", Name: "Helper Bot", Email: "bot@example.com", Bot: true})
@@ -272,6 +278,7 @@ func TestMemberBadges(t *testing.T) {
 }
 
 func TestProjectMembers(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	p := a.mkProject(acme, "backend", "Backend")
@@ -320,6 +327,7 @@ func TestProjectMembers(t *testing.T) {
 }
 
 func TestAuditorSeesMembersReadOnly(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	acme := a.acmeOwnedByOwner()
 	a.mkProject(acme, "backend", "Backend")

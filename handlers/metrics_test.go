@@ -19,6 +19,7 @@ var seriesLine = regexp.MustCompile(`^duoadmin_http_requests_total\{method="([^"
 // Labels come from a closed set: whatever methods and paths visitors
 // invent, the number of series stays what the routes make it.
 func TestMetricsLabelsStayBoundedWhateverVisitorsSend(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.SQLite(t), models.SelfManaged)
 	admin := a.as("admin")
 	rng := rand.New(rand.NewPCG(14, 5))
@@ -84,6 +85,7 @@ func TestMetricsLabelsStayBoundedWhateverVisitorsSend(t *testing.T) {
 
 // A recovered panic is counted, besides being logged with the request id.
 func TestMetricsCountRecoveredPanics(t *testing.T) {
+	t.Parallel()
 	var logs logBuffer
 	a := newAppLogging(t, storetest.SQLite(t), models.SelfManaged, slog.New(slog.NewJSONHandler(&logs, nil)))
 	a.server.Echo().GET("/-/test-panic", func(echo.Context) error { panic("boom") })

@@ -13,6 +13,7 @@ import (
 )
 
 func TestHealthLivenessReadiness(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.client()
 	res := c.get("/-/health")
@@ -30,6 +31,7 @@ func TestHealthLivenessReadiness(t *testing.T) {
 }
 
 func TestReadinessFailsWhenTheDatabaseIsGone(t *testing.T) {
+	t.Parallel()
 	store := storetest.SQLite(t)
 	a := newApp(t, store, models.SelfManaged)
 	store.Close()
@@ -41,6 +43,7 @@ func TestReadinessFailsWhenTheDatabaseIsGone(t *testing.T) {
 }
 
 func TestMetricsCountRequestsByRoute(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	c.get("/admin")
@@ -56,6 +59,7 @@ func TestMetricsCountRequestsByRoute(t *testing.T) {
 }
 
 func TestErrorPagesUseTheLayout(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("dev")
 	res := c.get("/groups/no-such-group")
@@ -73,6 +77,7 @@ func TestErrorPagesUseTheLayout(t *testing.T) {
 }
 
 func TestRequestBodyOverTheLimitIs413(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	big := url.Values{"authenticity_token": {c.csrf()}, "padding": {strings.Repeat("x", 9<<20)}}
@@ -81,6 +86,7 @@ func TestRequestBodyOverTheLimitIs413(t *testing.T) {
 }
 
 func TestAPIWithoutTokenIs401JSON(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	req, _ := http.NewRequest(http.MethodGet, a.http.URL+"/api/v4/application/duo_settings", nil)
 	res := a.client().do(req)
@@ -106,6 +112,7 @@ func TestAPIWithoutTokenIs401JSON(t *testing.T) {
 // A client that posts without ever loading the page after the redirect
 // must not grow the session cookie until it can no longer be saved.
 func TestFlashesDoNotAccumulateWithoutBound(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	tok := c.csrf()

@@ -28,6 +28,7 @@ func allowedCells(r *response) int {
 }
 
 func TestProfileOfASeatHolder(t *testing.T) {
+	t.Parallel()
 	a := smExplainApp(t)
 	acme, _ := a.store.GroupByFullPath(context.Background(), "acme")
 	api, _ := a.store.ProjectByFullPath(context.Background(), "acme/api")
@@ -63,6 +64,7 @@ func TestProfileOfASeatHolder(t *testing.T) {
 }
 
 func TestProfileOfADuoCoreUser(t *testing.T) {
+	t.Parallel()
 	a := smExplainApp(t)
 	if err := a.store.SetInstanceDuoCore(context.Background(), models.Automation, true); err != nil {
 		t.Fatal(err)
@@ -94,6 +96,7 @@ func TestProfileOfADuoCoreUser(t *testing.T) {
 }
 
 func TestProfileOfAUserWithNothing(t *testing.T) {
+	t.Parallel()
 	a := comExplainApp(t)
 	res := a.as("outsider").get(profileDuo)
 	wantStatus(t, res, http.StatusOK)

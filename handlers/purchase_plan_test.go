@@ -15,6 +15,7 @@ import (
 // that would give a Premium group Duo Enterprise are refused with a
 // message naming its plan; nothing is written.
 func TestProvisioningRefusesEnterpriseForAPremiumGroup(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	acme := a.acmeOwnedByOwner()
 	c := a.as("admin")

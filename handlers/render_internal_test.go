@@ -21,6 +21,7 @@ import (
 // 500 error page, never the half already rendered with a 200, and the
 // failure is logged with the request id.
 func TestRenderFailingHalfWayIsA500(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil)), deployment: models.SelfManaged, metrics: newMetrics()}
 	e := echo.New()

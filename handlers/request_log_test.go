@@ -19,6 +19,7 @@ import (
 // Every request is one JSON log line with its id, route, status, duration
 // and, when signed in, the user.
 func TestRequestLogLine(t *testing.T) {
+	t.Parallel()
 	store := storetest.SQLite(t)
 	var buf bytes.Buffer
 	srv := mustServer(t, handlers.Options{Store: store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",

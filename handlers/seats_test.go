@@ -134,6 +134,7 @@ func wantFlashContains(t *testing.T, r *response, parts ...string) {
 }
 
 func TestSeatListShowsCardsAndSwitches(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 3)
 	a.assign("alice")
 	res := a.as("admin").get(smSeats)
@@ -186,6 +187,7 @@ func TestSeatListShowsCardsAndSwitches(t *testing.T) {
 }
 
 func TestSeatTableFiltersSortAndPaginationKeepTheQuery(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 50)
 	for i := 1; i <= 25; i++ {
 		a.mustUser(models.UserInput{Username: fmt.Sprintf("tester%02d", i), Name: fmt.Sprintf("Tester %02d", i), Email: fmt.Sprintf("t%d@example.com", i)})
@@ -246,6 +248,7 @@ func TestSeatTableFiltersSortAndPaginationKeepTheQuery(t *testing.T) {
 }
 
 func TestSeatSearchNeedsThreeCharacters(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 5)
 	c := a.as("admin")
 	res := c.get(smBulk + "?search=bo")
@@ -272,6 +275,7 @@ func TestSeatSearchNeedsThreeCharacters(t *testing.T) {
 }
 
 func TestSeatSwitchAssignsAndUnassigns(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 3)
 	c := a.as("admin")
 	back := smBulk + "?assigned=false&page=1"
@@ -306,6 +310,7 @@ func TestSeatSwitchAssignsAndUnassigns(t *testing.T) {
 }
 
 func TestSeatSwitchWithoutFreeSeats(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 1)
 	a.assign("alice")
 	c := a.as("admin")
@@ -325,6 +330,7 @@ func TestSeatSwitchWithoutFreeSeats(t *testing.T) {
 }
 
 func TestBulkConfirmationTexts(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 5)
 	c := a.as("admin")
 	cases := []struct {
@@ -366,6 +372,7 @@ func TestBulkConfirmationTexts(t *testing.T) {
 }
 
 func TestBulkAssignAndRemoveApply(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 5)
 	c := a.as("admin")
 	res := c.post(smBulk+"/bulk", url.Values{"bulk_action": {"assign"}, "user_ids": {a.id("bob"), a.id("carol")}, "confirm": {"1"}, "per_page": {"50"}})
@@ -388,6 +395,7 @@ func TestBulkAssignAndRemoveApply(t *testing.T) {
 }
 
 func TestBulkAssignErrors(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 1)
 	c := a.as("admin")
 	res := c.post(smBulk+"/bulk", url.Values{"bulk_action": {"assign"}, "user_ids": {a.id("bob"), a.id("carol")}, "confirm": {"1"}})
@@ -407,6 +415,7 @@ func TestBulkAssignErrors(t *testing.T) {
 }
 
 func TestBulkSelectAllMatchingTheFilter(t *testing.T) {
+	t.Parallel()
 	a := comSeatsApp(t, 40)
 	for i := 1; i <= 25; i++ {
 		u := a.mustUser(models.UserInput{Username: fmt.Sprintf("tester%02d", i), Name: fmt.Sprintf("Tester %02d", i), Email: fmt.Sprintf("t%d@example.com", i)})
@@ -446,6 +455,7 @@ func TestBulkSelectAllMatchingTheFilter(t *testing.T) {
 }
 
 func TestSeatCSVExport(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 5)
 	a.assign("alice", "bob")
 	db, _ := a.store.SQLDB()
@@ -479,6 +489,7 @@ func TestSeatCSVExport(t *testing.T) {
 }
 
 func TestSeatCSVOnGitLabComNamesTheGroupAndRoles(t *testing.T) {
+	t.Parallel()
 	a := comSeatsApp(t, 5)
 	res := a.as("owner").get(comBulk + "/export.csv?sort=name_asc")
 	wantStatus(t, res, http.StatusOK)
@@ -496,6 +507,7 @@ func TestSeatCSVOnGitLabComNamesTheGroupAndRoles(t *testing.T) {
 }
 
 func TestSeatScreensForAuditorsAreReadOnly(t *testing.T) {
+	t.Parallel()
 	a := smSeatsApp(t, 5)
 	sup := a.as("support")
 	res := sup.get(smBulk)
@@ -517,6 +529,7 @@ func TestSeatScreensForAuditorsAreReadOnly(t *testing.T) {
 }
 
 func TestSeatScreensOnGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := comSeatsApp(t, 5)
 	a.assign("dev")
 	c := a.as("owner")
@@ -563,6 +576,7 @@ func TestSeatScreensOnGitLabCom(t *testing.T) {
 }
 
 func TestSeatScreensAreScopedToTheirMode(t *testing.T) {
+	t.Parallel()
 	com := comSeatsApp(t, 5)
 	owner := com.as("owner")
 	for _, p := range []string{"/groups/acme/platform/-/settings/gitlab_duo", "/groups/acme/platform/-/usage_quotas/gitlab_duo",
@@ -585,6 +599,7 @@ func TestSeatScreensAreScopedToTheirMode(t *testing.T) {
 }
 
 func TestSeatScreensWithoutPurchaseShowTheEmptyState(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	a.acmeOwnedByOwner()
 	c := a.as("owner")
@@ -618,6 +633,7 @@ func TestSeatScreensWithoutPurchaseShowTheEmptyState(t *testing.T) {
 }
 
 func TestSeatScreensForExpiredPurchases(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.SelfManaged)
 	if err := a.store.SetInstancePlan(context.Background(), models.Automation, models.PlanUltimate); err != nil {
 		t.Fatal(err)

@@ -24,6 +24,7 @@ import (
 // nothing. The admin (or, for sign-in, a visitor with a session) is allowed
 // everywhere, so the 403 can only be the token check.
 func TestCSRFOnEveryPostRoute(t *testing.T) {
+	t.Parallel()
 	fixtures := map[models.Deployment]*matrixFixture{}
 	n := 0
 	for _, r := range newMatrixFixture(t).server.Routes() {
@@ -83,6 +84,7 @@ func sessionCookie(t *testing.T, res *response) *http.Cookie {
 // always, and Secure when the app is served over https (BASE_URL), both
 // when a visitor gets one and when it is replaced at sign-in.
 func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
 	for _, base := range []string{"http://127.0.0.1", "https://duo.example.com"} {
 		t.Run(base, func(t *testing.T) {
 			a := newTestApp(t)
@@ -139,6 +141,7 @@ func demoApp(t *testing.T, d models.Deployment) (*app, *client) {
 // allows nothing inline, and no page needs it to (no inline <script>, no
 // style= attribute, no on*= handler).
 func TestEveryPageIsSafeToRender(t *testing.T) {
+	t.Parallel()
 	for _, d := range []models.Deployment{models.SelfManaged, models.GitLabCom} {
 		t.Run(string(d), func(t *testing.T) { crawlSafely(t, d) })
 	}
@@ -216,6 +219,7 @@ type searchBox struct {
 // only themselves: every row listed for them shows the literal text, and
 // none of these filters lists what the unfiltered page does.
 func TestSearchBoxesTakeSQLMetacharactersAsText(t *testing.T) {
+	t.Parallel()
 	t.Run("self-managed", func(t *testing.T) {
 		checkSearchBoxes(t, models.SelfManaged, []searchBox{
 			{"/admin/users", "search", 0},
@@ -286,6 +290,7 @@ func checkSearchBoxes(t *testing.T, d models.Deployment, boxes []searchBox) {
 // handlers.New refuses to start with a Store that cannot encrypt, rather
 // than generating a key that the next restart would lose.
 func TestServerRefusesToStartWithoutAnEncryptionKey(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "nokey.db")
 	store, err := models.Open("sqlite:"+path, models.Options{})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // model at another host while keeping the key would hand the key to that
 // host at the next "Test connection", so a new endpoint needs the key again.
 func TestSelfHostedEndpointChangeNeedsTheKeyAgain(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	c := a.as("admin")
@@ -91,6 +92,7 @@ func keyRecorder(t *testing.T) (*httptest.Server, func() []string) {
 }
 
 func TestSelfHostedTestConnectionSendsTheKeyOnlyWhereItWasSaved(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.licenseSelfHosted()
 	c := a.as("admin")

@@ -17,6 +17,7 @@ import (
 // session was before they moved to the database, and what a leaked secret
 // would let anyone forge) signs no one in: only a database row does.
 func TestSignedCookieCarryingAUserSignsNoOneIn(t *testing.T) {
+	t.Parallel()
 	store := storetest.SQLite(t)
 	u, err := store.CreateUser(context.Background(), models.Automation, models.UserInput{Username: "dev", Name: "Dev", Email: "dev@example.com"})
 	if err != nil {

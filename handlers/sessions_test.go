@@ -69,6 +69,7 @@ func wantSignedIn(t *testing.T, c *client, u *models.User) {
 }
 
 func TestCopiedCookieEndsAtSignOut(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("dev")
 	stolen := c.sessionCookieOf()
@@ -79,6 +80,7 @@ func TestCopiedCookieEndsAtSignOut(t *testing.T) {
 }
 
 func TestCopiedCookieEndsWhenAdminChangesThePassword(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	stolen := a.as("dev").sessionCookieOf()
 	admin := a.as("admin")
@@ -94,6 +96,7 @@ func TestCopiedCookieEndsWhenAdminChangesThePassword(t *testing.T) {
 // the old cookie-only sessions let an old cookie survive) does not bring
 // them back.
 func TestCopiedCookieEndsWithBlockBanDeactivate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ action, undo string }{
 		{"block", "unblock"}, {"ban", "unban"}, {"deactivate", "activate"},
 	} {
@@ -113,6 +116,7 @@ func TestCopiedCookieEndsWithBlockBanDeactivate(t *testing.T) {
 }
 
 func TestAdminRevokesEverySessionOfAUser(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	laptop, phone := a.as("dev"), a.as("dev")
 	owner := a.as("owner")
@@ -148,6 +152,7 @@ func TestAdminRevokesEverySessionOfAUser(t *testing.T) {
 // Two app instances on one database are two handlers.New on one store:
 // what one ends, the other refuses at once.
 func TestSessionEndedOnOneInstanceIsRefusedByAnother(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	other := mustServer(t, handlers.Options{Store: a.store, Deployment: models.SelfManaged, BaseURL: "http://127.0.0.1",
 		SessionSecret: strings.Repeat("s", 32), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Static: static.FS})
@@ -170,6 +175,7 @@ func TestSessionEndedOnOneInstanceIsRefusedByAnother(t *testing.T) {
 
 // The cookie is a random id and nothing else: no user id, no values.
 func TestSessionCookieIsOnlyARandomID(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	seen := map[string]bool{}
 	for range 3 {
@@ -200,6 +206,7 @@ func TestSessionCookieIsOnlyARandomID(t *testing.T) {
 // no rows. (That such a cookie never signs anyone in is
 // TestSignedCookieCarryingAUserSignsNoOneIn.)
 func TestVisitorSessionStaysInTheCookie(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.client()
 	c.csrf()
@@ -248,6 +255,7 @@ const (
 )
 
 func TestActiveSessionsListsAndRevokes(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	laptop := a.browser(firefoxLinux, "dev")
 	phone := a.browser(chromeMac, "dev")

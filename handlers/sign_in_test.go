@@ -11,6 +11,7 @@ import (
 )
 
 func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.client()
 	res := c.get("/admin")
@@ -42,6 +43,7 @@ func TestSignInAndOut(t *testing.T) {
 }
 
 func TestSignInRejectsWrongPasswordAndThrottles(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.client()
 	for i := 0; i < models.MaxSignInFailures; i++ {
@@ -62,6 +64,7 @@ func TestSignInRejectsWrongPasswordAndThrottles(t *testing.T) {
 }
 
 func TestBlockedUserIsSignedOutAtOnce(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("dev")
 	wantStatus(t, c.get("/"), http.StatusOK)
@@ -78,6 +81,7 @@ func TestBlockedUserIsSignedOutAtOnce(t *testing.T) {
 }
 
 func TestSessionRotatesAtSignIn(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.client()
 	before := c.csrf()
@@ -88,6 +92,7 @@ func TestSessionRotatesAtSignIn(t *testing.T) {
 }
 
 func TestCSRFMissingOrWrongIs403(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	res := c.postRaw("/users/sign_out", url.Values{})
@@ -97,6 +102,7 @@ func TestCSRFMissingOrWrongIs403(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.client().get("/users/sign_in")
 	for h, want := range map[string]string{

@@ -34,6 +34,7 @@ func wantLocked(t *testing.T, res *response) {
 // The failures count for the account, whatever the login typed: username
 // in any case, with spaces around, or email.
 func TestSignInThrottlesPerAccountWhateverTheLogin(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	logins := []string{"dev", "DEV", "dev@example.com", " Dev ", "DEV@Example.COM"}
 	if len(logins) != models.MaxSignInFailures {
@@ -68,6 +69,7 @@ func secondInstance(t *testing.T, a *app, trustProxy bool) *app {
 // account it has the password of; X-Forwarded-For does not get it out
 // unless the server is told to trust a proxy.
 func TestSignInThrottlesPerClientIP(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.client()
 	for i := range models.MaxSignInFailuresPerIP {
@@ -92,6 +94,7 @@ func TestSignInThrottlesPerClientIP(t *testing.T) {
 // Simultaneous failures of one login (a new one and an existing account)
 // all answer 422: none races to a duplicate key and a 500.
 func TestSimultaneousSignInFailuresNever500(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	for _, login := range []string{"never-seen-before", "dev"} {
 		const n = 12

@@ -15,6 +15,7 @@ import (
 
 // The preview of a seat reduction lists exactly who the change removes.
 func TestReducingSeatsPreviewsThenRemovesTheSameUsers(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	ctx := context.Background()
 	actor := models.ActorFor(a.users["admin"])

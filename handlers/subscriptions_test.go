@@ -51,6 +51,7 @@ func hiddenFields(r *response, form string) url.Values {
 // Add product → Activate, Add seats within and beyond the subscription's
 // seats, and renew.
 func TestProvisioningFlowSelfManaged(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.as("admin")
 	today := models.Today()
@@ -206,6 +207,7 @@ func TestProvisioningFlowSelfManaged(t *testing.T) {
 }
 
 func TestProvisioningForAuditorsIsReadOnly(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	admin := a.as("admin")
 	wantStatus(t, admin.post("/admin/subscriptions", newSubscriptionForm("A-S00000001", "ultimate", "10")), http.StatusSeeOther)
@@ -232,6 +234,7 @@ func TestProvisioningForAuditorsIsReadOnly(t *testing.T) {
 }
 
 func TestProvisioningOnGitLabCom(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	acme := a.mkGroup(nil, "acme", "Acme", models.PlanFree)
 	a.mkGroup(acme, "sub", "Sub", "")
@@ -280,6 +283,7 @@ func TestProvisioningOnGitLabCom(t *testing.T) {
 }
 
 func TestAdminSubscriptionPageAndSync(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	ctx := context.Background()
 	c := a.as("admin")

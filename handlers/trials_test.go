@@ -26,6 +26,7 @@ func (a *app) seatHolders(p models.AddOnPurchase) []int64 {
 }
 
 func TestGroupBillingTrials(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	acme := a.acmeOwnedByOwner() // Ultimate
 	a.mkGroup(acme, "sub", "Sub", "")
@@ -98,6 +99,7 @@ func TestGroupBillingTrials(t *testing.T) {
 }
 
 func TestGroupBillingTrialPlans(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.GitLabCom)
 	for _, g := range []struct {
 		path string
@@ -133,6 +135,7 @@ func TestGroupBillingTrialPlans(t *testing.T) {
 }
 
 func TestAdminSubscriptionTrials(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	if err := a.store.SetInstancePlan(context.Background(), models.ActorFor(a.users["admin"]), models.PlanUltimate); err != nil {
 		t.Fatal(err)

@@ -61,6 +61,7 @@ func expiryWalk(t *testing.T, clock *fakeClock, read cacheRead) {
 // The access cache's facts and token entries expire after 30 s and at
 // midnight, shown with an injected clock instead of waiting.
 func TestAccessCacheExpiresAfterThirtySecondsAndAtMidnight(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		w := newFoldWorld(t, s)
 		proj := w.users["proj"]

@@ -76,6 +76,7 @@ func seatsOf(t *testing.T, s *models.Store, u *models.User) int {
 // transactions retire what it holds at once; a write it is not told of (no
 // listener here) is not seen until the cache stops serving.
 func TestAccessCacheOwnWrites(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := newFoldWorld(t, s)
@@ -117,6 +118,7 @@ func TestAccessCacheOwnWrites(t *testing.T) {
 // Facts a caller must not be able to change through the cache, and the
 // user's own fields taken from the caller, not the entry.
 func TestAccessCacheEntriesAreCopies(t *testing.T) {
+	t.Parallel()
 	s := storetest.SQLite(t)
 	ctx := context.Background()
 	w := newFoldWorld(t, s)
@@ -152,6 +154,7 @@ func TestAccessCacheEntriesAreCopies(t *testing.T) {
 // Two app instances on one Postgres: what one changes, by any path, the
 // other's cache stops serving once the notification arrives.
 func TestAccessCacheFollowsOtherInstance(t *testing.T) {
+	t.Parallel()
 	a, b := storetest.PostgresTwins(t)
 	ctx := context.Background()
 	listening(t, a)
@@ -195,6 +198,7 @@ func TestAccessCacheFollowsOtherInstance(t *testing.T) {
 // Writes of columns the decision never reads notify nobody: a token's last
 // use and activity stamps are written all the time.
 func TestAccessCacheIgnoresActivityStamps(t *testing.T) {
+	t.Parallel()
 	a, b := storetest.PostgresTwins(t)
 	listening(t, a)
 	u := mkUser(t, b, "dev", models.StateActive, false)
@@ -222,6 +226,7 @@ func TestAccessCacheIgnoresActivityStamps(t *testing.T) {
 // A listener whose connection is cut stops the cache at once and brings it
 // back when it has listened again.
 func TestAccessCacheListenerReconnects(t *testing.T) {
+	t.Parallel()
 	a, b := storetest.PostgresTwins(t)
 	listening(t, a)
 	bdb, _ := b.SQLDB()
@@ -238,6 +243,7 @@ func TestAccessCacheListenerReconnects(t *testing.T) {
 // SQLite has no notifications: the listener returns at once and the cache
 // never serves.
 func TestAccessCacheOffOnSQLite(t *testing.T) {
+	t.Parallel()
 	s := storetest.SQLite(t)
 	done := make(chan struct{})
 	go func() {
@@ -258,6 +264,7 @@ func TestAccessCacheOffOnSQLite(t *testing.T) {
 // notifications: an administrator's Always off on another instance is seen
 // here well before the settings' own 5 s cache would have let it through.
 func TestAccessCacheFollowsInstanceSettings(t *testing.T) {
+	t.Parallel()
 	a, b := storetest.PostgresTwins(t)
 	ctx := context.Background()
 	listening(t, a)
@@ -284,6 +291,7 @@ func TestAccessCacheFollowsInstanceSettings(t *testing.T) {
 // back through the database: one that does not deliver them (here: never
 // LISTENed, as behind a transaction-pooling proxy) fails the probe.
 func TestAccessCacheProbe(t *testing.T) {
+	t.Parallel()
 	s := storetest.PostgresOnly(t)
 	ctx := context.Background()
 	if err := s.ProbeNotifications(ctx, true); err != nil {
@@ -297,6 +305,7 @@ func TestAccessCacheProbe(t *testing.T) {
 // A change that commits while a read is under way retires what that read
 // found: the next read asks the database again and sees the change.
 func TestAccessCacheChangeDuringRead(t *testing.T) {
+	t.Parallel()
 	a, b := storetest.PostgresTwins(t)
 	listening(t, a)
 	w := newFoldWorld(t, b)
@@ -331,6 +340,7 @@ func TestAccessCacheChangeDuringRead(t *testing.T) {
 // Only a transaction that wrote a table the cache depends on retires it
 // at commit: sign-in throttling commits all the time and touches none.
 func TestAccessCacheKeptByUnrelatedCommits(t *testing.T) {
+	t.Parallel()
 	s := storetest.PostgresOnly(t)
 	ctx := context.Background()
 	g := s.AccessCacheGeneration()
@@ -350,6 +360,7 @@ func TestAccessCacheKeptByUnrelatedCommits(t *testing.T) {
 // notifies, except those the decision never reads; a column added later
 // fails here until migration 00012's list (or the exceptions) names it.
 func TestAccessChangeTriggersCoverColumns(t *testing.T) {
+	t.Parallel()
 	s := storetest.PostgresOnly(t)
 	db, _ := s.SQLDB()
 	ignored := map[string][]string{

@@ -9,6 +9,7 @@ import (
 )
 
 func TestIsHierarchyMember(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := comWorld(t, s, 5)

@@ -18,6 +18,7 @@ func seatOn(a models.AddOn, active bool, expires models.Date) models.SeatFact {
 // that is not active: the verdict, the reason code, the texts people read,
 // and the way the diagram was walked.
 func TestDecideAccessSeatChoice(t *testing.T) {
+	t.Parallel()
 	cs := feature(t, "code_suggestions")
 	rca := feature(t, "troubleshoot_job") // Duo Enterprise only
 	ended := models.NewDate(2024, 3, 1)
@@ -141,6 +142,7 @@ func answerAt(d models.Decision, node string) string {
 // dates change under them. The facts say which purchase is active; the
 // decision picks the seat.
 func TestAccessFactsSelfManagedPurchaseDates(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		db, _ := s.SQLDB()

@@ -117,6 +117,7 @@ func (w foldWorld) seat(t *testing.T, s *models.Store, p *models.AddOnPurchase, 
 }
 
 func TestAccessFactsSubjectFacts(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := newFoldWorld(t, s)
@@ -204,6 +205,7 @@ func TestAccessFactsSubjectFacts(t *testing.T) {
 }
 
 func TestAccessFactsAsMember(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := newFoldWorld(t, s)
@@ -279,6 +281,7 @@ func TestAccessFactsAsMember(t *testing.T) {
 // The resource's effective setting agrees with the duo_settings screens',
 // which load the chain their own way, through settings at every level.
 func TestAccessFactsResourceMatchesDuoSettings(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := newFoldWorld(t, s)

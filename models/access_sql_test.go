@@ -9,6 +9,7 @@ import (
 // Every variant of the access-facts statement takes as many parameters as
 // loadFacts passes, in both dialects' placeholder forms.
 func TestFactsStatementsParameters(t *testing.T) {
+	t.Parallel()
 	for k, st := range factsStatements {
 		if st.sql == "" {
 			if k.subject || k.resource != ResourceNone {
@@ -41,6 +42,7 @@ func TestFactsStatementsParameters(t *testing.T) {
 }
 
 func TestFixedSQL(t *testing.T) {
+	t.Parallel()
 	q := "SELECT a\n\t FROM t WHERE b = ? AND c IN (?, ?)"
 	if got := fixedSQL(Postgres, q); got != "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)" {
 		t.Errorf("postgres: %q", got)

@@ -41,6 +41,7 @@ func nodes(d Decision) string {
 }
 
 func TestDecideAccessWalksEveryBranch(t *testing.T) {
+	t.Parallel()
 	cs := feature(t, "code_suggestions")
 	withSeat := func(f AccessFacts, a AddOn, active bool) AccessFacts { f.Seats = []SeatFact{seat(a, active)}; return f }
 	withCore := func(f AccessFacts) AccessFacts {
@@ -121,6 +122,7 @@ func TestDecideAccessWalksEveryBranch(t *testing.T) {
 
 // Every feature x tier x context, against the catalog's rules.
 func TestFeatureTierContextMatrix(t *testing.T) {
+	t.Parallel()
 	core := map[string][]AccessContext{"duo_chat": {ContextIDE}, "code_suggestions": {ContextIDE, ContextWebIDE}}
 	pro := map[string]bool{"code_suggestions": true, "duo_chat": true, "explain_code": true, "refactor_code": true,
 		"fix_code": true, "write_tests": true, "documentation_search": true}
@@ -159,6 +161,7 @@ func TestFeatureTierContextMatrix(t *testing.T) {
 
 // A seat is not revoked by a group's Always off: other resources still work.
 func TestSeatSurvivesAGroupsAlwaysOff(t *testing.T) {
+	t.Parallel()
 	f := comFacts()
 	f.Seats = []SeatFact{seat(AddOnDuoPro, true)}
 	f.Resource = ResourceFact{Kind: ResourceProject, Path: "acme/secret", DuoEnabled: false, Why: "Enforced by acme"}

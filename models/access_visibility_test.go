@@ -9,6 +9,7 @@ import (
 )
 
 func TestMemberOfResource(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		w := comWorld(t, s, 5)
 		group := func(p string) models.ResourceRef { return models.ResourceRef{Kind: models.ResourceGroup, Path: p} }

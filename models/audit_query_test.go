@@ -100,6 +100,7 @@ func listAll(t *testing.T, s *models.Store, f models.AuditFilter) []models.Audit
 }
 
 func TestAuditScopeOfAGroupIsItsHierarchy(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		tr := buildAuditTree(t, s)
 		top := summary(listAll(t, s, models.AuditFilter{Scope: tr.acme}))
@@ -137,6 +138,7 @@ func TestAuditScopeOfAGroupIsItsHierarchy(t *testing.T) {
 }
 
 func TestAuditFilters(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildAuditTree(t, s)
@@ -190,6 +192,7 @@ func TestAuditFilters(t *testing.T) {
 }
 
 func TestAuditPagesAndStreamNewestFirst(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		n := models.AuditExportBatch*2 + 17
@@ -259,6 +262,7 @@ func BenchmarkEachAuditEvent100k(b *testing.B) {
 // TestEveryWrittenActionIsFilterable: the action select lists every
 // action the Store writes.
 func TestEveryWrittenActionIsFilterable(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

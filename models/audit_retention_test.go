@@ -19,6 +19,7 @@ import (
 )
 
 func TestPruneAuditEventsDeletesOldOnesAndAuditsItself(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		insertAuditEvents(t, s, 10)
@@ -69,6 +70,7 @@ func TestPruneAuditEventsDeletesOldOnesAndAuditsItself(t *testing.T) {
 }
 
 func TestAuditRetentionJobReadsTheSetting(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fortyDaysOld := func(s *models.Store) {
 		insertAuditEvents(t, s, 3)
@@ -106,6 +108,7 @@ func TestAuditRetentionJobReadsTheSetting(t *testing.T) {
 // TestAuditEventsAreAppendOnly: no function in models/ but the pruning one
 // updates or deletes audit events, and the Store has no method to.
 func TestAuditEventsAreAppendOnly(t *testing.T) {
+	t.Parallel()
 	writes := []*regexp.Regexp{
 		regexp.MustCompile(`(?is)\b(delete\s+from|update)\s+audit_events\b`),
 		regexp.MustCompile(`(?s)Delete\(\s*&?\[?\]?(models\.)?AuditEvent\b`),

@@ -15,6 +15,7 @@ import (
 var demoDay = models.NewDate(2026, time.June, 15)
 
 func TestDemoDocumentIsDeterministic(t *testing.T) {
+	t.Parallel()
 	a, _ := json.Marshal(models.DemoDocument(demoDay))
 	b, _ := json.Marshal(models.DemoDocument(demoDay))
 	if string(a) != string(b) {
@@ -34,6 +35,7 @@ func inRange(t *testing.T, what string, n, lo, hi int) {
 }
 
 func TestSeedDemo(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		start := time.Now()

@@ -18,6 +18,7 @@ func grp(id int64, path string, enabled *bool, locked bool) DuoNode {
 }
 
 func TestResolveDuoReadOrder(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		instance   DuoNode
@@ -114,6 +115,7 @@ func fmtBool(b *bool) string {
 // Each option is stored as its pair of columns and read back as itself;
 // the three pairs are the only ones an option writes.
 func TestInstanceAvailabilityReadBack(t *testing.T) {
+	t.Parallel()
 	stored := map[[2]bool]Availability{}
 	for _, a := range Availabilities {
 		e, l := a.Stored()
@@ -140,6 +142,7 @@ func TestInstanceAvailabilityReadBack(t *testing.T) {
 }
 
 func TestPlanGroupDuoNullRules(t *testing.T) {
+	t.Parallel()
 	instance := inst(true, false)
 	self := grp(2, "a/b", nil, false)
 	parent := []DuoNode{grp(1, "a", b(false), false)}
@@ -173,6 +176,7 @@ func TestPlanGroupDuoNullRules(t *testing.T) {
 }
 
 func TestPlanGroupDuoRefusesChangesUnderALock(t *testing.T) {
+	t.Parallel()
 	for name, chain := range map[string]struct {
 		instance  DuoNode
 		ancestors []DuoNode

@@ -10,6 +10,7 @@ import (
 )
 
 func TestGitLabComDuoOverviewLists(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		today := models.Today()

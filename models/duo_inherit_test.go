@@ -12,6 +12,7 @@ import (
 // setting: off under Off by default (or Always off), on under On by default.
 
 func TestNewChildrenInheritTheEffectiveSetting(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -46,6 +47,7 @@ func TestNewChildrenInheritTheEffectiveSetting(t *testing.T) {
 }
 
 func TestImportedProjectsWithoutAValueTakeTheirGroupsSetting(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)

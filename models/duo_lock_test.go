@@ -29,6 +29,7 @@ func duoAudits(t *testing.T, s *models.Store) int {
 }
 
 func TestLockedProjectRefusesEvenTheValueItStores(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -55,6 +56,7 @@ func TestLockedProjectRefusesEvenTheValueItStores(t *testing.T) {
 }
 
 func TestLockedGroupRefusesEvenTheOptionItHas(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -81,6 +83,7 @@ func TestLockedGroupRefusesEvenTheOptionItHas(t *testing.T) {
 }
 
 func TestLockedInstanceRefusesGroupsAndProjects(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -109,6 +112,7 @@ func TestLockedInstanceRefusesGroupsAndProjects(t *testing.T) {
 // the lock, or that the database already stores, writes nothing wrong and
 // passes, so an export always imports back.
 func TestImportRefusesValuesUnderALock(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)

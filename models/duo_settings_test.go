@@ -74,6 +74,7 @@ func projectState(t *testing.T, s *models.Store, p *models.Project) models.Proje
 }
 
 func TestGroupNeverOnCascadesAndLocksTheSubtree(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -126,6 +127,7 @@ func TestGroupNeverOnCascadesAndLocksTheSubtree(t *testing.T) {
 }
 
 func TestLockingResetsDescendantLocks(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -161,6 +163,7 @@ func TestLockingResetsDescendantLocks(t *testing.T) {
 }
 
 func TestInstanceLockBeatsGroupsAndInstanceValueReachesEveryone(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -205,6 +208,7 @@ func TestInstanceLockBeatsGroupsAndInstanceValueReachesEveryone(t *testing.T) {
 }
 
 func TestSavingInheritedValueKeepsNullAndDoesNotCascade(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -231,6 +235,7 @@ func TestSavingInheritedValueKeepsNullAndDoesNotCascade(t *testing.T) {
 }
 
 func TestDuoChangeIsAudited(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)
@@ -259,6 +264,7 @@ func TestDuoChangeIsAudited(t *testing.T) {
 }
 
 func TestNeverOnTurnsOffExperimentFeatures(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		tr := buildDuoTree(t, s)

@@ -22,6 +22,7 @@ import (
 //	acme (Ultimate) > acme/sub; partners (outside) > partners/inner;
 //	partners invited into acme/sub.
 func TestGitLabComEligibilityStatesAndInvitedSubgroups(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		acme, err := s.CreateGroup(ctx, tester, nil, models.GroupInput{Path: "acme", Name: "Acme", Plan: models.PlanUltimate})

@@ -40,6 +40,7 @@ func findCheck(t *testing.T, r models.HealthReport, name string) models.HealthCh
 }
 
 func TestHealthyInstancePassesEveryCheck(t *testing.T) {
+	t.Parallel()
 	r := models.RunHealthChecks(healthySM())
 	if !r.Operational || len(r.Checks) != 9 {
 		t.Fatalf("operational=%v, %d checks", r.Operational, len(r.Checks))
@@ -55,6 +56,7 @@ func TestHealthyInstancePassesEveryCheck(t *testing.T) {
 }
 
 func TestEachHealthCheckFails(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		check   string
 		change  func(f *models.HealthFacts)
@@ -125,6 +127,7 @@ func TestEachHealthCheckFails(t *testing.T) {
 }
 
 func TestHealthChecksPerScope(t *testing.T) {
+	t.Parallel()
 	names := func(r models.HealthReport) string {
 		var out []string
 		for _, c := range r.Checks {
@@ -157,6 +160,7 @@ func TestHealthChecksPerScope(t *testing.T) {
 }
 
 func TestHealthFactsLoad(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		if err := s.SetInstancePlan(ctx, tester, models.PlanPremium); err != nil {

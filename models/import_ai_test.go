@@ -12,6 +12,7 @@ import (
 )
 
 func TestExportAndImportSelfHostedModelsWithoutKeys(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		s = keyedStore(t, s)
 		ctx := context.Background()
@@ -94,6 +95,7 @@ func TestExportAndImportSelfHostedModelsWithoutKeys(t *testing.T) {
 }
 
 func TestImportRejectsAPIKeysAndBadAIRows(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		// There is no field for a key: it cannot travel in a file.
@@ -142,6 +144,7 @@ func TestImportRejectsAPIKeysAndBadAIRows(t *testing.T) {
 }
 
 func TestImportForcesExperimentOffWithAlwaysOff(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		doc, err := models.ParseDocument("t.json", strings.NewReader(`{"instance": {"duo_availability": "never_on", "experiment_features_enabled": true}}`))

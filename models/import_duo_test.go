@@ -10,6 +10,7 @@ import (
 )
 
 func TestImportAndExportDuoAvailability(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		file := `{"instance": {"plan": "ultimate", "duo_availability": "default_off"},
@@ -70,6 +71,7 @@ func TestImportAndExportDuoAvailability(t *testing.T) {
 }
 
 func TestImportRejectsUnknownDuoAvailability(t *testing.T) {
+	t.Parallel()
 	s := storetest.SQLite(t)
 	doc, err := models.ParseDocument("org.json", strings.NewReader(`{"groups": [{"path": "acme", "name": "Acme", "duo_availability": "sometimes"}]}`))
 	if err != nil {

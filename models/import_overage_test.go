@@ -57,6 +57,7 @@ func seatHolderNames(t *testing.T, s *models.Store, p *models.AddOnPurchase) []s
 // succeeds and removes the surplus in the same transaction, in GitLab's
 // overage order, with an audit event and a mail per seat, and says so.
 func TestImportReconcilesALowerQuantity(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		mustImport(t, s, parseString(t, overageFile))
@@ -121,6 +122,7 @@ func TestImportReconcilesALowerQuantity(t *testing.T) {
 // The removal belongs to the import's transaction: when a later part of
 // the file fails, the seats, their audit events and mails are not lost.
 func TestImportOverageRollsBackWithTheImport(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		mustImport(t, s, parseString(t, overageFile))

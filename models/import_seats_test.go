@@ -55,6 +55,7 @@ func wantUnchanged(t *testing.T, res *models.ImportResult) {
 }
 
 func TestImportSeats(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		res := mustImport(t, s, parseString(t, seatFile))
@@ -150,6 +151,7 @@ func TestImportSeats(t *testing.T) {
 }
 
 func TestImportSeatsUpdates(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		mustImport(t, s, parseString(t, seatFile))
@@ -207,6 +209,7 @@ func wantProblems(t *testing.T, got []string, want ...string) {
 }
 
 func TestImportSeatsValidation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		got := importProblems(t, s, `{
 		  "users": [{"username": "u1", "name": "U", "email": "u1@example.com", "last_code_suggestions_usage_at": "yesterday"}],
@@ -259,6 +262,7 @@ func TestImportSeatsValidation(t *testing.T) {
 // Eligibility and room are checked against the organisation as the file
 // leaves it, and any problem rolls everything back.
 func TestImportSeatsEligibilityAndCapacity(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		got := importProblems(t, s, `{
@@ -298,6 +302,7 @@ func TestImportSeatsEligibilityAndCapacity(t *testing.T) {
 }
 
 func TestSeedDemoSeats(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		res, err := s.SeedDemo(ctx, models.Today())

@@ -107,6 +107,7 @@ func auditActions(t *testing.T, s *models.Store) []string {
 }
 
 func TestImportSmallFile(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		res := mustImport(t, s, parseFile(t, "testdata/small.json"))
@@ -210,6 +211,7 @@ func TestImportSmallFile(t *testing.T) {
 // Re-importing a file writes nothing but the import's own audit event:
 // no new rows, no row rewritten (updated_at unchanged), no password rehashed.
 func TestImportTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		doc := parseFile(t, "testdata/small.json")
@@ -259,6 +261,7 @@ func mapsEqual(a, b map[string]int) bool {
 }
 
 func TestImportUpdatesChangedRows(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		mustImport(t, s, parseFile(t, "testdata/small.json"))
@@ -348,6 +351,7 @@ func TestImportUpdatesChangedRows(t *testing.T) {
 }
 
 func TestImportValidationErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, js string
 		want     []string
@@ -476,6 +480,7 @@ func TestImportValidationErrors(t *testing.T) {
 
 // A file with valid rows and one bad one writes none of them.
 func TestImportWritesNothingOnError(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		doc := parseFile(t, "testdata/small.json")
@@ -497,6 +502,7 @@ func TestImportWritesNothingOnError(t *testing.T) {
 }
 
 func TestImportChecksTheDatabase(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		mustImport(t, s, parseFile(t, "testdata/small.json"))
@@ -560,6 +566,7 @@ func TestImportChecksTheDatabase(t *testing.T) {
 }
 
 func TestImportGroupOrderDoesNotMatter(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		mustImport(t, s, parseString(t, `{"groups": [
@@ -589,6 +596,7 @@ func TestImportGroupOrderDoesNotMatter(t *testing.T) {
 
 // import(export(x)) is a no-op, and export is stable and has no passwords.
 func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		mustImport(t, s, parseFile(t, "testdata/small.json"))
@@ -663,6 +671,7 @@ func TestExportRoundTrip(t *testing.T) {
 
 // An export from one database loads into an empty one and exports the same.
 func TestExportLoadsIntoAnotherDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src, dst := storetest.SQLite(t), storetest.Any(t)
 	mustImport(t, src, parseFile(t, "testdata/small.json"))

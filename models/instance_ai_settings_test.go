@@ -36,6 +36,7 @@ func auditDetails(t *testing.T, ev models.AuditEvent) map[string]any {
 }
 
 func TestInstanceAISettingsDefaults(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		st, err := s.InstanceSettings(context.Background())
 		if err != nil {
@@ -50,6 +51,7 @@ func TestInstanceAISettingsDefaults(t *testing.T) {
 }
 
 func TestInstanceAISettingsValidation(t *testing.T) {
+	t.Parallel()
 	col := func(s string) *models.ChatExpirationColumn { c := models.ChatExpirationColumn(s); return &c }
 	cases := []struct {
 		name  string
@@ -95,6 +97,7 @@ func TestInstanceAISettingsValidation(t *testing.T) {
 }
 
 func TestInstanceAISettingsSaveAuditsChangedFieldsOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		created := models.ChatExpiresAfterCreation
@@ -149,6 +152,7 @@ func TestInstanceAISettingsSaveAuditsChangedFieldsOnce(t *testing.T) {
 }
 
 func TestExperimentFeaturesForcedOffWhileAlwaysOff(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		if err := s.SaveInstanceAISettings(ctx, tester, models.InstanceAIInput{ExperimentFeaturesEnabled: new(true)}); err != nil {

@@ -14,6 +14,7 @@ import (
 // start, whoever made it; a manual run goes at once and starts a new
 // period; each run is recorded with its result or error.
 func TestJobRunsAreRecordedAndScheduledOncePerPeriod(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		runs := 0
@@ -64,6 +65,7 @@ func TestJobRunsAreRecordedAndScheduledOncePerPeriod(t *testing.T) {
 // While another runner holds the lock the job is busy, manual or not, and
 // the busy attempt records nothing.
 func TestJobRunIsBusyWhileLocked(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		job := models.Job{Name: "test_busy", Every: time.Hour, Run: func(context.Context, *models.Store, time.Time) (string, error) {

@@ -12,6 +12,7 @@ import (
 // Two runners at once (two app instances on one database): one does the
 // work, the other skips; once it is done the job can run again.
 func TestRunExclusiveLetsOneRunnerWork(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		// The same pool: on Postgres the lock is per session, and the two
@@ -55,6 +56,7 @@ func TestRunExclusiveLetsOneRunnerWork(t *testing.T) {
 }
 
 func TestJobsRunAndReport(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		p, users := smPurchase(t, s, 3)

@@ -63,6 +63,7 @@ func mailSend(t *testing.T, s *models.Store, m models.Mailer, now time.Time) (in
 }
 
 func TestSeatMailIsDeliveredOnceAfterTheRelayComesBack(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		p := mailPurchase(t, s, 5)
@@ -198,6 +199,7 @@ func (g *gatedMailer) Deliver(ctx context.Context, e models.OutboxEmail) error {
 }
 
 func TestTwoSendersDeliverEachMailOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		p := mailPurchase(t, s, 30)
@@ -251,6 +253,7 @@ func TestTwoSendersDeliverEachMailOnce(t *testing.T) {
 }
 
 func TestSMTPAuthPlain(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		if err := s.QueueEmail(ctx, models.OutboxEmail{ToAddress: "bob@example.com", Subject: "Hi", TextBody: "Hello", Kind: "test"}); err != nil {
@@ -275,6 +278,7 @@ func TestSMTPAuthPlain(t *testing.T) {
 }
 
 func TestEmailRetryDelay(t *testing.T) {
+	t.Parallel()
 	want := map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 6: 32 * time.Minute,
 		7: time.Hour, 10: time.Hour, 1000: time.Hour}
 	for n, d := range want {
@@ -285,6 +289,7 @@ func TestEmailRetryDelay(t *testing.T) {
 }
 
 func TestBuildMessageEncodesHeaders(t *testing.T) {
+	t.Parallel()
 	from, _ := mail.ParseAddress("Équipe Duo <duo@example.com>")
 	raw, err := models.BuildMessage(models.OutboxEmail{ID: 7, ToAddress: "a@example.com", Subject: "Siège attribué\r\nBcc: x@evil.test",
 		TextBody: "Bonjour\n.\nfin"}, from, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
@@ -312,6 +317,7 @@ func TestBuildMessageEncodesHeaders(t *testing.T) {
 }
 
 func TestUnreachableRelayStopsTheRound(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		for _, to := range []string{"a@example.com", "b@example.com"} {
@@ -339,6 +345,7 @@ func TestUnreachableRelayStopsTheRound(t *testing.T) {
 }
 
 func TestSMTPStartTLSWhenOffered(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		if err := s.QueueEmail(ctx, models.OutboxEmail{ToAddress: "bob@example.com", Subject: "Hi", TextBody: "Hello", Kind: "test"}); err != nil {

@@ -11,6 +11,7 @@ import (
 // Every membership carries its top-level group, whichever way it is
 // written: through the Store, or by raw SQL as imports and seeds do.
 func TestMembershipsKnowTheirTopLevelGroup(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		acme, _ := s.CreateGroup(ctx, tester, nil, models.GroupInput{Path: "acme", Name: "Acme", Plan: models.PlanUltimate})

@@ -10,6 +10,7 @@ import (
 )
 
 func TestMembersWithInherited(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		actor := models.Actor{Username: "test"}
@@ -102,6 +103,7 @@ func TestMembersWithInherited(t *testing.T) {
 }
 
 func TestMembersWithInheritedPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		actor := models.Actor{Username: "test"}
@@ -149,6 +151,7 @@ func TestMembersWithInheritedPages(t *testing.T) {
 }
 
 func TestCountsForGroupsAndChildren(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		actor := models.Actor{Username: "test"}

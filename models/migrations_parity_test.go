@@ -56,6 +56,7 @@ func migrationFiles(t *testing.T, dialect string) []string {
 }
 
 func TestMigrationVersionsAgree(t *testing.T) {
+	t.Parallel()
 	sqlite, pg := migrationFiles(t, "sqlite"), migrationFiles(t, "postgres")
 	if !slices.Equal(sqlite, pg) {
 		t.Fatalf("the dialects' migrations differ:\nsqlite:   %v\npostgres: %v", sqlite, pg)
@@ -173,6 +174,7 @@ func (sc schema) sorted() schema {
 }
 
 func TestMigrationDialectsAgree(t *testing.T) {
+	t.Parallel()
 	pgStore := storetest.PostgresOnly(t)
 	lite := sqliteSchema(t, storetest.SQLite(t))
 	pg, functions := postgresSchema(t, pgStore)

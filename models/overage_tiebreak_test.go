@@ -16,6 +16,7 @@ import (
 // differ both among the users who never used Code Suggestions and among
 // those who used it at the same moment.
 func TestOverageTieBreakIsAssignmentOrderNotUserID(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		db, _ := s.SQLDB()

@@ -11,6 +11,7 @@ import (
 // An unknown login is compared with a hash of the same cost as a real one,
 // so that it takes as long as a wrong password.
 func TestUnknownLoginCostsAPasswordCompare(t *testing.T) {
+	// Not parallel: it compares timings.
 	// A Store with no database: only its options and dummy hash are used.
 	opts := Options{PasswordCost: bcrypt.MinCost + 2}.withDefaults()
 	s := &Store{opts: opts, dummyHash: newDummyHash(opts.PasswordCost)}

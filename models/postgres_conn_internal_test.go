@@ -3,6 +3,7 @@ package models
 import "testing"
 
 func TestIsReadAcceptsOnlyStatementsWithoutEffects(t *testing.T) {
+	t.Parallel()
 	for q, want := range map[string]bool{
 		`SELECT * FROM "users" WHERE id = $1`:            true,
 		"\n\tSELECT\n  count(*) FROM members":            true,

@@ -20,6 +20,7 @@ func allPurchases(t *testing.T, s *models.Store) int {
 }
 
 func TestCreatePurchaseRefusesEnterpriseWithoutUltimate(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		acme, err := s.CreateGroup(ctx, tester, nil, models.GroupInput{Path: "acme", Name: "Acme", Plan: models.PlanPremium})
@@ -54,6 +55,7 @@ func TestCreatePurchaseRefusesEnterpriseWithoutUltimate(t *testing.T) {
 }
 
 func TestImportRefusesAddOnsThePlanDoesNotAllow(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		mustImport(t, s, parseString(t, `{"instance": {"plan": "premium"},
 		  "groups": [{"path": "big", "name": "Big", "plan": "ultimate"}],

@@ -13,6 +13,7 @@ import (
 // users come back in request order without repeats, and every change has
 // exactly one audit event and (for assignments) one mail with its body.
 func TestBulkSeatsByUsername(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := comWorld(t, s, 3)
@@ -76,6 +77,7 @@ func TestBulkSeatsByUsername(t *testing.T) {
 // Postgres does not check email_outbox.body_id per row (migration 00013);
 // a body in use still cannot be deleted.
 func TestEmailBodyInUseCannotBeDeleted(t *testing.T) {
+	t.Parallel()
 	s := storetest.PostgresOnly(t)
 	ctx := context.Background()
 	w := comWorld(t, s, 3)

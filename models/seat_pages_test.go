@@ -14,6 +14,7 @@ import (
 // every page of every sort must still be exactly its slice of the whole
 // table, with ties and empty dates in the mix.
 func TestSeatTablePagesFromEitherEndAgree(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		db, _ := s.SQLDB()
@@ -68,6 +69,7 @@ func TestSeatTablePagesFromEitherEndAgree(t *testing.T) {
 }
 
 func TestReversedSortsAreTheirOpposites(t *testing.T) {
+	t.Parallel()
 	for _, pair := range [][2]string{{"name_asc", "name_desc"}, {"last_activity_on_asc", "last_activity_on_desc"},
 		{"last_duo_activity_on_asc", "last_duo_activity_on_desc"}} {
 		if got := models.ReverseOrder(models.SeatSorts[pair[0]]); got != models.SeatSorts[pair[1]] {
@@ -79,6 +81,7 @@ func TestReversedSortsAreTheirOpposites(t *testing.T) {
 // The seat search looks in the username, the name and the public email,
 // never in a private email, and a match never spans two of them.
 func TestSeatSearchFields(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		db, _ := s.SQLDB()

@@ -55,6 +55,7 @@ func usernames(rs []models.Removal) []string {
 }
 
 func TestOverageOrderAndTheFiftyToThirtyExample(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		p, users := smPurchase(t, s, 50)
@@ -142,6 +143,7 @@ func TestOverageOrderAndTheFiftyToThirtyExample(t *testing.T) {
 }
 
 func TestExpiryKeepsAssignmentsTwentyEightDays(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		today := models.Today()
@@ -204,6 +206,7 @@ func TestExpiryKeepsAssignmentsTwentyEightDays(t *testing.T) {
 }
 
 func TestStateChangesRemoveSeatsAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		p, users := smPurchase(t, s, 4)
@@ -242,6 +245,7 @@ func TestStateChangesRemoveSeatsAtOnce(t *testing.T) {
 }
 
 func TestGitLabComMembershipRemovalAndTheGuestWhoKeepsItsSeat(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := comWorld(t, s, 10)

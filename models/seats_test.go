@@ -110,6 +110,7 @@ func (w seatWorld) ids(names ...string) []int64 {
 }
 
 func TestGitLabComEligibility(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		w := comWorld(t, s, 100)
 		ctx := context.Background()
@@ -151,6 +152,7 @@ func TestGitLabComEligibility(t *testing.T) {
 }
 
 func TestSelfManagedEligibility(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		st := map[string]*models.User{
@@ -181,6 +183,7 @@ func TestSelfManagedEligibility(t *testing.T) {
 }
 
 func TestAssignSeatCodesAndOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := comWorld(t, s, 1)
@@ -215,6 +218,7 @@ func TestAssignSeatCodesAndOrder(t *testing.T) {
 }
 
 func TestBulkAssignIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := comWorld(t, s, 3)
@@ -259,6 +263,7 @@ func TestBulkAssignIsAllOrNothing(t *testing.T) {
 }
 
 func TestSeatEmailsFollowTheFlagOnSelfManaged(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a", models.StateActive, false)
@@ -293,6 +298,7 @@ func TestSeatEmailsFollowTheFlagOnSelfManaged(t *testing.T) {
 }
 
 func TestConcurrentAssignmentsForTheLastSeat(t *testing.T) {
+	t.Parallel()
 	s := storetest.PostgresOnly(t)
 	ctx := context.Background()
 	db, _ := s.SQLDB()

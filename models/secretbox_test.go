@@ -12,6 +12,7 @@ import (
 )
 
 func TestParseEncryptionKey(t *testing.T) {
+	t.Parallel()
 	key := bytes.Repeat([]byte{0xab}, 32)
 	for name, s := range map[string]string{
 		"hex":                hex.EncodeToString(key),
@@ -42,6 +43,7 @@ func TestParseEncryptionKey(t *testing.T) {
 }
 
 func TestSecretBoxSealOpen(t *testing.T) {
+	t.Parallel()
 	box := mustBox(t, 1)
 	sealed, err := box.Seal("sk-secret-123")
 	if err != nil {

@@ -34,6 +34,7 @@ func modelServer(t *testing.T, token string) (*httptest.Server, *[]string) {
 }
 
 func TestSelfHostedConnectionTest(t *testing.T) {
+	t.Parallel()
 	srv, seen := modelServer(t, "good-key")
 	ctx := context.Background()
 	m := &models.SelfHostedModel{Name: "m", Platform: models.PlatformVLLM, Endpoint: srv.URL}
@@ -70,6 +71,7 @@ func TestSelfHostedConnectionTest(t *testing.T) {
 }
 
 func TestSelfHostedConnectionTestGivesUpAtTheTimeout(t *testing.T) {
+	t.Parallel()
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(3 * time.Second):
@@ -89,6 +91,7 @@ func TestSelfHostedConnectionTestGivesUpAtTheTimeout(t *testing.T) {
 }
 
 func TestSelfHostedConnectionTestFailures(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// A closed port on loopback: refused at once.
 	closed := httptest.NewServer(http.NotFoundHandler())

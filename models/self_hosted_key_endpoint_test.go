@@ -13,6 +13,7 @@ import (
 // A file has no field for an API key, so an import that moves a keyed
 // model to another endpoint would keep the old key for the new host.
 func TestImportCannotMoveAKeyedModelToAnotherEndpoint(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		s = keyedStore(t, s)
 		ctx := context.Background()

@@ -23,6 +23,7 @@ func keyedStore(t *testing.T, s *models.Store) *models.Store {
 }
 
 func TestSelfHostedModelValidation(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 256)
 	cases := []struct {
 		name   string
@@ -77,6 +78,7 @@ func TestSelfHostedModelValidation(t *testing.T) {
 }
 
 func TestSelfHostedModelAPIKeyIsEncrypted(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		s = keyedStore(t, s)
 		ctx := context.Background()
@@ -117,6 +119,7 @@ func TestSelfHostedModelAPIKeyIsEncrypted(t *testing.T) {
 }
 
 func TestCheckEncryptionKeyWithoutStoredKeys(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		s = keyedStore(t, s)
 		in := vllmModel("no key")
@@ -132,6 +135,7 @@ func TestCheckEncryptionKeyWithoutStoredKeys(t *testing.T) {
 }
 
 func TestUpdateSelfHostedModelKeepsReplacesOrClearsTheKey(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		s = keyedStore(t, s)
 		ctx := context.Background()
@@ -197,6 +201,7 @@ func TestUpdateSelfHostedModelKeepsReplacesOrClearsTheKey(t *testing.T) {
 }
 
 func TestModelInUseCannotBeDeleted(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		s = keyedStore(t, s)
 		ctx := context.Background()
@@ -241,6 +246,7 @@ func TestModelInUseCannotBeDeleted(t *testing.T) {
 }
 
 func TestAIFeatureChoices(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		s = keyedStore(t, s)
 		ctx := context.Background()
@@ -293,6 +299,7 @@ func TestAIFeatureChoices(t *testing.T) {
 }
 
 func TestSelfHostedAvailableNeedsUltimateAndDuoEnterprise(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		check := func(want bool, when string) {

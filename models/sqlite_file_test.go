@@ -49,6 +49,7 @@ func wantRefused(t *testing.T, s *models.Store, what string) {
 }
 
 func TestSQLiteRefusesWritesWhenItsFileWasDeleted(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "duo.db")
 	s := openSQLiteAt(t, path)
 	ctx := context.Background()
@@ -65,6 +66,7 @@ func TestSQLiteRefusesWritesWhenItsFileWasDeleted(t *testing.T) {
 }
 
 func TestSQLiteRefusesWritesWhenItsFileWasReplaced(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "duo.db")
 	s := openSQLiteAt(t, path)

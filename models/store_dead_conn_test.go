@@ -53,6 +53,7 @@ func killConnections(t *testing.T, from *models.Store) {
 }
 
 func TestDeadPooledConnectionsDoNotFailReads(t *testing.T) {
+	t.Parallel()
 	s, admin := storetest.PostgresTwins(t)
 	ctx := context.Background()
 

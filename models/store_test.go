@@ -16,6 +16,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestMigrationsLeaveNothingPending(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		if err := s.CheckSchema(context.Background()); err != nil {
 			t.Fatalf("after Migrate: %v", err)
@@ -31,6 +32,7 @@ func TestMigrationsLeaveNothingPending(t *testing.T) {
 }
 
 func TestSubtreeQueriesUseTraversalPath(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		admin := models.Actor{Username: "test"}

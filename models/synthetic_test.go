@@ -10,6 +10,7 @@ import (
 )
 
 func TestSeedSyntheticRefusesSQLite(t *testing.T) {
+	t.Parallel()
 	s := storetest.SQLite(t)
 	if _, err := s.SeedSynthetic(context.Background(), models.DefaultSyntheticSize); !errors.Is(err, models.ErrSyntheticPostgres) {
 		t.Fatalf("err = %v, want ErrSyntheticPostgres", err)
@@ -17,6 +18,7 @@ func TestSeedSyntheticRefusesSQLite(t *testing.T) {
 }
 
 func TestSeedSyntheticSmall(t *testing.T) {
+	t.Parallel()
 	s := storetest.PostgresOnly(t)
 	ctx := context.Background()
 	z := models.SyntheticSize{Users: 500, Groups: 120, Projects: 300, Seats: 200, Assigned: 150}

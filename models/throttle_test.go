@@ -27,6 +27,7 @@ func fail(t *testing.T, s *models.Store, a models.SignInAttempt, now time.Time) 
 }
 
 func TestSignInThrottleCountsPerAccountAndAddress(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		dev := mkUser(t, s, "dev", models.StateActive, false)
 		now := time.Now().UTC().Truncate(time.Second)
@@ -91,6 +92,7 @@ func TestSignInThrottleCountsPerAccountAndAddress(t *testing.T) {
 // Simultaneous failures (two app instances, or one busy one) all count
 // and none fails on the key: the bug was a read-then-insert.
 func TestSignInFailuresRecordedConcurrently(t *testing.T) {
+	t.Parallel()
 	a, b := storetest.PostgresTwins(t)
 	dev := mkUser(t, a, "dev", models.StateActive, false)
 	now := time.Now().UTC()

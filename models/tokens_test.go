@@ -14,6 +14,7 @@ import (
 )
 
 func TestUserByToken(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		u := mkUser(t, s, "dev", models.StateActive, false)

@@ -31,6 +31,7 @@ func purchaseCount(t *testing.T, s *models.Store, ns *int64) int {
 }
 
 func TestStartTrialOnGitLabCom(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := comWorld(t, s, 10) // acme: Ultimate with a Duo Pro purchase
@@ -89,6 +90,7 @@ func latestAudit(t *testing.T, s *models.Store, action string) *models.AuditEven
 }
 
 func TestTrialPlansAndScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		starter := mkUser(t, s, "starter", models.StateActive, false)
@@ -149,6 +151,7 @@ func TestTrialPlansAndScope(t *testing.T) {
 }
 
 func TestStartTrialSelfManagedUsesSubscriptionSeats(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		admin := mkUser(t, s, "root", models.StateActive, false)
@@ -177,6 +180,7 @@ func TestStartTrialSelfManagedUsesSubscriptionSeats(t *testing.T) {
 // The purchase and the starter's seat are one transaction: a starter who
 // cannot hold a seat leaves no trial behind.
 func TestStartTrialRollsBackWithoutTheStartersSeat(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		bot := mkUser(t, s, "somebot", models.StateActive, true)
@@ -199,6 +203,7 @@ func TestStartTrialRollsBackWithoutTheStartersSeat(t *testing.T) {
 // RefreshPurchase re-checks a purchase's seats in one transaction: an
 // ineligible holder loses the seat, and the refresh time is recorded.
 func TestRefreshPurchaseRemovesIneligibleSeats(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := comWorld(t, s, 10)

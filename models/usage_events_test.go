@@ -50,6 +50,7 @@ func usageRows(t *testing.T, s *models.Store) int {
 }
 
 func TestApplyUsageEvents(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		ann := mkUser(t, s, "ann", models.StateActive, false)
@@ -156,6 +157,7 @@ func TestApplyUsageEvents(t *testing.T) {
 }
 
 func TestApplyUsageEventsFullBatch(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		var users []*models.User
@@ -201,6 +203,7 @@ func TestApplyUsageEventsFullBatch(t *testing.T) {
 }
 
 func TestParseUsageEvent(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		raw  string
 		want models.UsageEvent

@@ -27,6 +27,7 @@ func sessionLive(t *testing.T, s *models.Store, token string, now time.Time) boo
 }
 
 func TestSessionsExpireAndTheJobDeletesThem(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		dev := mkUser(t, s, "dev", models.StateActive, false)
@@ -71,6 +72,7 @@ func TestSessionsExpireAndTheJobDeletesThem(t *testing.T) {
 
 // The last use is written at most once a minute, so a page load is a read.
 func TestSessionLastUseIsThrottled(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		dev := mkUser(t, s, "dev", models.StateActive, false)
@@ -98,6 +100,7 @@ func TestSessionLastUseIsThrottled(t *testing.T) {
 // sessions, in the same transaction: a password change, a block, a ban, a
 // deactivation, in the admin's forms and in an import.
 func TestUserChangesEndTheirSessions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		now := time.Now()
@@ -153,6 +156,7 @@ func TestUserChangesEndTheirSessions(t *testing.T) {
 }
 
 func TestRevokeUserSessionsIsAudited(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		now := time.Now()
@@ -176,6 +180,7 @@ func TestRevokeUserSessionsIsAudited(t *testing.T) {
 // A user signing in again and again keeps at most MaxSessionsPerUser
 // sessions: the least recently used end.
 func TestSessionsPerUserAreCapped(t *testing.T) {
+	t.Parallel()
 	s := storetest.SQLite(t)
 	dev := mkUser(t, s, "dev", models.StateActive, false)
 	now := time.Now()
