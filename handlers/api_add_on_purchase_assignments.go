@@ -35,10 +35,6 @@ type apiSeatErrorBody struct {
 	Message string `json:"message"`
 }
 
-// purchaseNotActive is not one of GitLab's codes: GitLab answers a
-// mutation on an inactive purchase "resource not available"; we say why.
-const purchaseNotActive = "PURCHASE_NOT_ACTIVE"
-
 // seatErrorMessages are what people read for each code. The UI shows
 // NO_ASSIGNMENTS_FOUND as success; the API reports it, so that a script
 // learns that nothing was removed.
@@ -48,7 +44,7 @@ var seatErrorMessages = map[string]string{
 	models.InvalidUserIDPresent:  "One or more users are not eligible for a seat or do not exist.",
 	models.InvalidUserMembership: "The user is not eligible for a GitLab Duo seat.",
 	models.NoAssignmentsFound:    "None of the users has a GitLab Duo seat.",
-	purchaseNotActive:            "The GitLab Duo add-on purchase is not active.",
+	models.PurchaseNotActive:     "The GitLab Duo add-on purchase is not active.",
 }
 
 // POST /api/v4/add_on_purchases/:id/assignments
@@ -67,11 +63,6 @@ func (s *Server) apiChangeSeats(c echo.Context, assign bool) error {
 	names, ids, err := apiAssignmentParams(c)
 	if err != nil {
 		return err
-	}
-	// Seats of an expired purchase grant nothing; removing them (kept for a
-	// grace period) stays possible.
-	if assign && !p.ActiveOn(models.Today()) {
-		return apiSeatError(c, purchaseNotActive)
 	}
 	// The users are resolved inside the change's transaction, with their
 	// seats and eligibility in the same statement.

@@ -47,13 +47,10 @@ func (s *Server) toggleSeat(c echo.Context, sc seatScope) error {
 	ctx, actor := c.Request().Context(), models.ActorFor(viewer(c))
 	switch c.FormValue("assign") {
 	case "1":
-		if !p.ActiveOn(models.Today()) {
-			return s.redirectWithAlert(c, back, inactiveAlert(p))
-		}
 		_, err = s.store.AssignSeat(ctx, actor, p.ID, uid)
 		var se *models.SeatError
 		if errors.As(err, &se) {
-			return s.redirectWithAlert(c, back, seatAlert(se.Code, sc.addSeatsLink(c, p)))
+			return s.redirectWithAlert(c, back, seatAlert(se.Code, p, sc.addSeatsLink(c, p)))
 		}
 		if err != nil {
 			return err
@@ -101,8 +98,10 @@ func (s *Server) bulkSeats(c echo.Context, sc seatScope) error {
 	if len(ids) == 0 {
 		return s.redirectWithFlash(c, back, "danger", "Select at least one user.")
 	}
+	// The Store refuses it too; asked first, so no confirmation is shown
+	// for a change that cannot happen.
 	if action == "assign" && !p.ActiveOn(models.Today()) {
-		return s.redirectWithAlert(c, back, inactiveAlert(p))
+		return s.redirectWithAlert(c, back, seatAlert(models.PurchaseNotActive, p, ""))
 	}
 	if form.Get("confirm") != "1" {
 		return s.confirmBulkSeats(c, sc, action, ids, selectAll, req, back)
@@ -123,7 +122,7 @@ func (s *Server) bulkSeats(c echo.Context, sc seatScope) error {
 	res, err := s.store.BulkAssignSeats(ctx, actor, p.ID, ids)
 	var se *models.SeatError
 	if errors.As(err, &se) {
-		return s.redirectWithAlert(c, back, seatAlert(se.Code, sc.addSeatsLink(c, p)))
+		return s.redirectWithAlert(c, back, seatAlert(se.Code, p, sc.addSeatsLink(c, p)))
 	}
 	if err != nil {
 		return err

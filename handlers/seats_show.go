@@ -124,9 +124,12 @@ func (s *Server) showSeatsEmpty(c echo.Context, sc seatScope, expiredTrial *mode
 	return ok(c, seats.Empty(s.seatChrome(c, sc, title, crumbs), p))
 }
 
-// seatAlert is GitLab's alert for a failed assignment.
-func seatAlert(code, addSeats string) layouts.Flash {
+// seatAlert is GitLab's alert for a failed assignment of a seat of p.
+func seatAlert(code string, p *models.AddOnPurchase, addSeats string) layouts.Flash {
 	switch code {
+	case models.PurchaseNotActive:
+		return layouts.Flash{Kind: "danger", Title: "Error assigning GitLab Duo add-on",
+			Text: "The " + p.AddOn.Title() + " subscription is not active, so no seats can be assigned."}
 	case models.NoSeatsAvailable:
 		return layouts.Flash{Kind: "danger", Title: "No seats available",
 			Text: "You have assigned all available GitLab Duo add-on seats.", LinkText: "Add seats", LinkHref: addSeats}
@@ -138,9 +141,3 @@ func seatAlert(code, addSeats string) layouts.Flash {
 		Text: "Something went wrong when assigning the add-on to this member. If the problem persists, please contact support."}
 }
 
-// inactiveAlert: the store would accept the seat, but an expired (or not
-// yet started) purchase gives no access, so the screens refuse.
-func inactiveAlert(p *models.AddOnPurchase) layouts.Flash {
-	return layouts.Flash{Kind: "danger", Title: "Error assigning GitLab Duo add-on",
-		Text: "The " + p.AddOn.Title() + " subscription is not active, so no seats can be assigned."}
-}

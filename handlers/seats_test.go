@@ -640,8 +640,11 @@ func TestSeatScreensForExpiredPurchases(t *testing.T) {
 	}
 	sa := &seatsApp{app: a, list: smSeats, bulk: smBulk}
 	ended := models.Today().AddDays(-3)
-	sa.purchase = sa.buy(nil, models.AddOnDuoEnterprise, 5, models.Today().AddDays(-300), ended, false)
+	// dev got the seat while the purchase ran (no seat of an ended one is
+	// ever assigned); the purchase has ended since.
+	sa.purchase = sa.buy(nil, models.AddOnDuoEnterprise, 5, models.Today().AddDays(-300), models.Today().AddDays(30), false)
 	sa.assign("dev")
+	sqlExec(t, a, "UPDATE add_on_purchases SET expires_on = $1 WHERE id = $2", ended.String(), sa.purchase.ID)
 	c := a.as("admin")
 	res := c.get(smBulk)
 	wantStatus(t, res, http.StatusOK)

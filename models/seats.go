@@ -13,6 +13,10 @@ const (
 	InvalidUserIDPresent  = "INVALID_USER_ID_PRESENT"
 	NotEnoughSeats        = "NOT_ENOUGH_SEATS"
 	NoAssignmentsFound    = "NO_ASSIGNMENTS_FOUND"
+	// PurchaseNotActive is not one of GitLab's codes (GitLab answers
+	// "resource not available"): an expired or not yet started purchase
+	// grants nothing, so no seat of it is assigned. Removing stays possible.
+	PurchaseNotActive = "PURCHASE_NOT_ACTIVE"
 )
 
 // SeatError carries one of the codes above.
@@ -73,6 +77,9 @@ func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, who S
 		p, assigned, err := tx.lockPurchase(ctx, purchaseID)
 		if err != nil {
 			return err
+		}
+		if !p.ActiveOn(Today()) {
+			return seatErr(PurchaseNotActive)
 		}
 		cands, err := tx.seatCandidates(ctx, p, who, true)
 		if err != nil {
