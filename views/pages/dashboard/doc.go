@@ -1,0 +1,2 @@
+// Package dashboard holds the signed-in home page.
+package dashboard

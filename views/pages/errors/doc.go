@@ -1,0 +1,2 @@
+// Package errors holds the error page.
+package errors

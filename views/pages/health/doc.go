@@ -1,0 +1,2 @@
+// Package health holds the GitLab Duo health check page.
+package health

@@ -1,0 +1,3 @@
+// Package projects holds the project screens: the new project form and a
+// project's page.
+package projects

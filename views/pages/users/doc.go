@@ -1,0 +1,2 @@
+// Package users holds the sign-in page.
+package users
