@@ -15,6 +15,7 @@ import (
 
 	"duoadmin/handlers"
 	"duoadmin/models"
+	"duoadmin/models/secretbox"
 	"duoadmin/models/storetest"
 	"duoadmin/static"
 )
@@ -301,7 +302,7 @@ func TestServerRefusesToStartWithoutAnEncryptionKey(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "encryption key") {
 		t.Fatalf("New without a key: %v", err)
 	}
-	if _, err := handlers.New(handlers.Options{Store: store.WithSecretBox(models.NewRandomSecretBox()), Deployment: models.SelfManaged,
+	if _, err := handlers.New(handlers.Options{Store: store.WithSecretBox(secretbox.NewRandom()), Deployment: models.SelfManaged,
 		SessionSecret: strings.Repeat("s", 32)}); err != nil {
 		t.Fatalf("New with a key: %v", err)
 	}

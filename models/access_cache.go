@@ -1,9 +1,13 @@
 package models
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"duoadmin/models/accesscache"
 )
 
 // The access API answers each IDE many times a minute, and what it reads —
@@ -11,15 +15,15 @@ import (
 // settings — changes rarely. accessCache keeps those reads for as long as
 // none of the tables they come from has changed. On Postgres, triggers on
 // those tables notify every app instance when a change commits (migration
-// 00012) and the listener (change_listener.go) moves the generation on; so
+// 00012) and the listener (accesscache.Listen) moves the generation on; so
 // does every transaction this process commits that wrote one of them
 // (Store.Tx), so a writer reads its own writes at once. An entry of an older
 // generation is never served. Without a
 // live listener — SQLite, a lost connection, before the first LISTEN —
 // nothing is served from or kept in the cache.
 type accessCache struct {
-	gen  atomic.Uint64
-	live atomic.Bool
+	// state is the generation and whether a listener is live.
+	state accesscache.State
 	// lookups counts, by kind (tokens, facts), the answers served from the
 	// cache and those read from the database while it was live.
 	hits, misses [2]atomic.Uint64
@@ -77,6 +81,21 @@ const (
 
 func newAccessCache() *accessCache { return &accessCache{now: time.Now} }
 
+// ListenForChanges makes the access cache live for as long as ctx lasts and
+// a connection LISTENs on the triggers' channel; it reconnects by itself and
+// returns when ctx ends. Postgres only: elsewhere it returns at once and
+// nothing is cached.
+func (s *Store) ListenForChanges(ctx context.Context, log *slog.Logger) {
+	if s.dialect != Postgres || s.cache == nil {
+		return
+	}
+	accesscache.Listen(ctx, s.dsn, &s.cache.state, log)
+}
+
+// AccessCacheLive tells whether the access cache is serving (for health
+// and tests).
+func (s *Store) AccessCacheLive() bool { return s.cache != nil && s.cache.state.Live() }
+
 // counted passes hit through, counting it for /-/metrics.
 func (c *accessCache) counted(kind int, hit bool) bool {
 	if hit {
@@ -102,7 +121,7 @@ func (s *Store) AccessCacheStats() AccessCacheStats {
 	if c == nil {
 		return st
 	}
-	st.Live, st.Generation = c.live.Load(), c.gen.Load()
+	st.Live, st.Generation = c.state.Live(), c.state.Generation()
 	for kind, name := range []string{lookupToken: "token", lookupFacts: "facts"} {
 		st.Hits[name], st.Misses[name] = c.hits[kind].Load(), c.misses[kind].Load()
 	}
@@ -112,7 +131,7 @@ func (s *Store) AccessCacheStats() AccessCacheStats {
 // invalidate retires every entry: something they were read from changed.
 func (c *accessCache) invalidate() {
 	if c != nil {
-		c.gen.Add(1)
+		c.state.Invalidate()
 	}
 }
 
@@ -121,15 +140,12 @@ func (c *accessCache) generation() uint64 {
 	if c == nil {
 		return 0
 	}
-	return c.gen.Load()
+	return c.state.Generation()
 }
 
 // setLive turns serving on (the listener is listening) or off. Either way
 // what changed while no one listened is unknown: everything is retired.
-func (c *accessCache) setLive(live bool) {
-	c.invalidate()
-	c.live.Store(live)
-}
+func (c *accessCache) setLive(live bool) { c.state.SetLive(live) }
 
 // ticket is taken before reading what an entry will hold: the entry is
 // tagged with the generation and time as they were before the read, so a
@@ -141,10 +157,10 @@ type ticket struct {
 }
 
 func (c *accessCache) begin() ticket {
-	if c == nil || !c.live.Load() {
+	if c == nil || !c.state.Live() {
 		return ticket{}
 	}
-	return ticket{gen: c.gen.Load(), at: c.now(), keep: true}
+	return ticket{gen: c.state.Generation(), at: c.now(), keep: true}
 }
 
 // fresh also wants the entry read on the same day: a token's expiry and a
@@ -155,7 +171,7 @@ func fresh(at time.Time, now time.Time) bool {
 
 // currentLocked makes the maps hold the current generation's entries only.
 func (c *accessCache) currentLocked() {
-	if g := c.gen.Load(); c.entriesGen != g || c.tokens == nil ||
+	if g := c.state.Generation(); c.entriesGen != g || c.tokens == nil ||
 		len(c.tokens)+len(c.facts) >= accessCacheMaxEntries {
 		c.entriesGen = g
 		c.tokens = map[string]*tokenEntry{}
@@ -167,7 +183,7 @@ func (c *accessCache) currentLocked() {
 // token is the cached entry for a token digest, if there is a current one.
 // The entry is shared: change it only under c.mu.
 func (c *accessCache) token(digest string) (*tokenEntry, bool) {
-	if c == nil || !c.live.Load() {
+	if c == nil || !c.state.Live() {
 		return nil, false
 	}
 	c.mu.Lock()
@@ -205,7 +221,7 @@ func (c *accessCache) tokenLastUsed(e *tokenEntry) *time.Time {
 }
 
 func (c *accessCache) accessFacts(k factsCacheKey) (AccessFacts, error, bool) {
-	if c == nil || !c.live.Load() {
+	if c == nil || !c.state.Live() {
 		return AccessFacts{}, nil, false
 	}
 	c.mu.Lock()

@@ -1,11 +1,6 @@
 package models
 
-import (
-	"context"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-)
+import "time"
 
 // ReverseOrder exposes reverseOrder to the external tests.
 var ReverseOrder = reverseOrder
@@ -19,20 +14,4 @@ func (s *Store) SetAccessCacheLive(live bool) { s.cache.setLive(live) }
 func (s *Store) SetAccessCacheClock(now func() time.Time) { s.cache.now = now }
 
 // AccessCacheGeneration is the cache's current generation.
-func (s *Store) AccessCacheGeneration() uint64 { return s.cache.gen.Load() }
-
-// ProbeNotifications runs the listener's probe on a connection of its own,
-// after LISTEN or without it.
-func (s *Store) ProbeNotifications(ctx context.Context, listen bool) error {
-	conn, err := pgx.Connect(ctx, s.dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if listen {
-		if _, err := conn.Exec(ctx, "LISTEN "+accessChangedChannel); err != nil {
-			return err
-		}
-	}
-	return s.probe(ctx, conn, newProbe())
-}
+func (s *Store) AccessCacheGeneration() uint64 { return s.cache.state.Generation() }

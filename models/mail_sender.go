@@ -3,10 +3,29 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"time"
+
+	"duoadmin/models/mail"
 )
+
+// Mailer delivers one mail; SendDueEmails takes any, the app uses
+// mail.SMTP.
+type Mailer interface {
+	Deliver(ctx context.Context, m mail.Message) error
+}
+
+// message is what the relay is given for an outbox row. The Message-ID is
+// derived from the row, so a retried mail keeps its identity.
+func (e OutboxEmail) message() mail.Message {
+	m := mail.Message{To: e.ToAddress, Subject: e.Subject, TextBody: e.TextBody, HTMLBody: e.HTMLBody}
+	if e.ID != 0 {
+		m.ID = fmt.Sprintf("outbox-%d.%d", e.ID, e.CreatedAt.UnixNano())
+	}
+	return m
+}
 
 const (
 	// EmailLease is how long a claimed mail is hidden from other senders.
@@ -77,7 +96,7 @@ func (s *Store) SendDueEmails(ctx context.Context, m Mailer, now time.Time, batc
 func (s *Store) deliverClaimed(ctx context.Context, m Mailer, e OutboxEmail, now time.Time) (derr, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), emailSendTimeout)
 	defer cancel()
-	derr = m.Deliver(ctx, e)
+	derr = m.Deliver(ctx, e.message())
 	if derr == nil {
 		return nil, s.MarkEmailSent(ctx, e.ID, now)
 	}

@@ -1,6 +1,10 @@
 package models
 
-import "golang.org/x/crypto/bcrypt"
+import (
+	"golang.org/x/crypto/bcrypt"
+
+	"duoadmin/models/secretbox"
+)
 
 // Options are what a Store is told when it is opened, instead of package
 // globals: each Store (and so each test) carries its own.
@@ -17,7 +21,7 @@ type Options struct {
 	// Secrets encrypts the API keys of self-hosted models. Without it the
 	// Store refuses to store or read one (and handlers.New refuses to
 	// start): a key generated silently would be lost at the next restart.
-	Secrets *SecretBox
+	Secrets *secretbox.Box
 }
 
 const defaultBaseURL = "http://127.0.0.1:8080"
@@ -38,7 +42,7 @@ func (s *Store) CanEncrypt() bool { return s.opts.Secrets != nil }
 // WithSecretBox is a view of the same database that encrypts with another
 // key: for checking a key before using it, and for tests that read with
 // a wrong one.
-func (s *Store) WithSecretBox(b *SecretBox) *Store {
+func (s *Store) WithSecretBox(b *secretbox.Box) *Store {
 	c := *s
 	c.opts.Secrets = b
 	return &c

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"duoadmin/models/secretbox"
 )
 
 // ModelPlatform is where a self-hosted model is served from.
@@ -90,7 +92,7 @@ type SelfHostedModel struct {
 	ModelFamily ModelFamily
 	Endpoint    string
 	Identifier  string
-	// APIKeyEncrypted is SecretBox.Seal's output, never the key.
+	// APIKeyEncrypted is secretbox.Box.Seal's output, never the key.
 	APIKeyEncrypted string `json:"-"`
 	// APIKeyEndpoint is the endpoint the key was saved for: the only
 	// place SelfHostedModelAPIKey lets it go.
@@ -402,7 +404,7 @@ func (s *Store) SelfHostedModelAPIKey(m *SelfHostedModel) (string, error) {
 		return "", errNoSecretBox
 	}
 	key, err := s.opts.Secrets.Open(m.APIKeyEncrypted)
-	if errors.Is(err, ErrWrongEncryptionKey) {
+	if errors.Is(err, secretbox.ErrWrongKey) {
 		return "", errors.New("the API key " + err.Error() + ": check ENCRYPTION_KEY")
 	}
 	return key, err

@@ -1,12 +1,14 @@
 package models_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/secretbox"
 	"duoadmin/models/storetest"
 )
 
@@ -330,4 +332,13 @@ func TestSelfHostedAvailableNeedsUltimateAndDuoEnterprise(t *testing.T) {
 		}
 		check(true, "Ultimate with an active Duo Enterprise")
 	})
+}
+
+func mustBox(t *testing.T, fill byte) *secretbox.Box {
+	t.Helper()
+	b, err := secretbox.New(bytes.Repeat([]byte{fill}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"duoadmin/models"
+	"duoadmin/models/mail"
 )
 
 // smtpServer is a real SMTP listener on 127.0.0.1, just enough of RFC 5321
@@ -70,10 +70,10 @@ func newSMTPServer(t *testing.T) *smtpServer {
 	return s
 }
 
-// mailer is an SMTPMailer pointed at this server.
-func (s *smtpServer) mailer() models.SMTPMailer {
+// mailer is an SMTP client pointed at this server.
+func (s *smtpServer) mailer() mail.SMTP {
 	addr := s.ln.Addr().(*net.TCPAddr)
-	return models.SMTPMailer{Host: "127.0.0.1", Port: addr.Port, Username: s.user, Password: s.password,
+	return mail.SMTP{Host: "127.0.0.1", Port: addr.Port, Username: s.user, Password: s.password,
 		From: "GitLab Duo <duo@example.com>"}
 }
 

@@ -1,5 +1,3 @@
-// Package models holds the entities, every query and transaction (the Store)
-// and the domain rules of duoadmin.
 package models
 
 import (

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"duoadmin/models"
+	"duoadmin/models/secretbox"
 )
 
 // EncryptionConfig says where the key that encrypts self-hosted models'
@@ -27,7 +28,7 @@ type EncryptionConfig struct {
 func loadEncryptionConfig(databaseURL string) (EncryptionConfig, error) {
 	var ec EncryptionConfig
 	if raw := os.Getenv("ENCRYPTION_KEY"); raw != "" {
-		key, err := models.ParseEncryptionKey(raw)
+		key, err := secretbox.ParseKey(raw)
 		if err != nil {
 			return ec, configError{"ENCRYPTION_KEY", err.Error()}
 		}
@@ -55,7 +56,7 @@ func (ec EncryptionConfig) source() string {
 // openSecretBox loads (or, the first time, creates) the key and checks it
 // against the API keys already stored, so a wrong key stops start-up with
 // one line naming ENCRYPTION_KEY instead of decrypting garbage later.
-func openSecretBox(ctx context.Context, ec EncryptionConfig, store *models.Store, logger *slog.Logger) (*models.SecretBox, error) {
+func openSecretBox(ctx context.Context, ec EncryptionConfig, store *models.Store, logger *slog.Logger) (*secretbox.Box, error) {
 	key := ec.Key
 	if key == nil {
 		var created bool
@@ -68,7 +69,7 @@ func openSecretBox(ctx context.Context, ec EncryptionConfig, store *models.Store
 				"file", ec.File)
 		}
 	}
-	box, err := models.NewSecretBox(key)
+	box, err := secretbox.New(key)
 	if err != nil {
 		return nil, configError{"ENCRYPTION_KEY", err.Error()}
 	}
@@ -84,7 +85,7 @@ func readOrCreateKeyFile(path string) (key []byte, created bool, err error) {
 	for range 2 {
 		b, err := os.ReadFile(path)
 		if err == nil {
-			key, err := models.ParseEncryptionKey(string(b))
+			key, err := secretbox.ParseKey(string(b))
 			if err != nil {
 				return nil, false, fmt.Errorf("%s %v", path, err)
 			}
@@ -103,7 +104,7 @@ func readOrCreateKeyFile(path string) (key []byte, created bool, err error) {
 		if err != nil {
 			return nil, false, err
 		}
-		key, err := models.GenerateEncryptionKey()
+		key, err := secretbox.GenerateKey()
 		if err != nil {
 			f.Close()
 			return nil, false, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/mail"
 )
 
 const (
@@ -19,8 +20,8 @@ const (
 
 func (c SMTPConfig) configured() bool { return c.Host != "" }
 
-func (c SMTPConfig) mailer() models.SMTPMailer {
-	return models.SMTPMailer{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, From: c.From}
+func (c SMTPConfig) mailer() mail.SMTP {
+	return mail.SMTP{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, From: c.From}
 }
 
 // description is the outbox page's status line; empty when unconfigured.

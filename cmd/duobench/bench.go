@@ -19,6 +19,7 @@ import (
 
 	"duoadmin/handlers"
 	"duoadmin/models"
+	"duoadmin/models/secretbox"
 	"duoadmin/static"
 )
 
@@ -122,7 +123,7 @@ func (b *bench) serve() error {
 	if _, err := rand.Read(secret); err != nil {
 		return err
 	}
-	srv, err := handlers.New(handlers.Options{Store: b.store.WithSecretBox(models.NewRandomSecretBox()), Deployment: models.GitLabCom,
+	srv, err := handlers.New(handlers.Options{Store: b.store.WithSecretBox(secretbox.NewRandom()), Deployment: models.GitLabCom,
 		BaseURL: "http://127.0.0.1", SessionSecret: hex.EncodeToString(secret), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Static: static.FS})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"duoadmin/models"
+	"duoadmin/models/secretbox"
 )
 
 // Options are the options of every Store made here: bcrypt at its lowest
@@ -27,7 +28,7 @@ func Options() models.Options {
 	return models.Options{PasswordCost: bcrypt.MinCost, Secrets: testSecrets}
 }
 
-var testSecrets = models.NewRandomSecretBox()
+var testSecrets = secretbox.NewRandom()
 
 // Each runs fn once per available database, as subtests named after it.
 func Each(t *testing.T, fn func(t *testing.T, s *models.Store)) {

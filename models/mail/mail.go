@@ -1,4 +1,7 @@
-package models
+// Package mail owns the delivery of one mail: rendering it as an RFC 5322
+// message and handing it to an SMTP relay. What is sent, when, and how
+// often it is retried is the outbox's business (models: SendDueEmails).
+package mail
 
 import (
 	"bytes"
@@ -12,7 +15,7 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
-	"net/mail"
+	netmail "net/mail"
 	"net/smtp"
 	"net/textproto"
 	"strconv"
@@ -20,16 +23,21 @@ import (
 	"time"
 )
 
-// Mailer delivers one outbox mail; SendDueEmails takes any, the app uses
-// SMTPMailer.
-type Mailer interface {
-	Deliver(ctx context.Context, m OutboxEmail) error
+// Message is one mail to deliver.
+type Message struct {
+	To       string
+	Subject  string
+	TextBody string
+	HTMLBody string // optional: an HTML alternative to TextBody
+	// ID is the local part of the Message-ID, so a retried mail keeps its
+	// identity; "" draws a random one.
+	ID string
 }
 
-// SMTPMailer speaks SMTP to a relay: STARTTLS whenever the server offers
+// SMTP speaks SMTP to a relay: STARTTLS whenever the server offers
 // it, AUTH PLAIN when a username is set (net/smtp refuses to send the
 // password in clear text except to localhost), implicit TLS on port 465.
-type SMTPMailer struct {
+type SMTP struct {
 	Host     string
 	Port     int
 	Username string
@@ -41,18 +49,18 @@ type SMTPMailer struct {
 	TLSConfig *tls.Config
 }
 
-func (m SMTPMailer) Addr() string { return net.JoinHostPort(m.Host, strconv.Itoa(m.Port)) }
+func (m SMTP) Addr() string { return net.JoinHostPort(m.Host, strconv.Itoa(m.Port)) }
 
-func (m SMTPMailer) Deliver(ctx context.Context, e OutboxEmail) error {
-	from, err := mail.ParseAddress(m.From)
+func (m SMTP) Deliver(ctx context.Context, e Message) error {
+	from, err := netmail.ParseAddress(m.From)
 	if err != nil {
 		return fmt.Errorf("SMTP_FROM: %w", err)
 	}
-	to, err := mail.ParseAddress(e.ToAddress)
+	to, err := netmail.ParseAddress(e.To)
 	if err != nil {
-		return fmt.Errorf("recipient %q: %w", e.ToAddress, err)
+		return fmt.Errorf("recipient %q: %w", e.To, err)
 	}
-	msg, err := BuildMessage(e, from, time.Now())
+	msg, err := Render(e, from, time.Now())
 	if err != nil {
 		return err
 	}
@@ -84,7 +92,7 @@ func (m SMTPMailer) Deliver(ctx context.Context, e OutboxEmail) error {
 	return nil
 }
 
-func (m SMTPMailer) dial(ctx context.Context) (net.Conn, error) {
+func (m SMTP) dial(ctx context.Context) (net.Conn, error) {
 	d := &net.Dialer{}
 	if m.Port == 465 {
 		td := &tls.Dialer{NetDialer: d, Config: m.tlsConfig()}
@@ -93,14 +101,14 @@ func (m SMTPMailer) dial(ctx context.Context) (net.Conn, error) {
 	return d.DialContext(ctx, "tcp", m.Addr())
 }
 
-func (m SMTPMailer) tlsConfig() *tls.Config {
+func (m SMTP) tlsConfig() *tls.Config {
 	if m.TLSConfig != nil {
 		return m.TLSConfig
 	}
 	return &tls.Config{ServerName: m.Host, MinVersion: tls.VersionTLS12}
 }
 
-func (m SMTPMailer) send(c *smtp.Client, from, to string, msg []byte) error {
+func (m SMTP) send(c *smtp.Client, from, to string, msg []byte) error {
 	if err := c.Hello("localhost"); err != nil {
 		return err
 	}
@@ -142,15 +150,14 @@ func smtpErr(ctx context.Context, err error) error {
 	return err
 }
 
-// BuildMessage renders the RFC 5322 message: text/plain and text/html
-// alternatives, quoted-printable, CRLF line ends. The Message-ID is derived
-// from the outbox row, so a retried mail keeps its identity.
-func BuildMessage(e OutboxEmail, from *mail.Address, date time.Time) ([]byte, error) {
+// Render writes the RFC 5322 message: text/plain and text/html
+// alternatives, quoted-printable, CRLF line ends.
+func Render(e Message, from *netmail.Address, date time.Time) ([]byte, error) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, headerSafe(v)) }
 	hdr("From", from.String())
-	hdr("To", e.ToAddress)
+	hdr("To", e.To)
 	hdr("Subject", mime.QEncoding.Encode("utf-8", e.Subject))
 	hdr("Date", date.Format(time.RFC1123Z))
 	hdr("Message-ID", messageID(e, from.Address))
@@ -189,15 +196,15 @@ func headerSafe(v string) string {
 	return strings.NewReplacer("\r", "", "\n", " ").Replace(v)
 }
 
-func messageID(e OutboxEmail, fromAddr string) string {
+func messageID(e Message, fromAddr string) string {
 	domain := "duoadmin.invalid"
 	if i := strings.LastIndexByte(fromAddr, '@'); i >= 0 && i < len(fromAddr)-1 {
 		domain = fromAddr[i+1:]
 	}
-	if e.ID == 0 {
+	if e.ID == "" {
 		var r [12]byte
 		rand.Read(r[:])
 		return "<" + hex.EncodeToString(r[:]) + "@" + domain + ">"
 	}
-	return fmt.Sprintf("<outbox-%d.%d@%s>", e.ID, e.CreatedAt.UnixNano(), domain)
+	return "<" + e.ID + "@" + domain + ">"
 }

@@ -1,4 +1,4 @@
-package models_test
+package secretbox_test
 
 import (
 	"bytes"
@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"duoadmin/models"
+	"duoadmin/models/secretbox"
 )
 
-func TestParseEncryptionKey(t *testing.T) {
+func TestParseKey(t *testing.T) {
 	t.Parallel()
 	key := bytes.Repeat([]byte{0xab}, 32)
 	for name, s := range map[string]string{
@@ -21,7 +21,7 @@ func TestParseEncryptionKey(t *testing.T) {
 		"base64 unpadded":    base64.RawStdEncoding.EncodeToString(key),
 		"base64url unpadded": base64.RawURLEncoding.EncodeToString(key),
 	} {
-		got, err := models.ParseEncryptionKey(s)
+		got, err := secretbox.ParseKey(s)
 		if err != nil || !bytes.Equal(got, key) {
 			t.Errorf("%s: %x, %v", name, got, err)
 		}
@@ -32,8 +32,8 @@ func TestParseEncryptionKey(t *testing.T) {
 		"not hex":        strings.Repeat("zz", 32),
 		"passphrase":     "correct horse battery staple",
 	} {
-		_, err := models.ParseEncryptionKey(s)
-		if !errors.Is(err, models.ErrEncryptionKeyFormat) {
+		_, err := secretbox.ParseKey(s)
+		if !errors.Is(err, secretbox.ErrKeyFormat) {
 			t.Errorf("%s: %v", name, err)
 		}
 		if err != nil && strings.Contains(err.Error(), s) {
@@ -42,7 +42,7 @@ func TestParseEncryptionKey(t *testing.T) {
 	}
 }
 
-func TestSecretBoxSealOpen(t *testing.T) {
+func TestSealOpen(t *testing.T) {
 	t.Parallel()
 	box := mustBox(t, 1)
 	sealed, err := box.Seal("sk-secret-123")
@@ -63,7 +63,7 @@ func TestSecretBoxSealOpen(t *testing.T) {
 	if other.Fingerprint() == box.Fingerprint() {
 		t.Fatal("two keys share a fingerprint")
 	}
-	if _, err := other.Open(sealed); !errors.Is(err, models.ErrWrongEncryptionKey) {
+	if _, err := other.Open(sealed); !errors.Is(err, secretbox.ErrWrongKey) {
 		t.Fatalf("wrong key: %v", err)
 	}
 	// Tampering is caught by GCM's authentication.
@@ -78,9 +78,9 @@ func TestSecretBoxSealOpen(t *testing.T) {
 	}
 }
 
-func mustBox(t *testing.T, fill byte) *models.SecretBox {
+func mustBox(t *testing.T, fill byte) *secretbox.Box {
 	t.Helper()
-	b, err := models.NewSecretBox(bytes.Repeat([]byte{fill}, 32))
+	b, err := secretbox.New(bytes.Repeat([]byte{fill}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

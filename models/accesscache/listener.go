@@ -1,4 +1,4 @@
-package models
+package accesscache
 
 import (
 	"context"
@@ -29,17 +29,14 @@ const (
 	listenerRetryEvery   = time.Second
 )
 
-// ListenForChanges makes the access cache live for as long as ctx lasts and
-// a connection LISTENs on the triggers' channel; it reconnects by itself and
-// returns when ctx ends. Postgres only: elsewhere it returns at once and
-// nothing is cached.
-func (s *Store) ListenForChanges(ctx context.Context, log *slog.Logger) {
-	if s.dialect != Postgres || s.cache == nil {
-		return
-	}
+// Listen makes st live for as long as ctx lasts and a connection to the
+// Postgres database dsn LISTENs on the triggers' channel; it reconnects by
+// itself and returns when ctx ends.
+func Listen(ctx context.Context, dsn string, st *State, log *slog.Logger) {
+	l := listener{dsn: dsn, st: st}
 	for {
-		err := s.listen(ctx)
-		s.cache.setLive(false)
+		err := l.listen(ctx)
+		st.SetLive(false)
 		if ctx.Err() != nil {
 			return
 		}
@@ -52,8 +49,13 @@ func (s *Store) ListenForChanges(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-func (s *Store) listen(ctx context.Context) error {
-	cfg, err := pgx.ParseConfig(s.dsn)
+type listener struct {
+	dsn string
+	st  *State
+}
+
+func (l listener) listen(ctx context.Context) error {
+	cfg, err := pgx.ParseConfig(l.dsn)
 	if err != nil {
 		return err
 	}
@@ -74,21 +76,21 @@ func (s *Store) listen(ctx context.Context) error {
 	}
 	probe := newProbe()
 	// Live only once a notification has been seen to arrive.
-	if err := s.probe(ctx, conn, probe); err != nil {
+	if err := l.probe(ctx, conn, probe); err != nil {
 		return err
 	}
-	s.cache.setLive(true)
+	l.st.SetLive(true)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenerCheckEvery)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
-			s.notified(n.Payload, probe)
+			l.notified(n.Payload, probe)
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded):
-			if err := s.probe(ctx, conn, probe); err != nil {
+			if err := l.probe(ctx, conn, probe); err != nil {
 				return err
 			}
 		default:
@@ -99,16 +101,16 @@ func (s *Store) listen(ctx context.Context) error {
 
 // notified handles one notification: the triggers' (empty payload) retire
 // the cache; probes, this listener's or another instance's, do not.
-func (s *Store) notified(payload, probe string) bool {
+func (l listener) notified(payload, probe string) bool {
 	if payload == "" {
-		s.cache.invalidate()
+		l.st.Invalidate()
 	}
 	return payload == probe
 }
 
 // probe sends the listener's own notification through the database and
 // waits for it, handling whatever arrives meanwhile.
-func (s *Store) probe(ctx context.Context, conn *pgx.Conn, probe string) error {
+func (l listener) probe(ctx context.Context, conn *pgx.Conn, probe string) error {
 	// One deadline for sending and receiving: on a half-open connection the
 	// send itself would wait for TCP to give up, minutes, with the cache live.
 	wctx, cancel := context.WithTimeout(ctx, listenerProbeTimeout)
@@ -124,7 +126,7 @@ func (s *Store) probe(ctx context.Context, conn *pgx.Conn, probe string) error {
 			}
 			return err
 		}
-		if s.notified(n.Payload, probe) {
+		if l.notified(n.Payload, probe) {
 			return nil
 		}
 	}
@@ -136,7 +138,3 @@ func newProbe() string {
 	_, _ = rand.Read(b)
 	return "probe " + hex.EncodeToString(b)
 }
-
-// AccessCacheLive tells whether the access cache is serving (for health
-// and tests).
-func (s *Store) AccessCacheLive() bool { return s.cache != nil && s.cache.live.Load() }

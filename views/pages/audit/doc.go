@@ -1,0 +1,2 @@
+// Package audit holds the audit events list.
+package audit

@@ -1,0 +1,3 @@
+// Package usersettings holds the user settings screens: the active sessions
+// list.
+package usersettings
