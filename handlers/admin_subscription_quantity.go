@@ -21,11 +21,7 @@ import (
 // refresh removes exactly those (the preview runs the same queries).
 func (s *Server) postAdminSubscriptionQuantity(c echo.Context) error {
 	ctx := c.Request().Context()
-	sub, err := s.subscriptionParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.subscriptionPurchase(c, sub)
+	sub, p, err := s.subscriptionAndPurchase(c)
 	if err != nil {
 		return err
 	}

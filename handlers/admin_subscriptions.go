@@ -232,6 +232,17 @@ func (s *Server) postAdminSubscriptionOrders(c echo.Context) error {
 	return s.redirectWithFlash(c, subscriptions.SubscriptionPath(sub.Name), "success", p.AddOn.Title()+" was activated on "+sub.Name+".")
 }
 
+// subscriptionAndPurchase is the :name subscription and the purchase_id of
+// a form, if it is one of the subscription's add-ons; else 404.
+func (s *Server) subscriptionAndPurchase(c echo.Context) (*models.Subscription, *models.AddOnPurchase, error) {
+	sub, err := s.subscriptionParam(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.subscriptionPurchase(c, sub)
+	return sub, p, err
+}
+
 // subscriptionPurchase is the purchase_id of a form, if it is one of the
 // subscription's add-ons; else 404.
 func (s *Server) subscriptionPurchase(c echo.Context, sub *models.Subscription) (*models.AddOnPurchase, error) {
@@ -251,11 +262,7 @@ func (s *Server) subscriptionPurchase(c echo.Context, sub *models.Subscription) 
 
 // POST /admin/subscriptions/:name/add_seats (purchase_id, seats)
 func (s *Server) postAdminSubscriptionAddSeats(c echo.Context) error {
-	sub, err := s.subscriptionParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.subscriptionPurchase(c, sub)
+	sub, p, err := s.subscriptionAndPurchase(c)
 	if err != nil {
 		return err
 	}
@@ -282,11 +289,7 @@ func (s *Server) postAdminSubscriptionAddSeats(c echo.Context) error {
 // POST /admin/subscriptions/:name/renew (purchase_id, term in months or
 // expires_on): a new end date on the same purchase, so its seats stay.
 func (s *Server) postAdminSubscriptionRenew(c echo.Context) error {
-	sub, err := s.subscriptionParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.subscriptionPurchase(c, sub)
+	sub, p, err := s.subscriptionAndPurchase(c)
 	if err != nil {
 		return err
 	}

@@ -140,4 +140,3 @@ func seatAlert(code string, p *models.AddOnPurchase, addSeats string) layouts.Fl
 	return layouts.Flash{Kind: "danger", Title: "Error assigning GitLab Duo add-on",
 		Text: "Something went wrong when assigning the add-on to this member. If the problem persists, please contact support."}
 }
-

@@ -190,36 +190,42 @@ func cliUsers(ctx context.Context, store *models.Store, usernames []string) (map
 }
 
 func cliAssign(ctx context.Context, store *models.Store, p *models.AddOnPurchase, usernames []string) (ok, failed []string, err error) {
-	users, err := cliUsers(ctx, store, usernames)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, name := range usernames {
-		u, found := users[strings.ToLower(name)]
-		if !found {
-			failed = append(failed, "User is not found: "+name)
-			continue
-		}
+	return cliEachUser(ctx, store, usernames, func(name string, u models.User) (string, string, bool, error) {
 		_, err := store.AssignSeat(ctx, cliActor, p.ID, u.ID)
 		var se *models.SeatError
 		switch {
 		case errors.As(err, &se) && se.Code == models.NoSeatsAvailable:
-			failed = append(failed, "##No seats are left; users starting from @"+name+" onwards were not assigned.##")
-			return ok, failed, nil
+			return "", "##No seats are left; users starting from @" + name + " onwards were not assigned.##", true, nil
 		case errors.As(err, &se):
-			failed = append(failed, fmt.Sprintf("Failed to assign seat to user: %s, Errors: [%s]", name, se.Code))
+			return "", fmt.Sprintf("Failed to assign seat to user: %s, Errors: [%s]", name, se.Code), false, nil
 		case err != nil:
-			return nil, nil, err
-		default:
-			ok = append(ok, "User assigned: "+name)
+			return "", "", false, err
 		}
-	}
-	return ok, failed, nil
+		return "User assigned: " + name, "", false, nil
+	})
 }
 
 // cliUnassign mirrors cliAssign: a user without a seat is a success, as an
 // already assigned user is when assigning.
 func cliUnassign(ctx context.Context, store *models.Store, p *models.AddOnPurchase, usernames []string) (ok, failed []string, err error) {
+	return cliEachUser(ctx, store, usernames, func(name string, u models.User) (string, string, bool, error) {
+		_, err := store.UnassignSeat(ctx, cliActor, p.ID, u.ID)
+		var se *models.SeatError
+		switch {
+		case errors.As(err, &se):
+			return "", fmt.Sprintf("Failed to unassign seat from user: %s, Errors: [%s]", name, se.Code), false, nil
+		case err != nil:
+			return "", "", false, err
+		}
+		return "User unassigned: " + name, "", false, nil
+	})
+}
+
+// cliEachUser runs change for each of the file's users in order, as
+// GitLab's rake task does: an unknown name is a failure line; change says
+// what to print (a success or a failure line) and whether to stop there.
+func cliEachUser(ctx context.Context, store *models.Store, usernames []string,
+	change func(name string, u models.User) (okLine, failLine string, stop bool, err error)) (ok, failed []string, err error) {
 	users, err := cliUsers(ctx, store, usernames)
 	if err != nil {
 		return nil, nil, err
@@ -230,15 +236,18 @@ func cliUnassign(ctx context.Context, store *models.Store, p *models.AddOnPurcha
 			failed = append(failed, "User is not found: "+name)
 			continue
 		}
-		_, err := store.UnassignSeat(ctx, cliActor, p.ID, u.ID)
-		var se *models.SeatError
-		switch {
-		case errors.As(err, &se):
-			failed = append(failed, fmt.Sprintf("Failed to unassign seat from user: %s, Errors: [%s]", name, se.Code))
-		case err != nil:
+		okLine, failLine, stop, err := change(name, u)
+		if err != nil {
 			return nil, nil, err
-		default:
-			ok = append(ok, "User unassigned: "+name)
+		}
+		if okLine != "" {
+			ok = append(ok, okLine)
+		}
+		if failLine != "" {
+			failed = append(failed, failLine)
+		}
+		if stop {
+			return ok, failed, nil
 		}
 	}
 	return ok, failed, nil
