@@ -179,39 +179,22 @@ func (s *Server) postAdminSubscriptionOrders(c echo.Context) error {
 	}
 	v := subscriptions.OrderValues{AddOn: c.FormValue("add_on"), Quantity: strings.TrimSpace(c.FormValue("quantity")),
 		Term: c.FormValue("term"), Confirmed: c.FormValue("confirm_selection") == "1"}
-	errs := models.FieldErrors{}
-	addOn := models.AddOn(v.AddOn)
-	if !addOn.Valid() {
-		errs.Add("add_on", "choose GitLab Duo Pro or GitLab Duo Enterprise")
-	}
-	qty := formInt(errs, "quantity", v.Quantity)
-	if qty > sub.Seats {
-		errs.Add("quantity", fmt.Sprintf("%s (%d)", models.ErrMoreSeatsThanSubscription, sub.Seats))
-	}
-	months := atoiOr(v.Term, 0)
-	if !slices.Contains(subscriptions.Terms, months) {
-		errs.Add("term", "choose 12, 24 or 36 months")
-	}
+	// The form's own checks (a number, the checkbox); the order's rules
+	// are the Store's.
+	formErrs := models.FieldErrors{}
+	qty := formInt(formErrs, "quantity", v.Quantity)
 	if !v.Confirmed {
-		errs.Add("confirm_selection", "must be checked to confirm your selection")
+		formErrs.Add("confirm_selection", "must be checked to confirm your selection")
 	}
 	today := models.Today()
-	in := models.PurchaseInput{AddOn: addOn, NamespaceID: sub.NamespaceID, Quantity: qty, StartedAt: &today,
-		ExpiresOn: models.DateOf(today.AddDate(0, months, 0)), PurchaseXID: sub.Name}
-	if addOn.Valid() {
-		existing, err := s.store.PurchasesFor(ctx, sub.NamespaceID)
-		if err != nil {
-			return err
-		}
-		for _, p := range existing {
-			if p.AddOn == addOn {
-				errs.Add("add_on", addOn.Title()+" is already on this subscription: add seats or renew it instead")
-			}
-		}
-		for field, msg := range s.store.ValidatePurchase(ctx, s.deployment, in) {
-			if field == "add_on" || field == "namespace" {
-				errs.Add(field, msg)
-			}
+	in, errs, err := s.store.ValidateOrder(ctx, s.deployment, sub,
+		models.Order{AddOn: models.AddOn(v.AddOn), Quantity: qty, TermMonths: atoiOr(v.Term, 0)}, today)
+	if err != nil {
+		return err
+	}
+	for field, msg := range formErrs {
+		if _, taken := errs[field]; !taken {
+			errs.Add(field, msg)
 		}
 	}
 	props := subscriptions.OrderProps{Values: v, Errs: errs, StartsOn: today, ExpiresOn: in.ExpiresOn}

@@ -25,7 +25,7 @@ type TrialOffer struct {
 }
 
 // Terms are the renewal rates of the order form, in months.
-var Terms = []int{12, 24, 36}
+var Terms = models.OrderTerms
 
 // FormatDate is GitLab's "mmm dd, yyyy".
 func FormatDate(d models.Date) string { return d.Format("Jan 02, 2006") }
