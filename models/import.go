@@ -196,6 +196,9 @@ type importRun struct {
 	subscriptions map[string]*Subscription
 	purchases     map[purchaseKey]*AddOnPurchase
 	filePurchases map[fileKey]int
+	// The dates and times of the file's subscriptions, purchases and
+	// assignments, parsed once by validation, by index (import_seats.go).
+	parsed parsedSeatRows
 	// The instance's plan before the import (the plan rule, purchase_plan.go).
 	instancePlan Plan
 	// Seats the purchases' refresh removed (import_seats.go).

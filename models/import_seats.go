@@ -59,10 +59,36 @@ func sameInstant(a, b time.Time) bool {
 	return d < time.Microsecond && d > -time.Microsecond
 }
 
-func (r *importRun) checkTimestamp(path, v string) {
-	if _, err := parseTimestamp(v); err != nil {
-		r.errs.add(path, "%s", err.Error())
+// parsedSeatRows are the file's dates and times as validation parsed
+// them, by index in their array, so that applying never parses again.
+type parsedSeatRows struct {
+	subscriptions map[int]dateRange
+	purchases     map[int]purchaseDates
+	assignedAt    map[int]time.Time
+}
+
+type dateRange struct{ start, end Date }
+
+type purchaseDates struct {
+	start *Date // nil: not started_at
+	end   Date
+}
+
+func (p *parsedSeatRows) init() {
+	if p.subscriptions == nil {
+		p.subscriptions, p.purchases, p.assignedAt = map[int]dateRange{}, map[int]purchaseDates{}, map[int]time.Time{}
 	}
+}
+
+// checkTimestamp reports a timestamp that does not parse; it returns it
+// when it does.
+func (r *importRun) checkTimestamp(path, v string) (time.Time, bool) {
+	t, err := parseTimestamp(v)
+	if err != nil {
+		r.errs.add(path, "%s", err.Error())
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // checkDateString reports a required date; it returns the date when valid.
@@ -149,6 +175,8 @@ func (r *importRun) validateSubscriptions() {
 		if okStart && okEnd && !start.Before(end) {
 			r.errs.add(p+".ends_on", "must be after starts_on")
 		}
+		r.parsed.init()
+		r.parsed.subscriptions[i] = dateRange{start, end}
 		if !r.checkNamespace(p+".namespace", sd.Namespace) {
 			continue
 		}
@@ -188,10 +216,9 @@ func sameIDPtr(a, b *int64) bool { return namespaceIDOf(a) == namespaceIDOf(b) }
 
 func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.Subscriptions)}
-	for _, sd := range r.doc.Subscriptions {
+	for i, sd := range r.doc.Subscriptions {
 		name := strings.TrimSpace(sd.Name)
-		start, _ := ParseDate(sd.StartsOn) // validated
-		end, _ := ParseDate(sd.EndsOn)
+		start, end := r.parsed.subscriptions[i].start, r.parsed.subscriptions[i].end
 		ns := r.namespaceIDPtr(sd.Namespace)
 		cur := r.subscriptions[name]
 		if cur == nil {
@@ -257,14 +284,20 @@ func (r *importRun) validatePurchases() {
 			r.errs.add(p+".quantity", "must be a whole number of at least 1")
 		}
 		end, okEnd := r.checkDateString(p+".expires_on", pd.ExpiresOn)
+		dates := purchaseDates{end: end}
 		if v := pd.StartedAt.Value; v != nil {
 			start, err := ParseDate(*v)
-			if err != nil {
+			switch {
+			case err != nil:
 				r.errs.add(p+".started_at", "%s", err.Error())
-			} else if okEnd && !start.Before(end) {
+			case okEnd && !start.Before(end):
 				r.errs.add(p+".expires_on", "must be after started_at")
+			default:
+				dates.start = &start
 			}
 		}
+		r.parsed.init()
+		r.parsed.purchases[i] = dates
 		if len(pd.PurchaseXID) > 255 {
 			r.errs.add(p+".purchase_xid", "is too long (maximum is 255 characters)")
 		}
@@ -347,14 +380,9 @@ func (r *importRun) purchaseOf(addOn AddOn, ns *string) *AddOnPurchase {
 
 func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.AddOnPurchases)}
-	for _, pd := range r.doc.AddOnPurchases {
+	for i, pd := range r.doc.AddOnPurchases {
 		ns := r.namespaceIDPtr(pd.Namespace)
-		end, _ := ParseDate(pd.ExpiresOn) // validated
-		var start *Date
-		if v := pd.StartedAt.Value; v != nil {
-			d, _ := ParseDate(*v)
-			start = &d
-		}
+		start, end := r.parsed.purchases[i].start, r.parsed.purchases[i].end
 		key := purchaseKey{pd.AddOn, namespaceIDOf(ns)}
 		cur := r.purchases[key]
 		if cur == nil {
@@ -445,7 +473,10 @@ func (r *importRun) validateAssignments() {
 			purchaseOK = true
 		}
 		if a.AssignedAt != "" {
-			r.checkTimestamp(p+".assigned_at", a.AssignedAt)
+			if at, ok := r.checkTimestamp(p+".assigned_at", a.AssignedAt); ok {
+				r.parsed.init()
+				r.parsed.assignedAt[i] = at
+			}
 		}
 		if userOK && purchaseOK {
 			key := strings.ToLower(a.User) + " " + string(a.AddOn) + " " + nsKey(a.Namespace)
@@ -485,26 +516,19 @@ func (r *importRun) applyAssignments(ctx context.Context) (ImportCounts, error) 
 			order = append(order, p)
 		}
 		w := seatWant{index: i, userID: r.users[strings.ToLower(a.User)].ID}
-		if a.AssignedAt != "" {
-			t, _ := parseTimestamp(a.AssignedAt) // validated
-			w.at = &t
+		if at, ok := r.parsed.assignedAt[i]; ok {
+			w.at = &at
 		}
 		byPurchase[p.ID] = append(byPurchase[p.ID], w)
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	type change struct {
-		p       *AddOnPurchase
-		created []SeatAssignment
-		moved   []SeatAssignment
-	}
-	var changes []change
+	var changes []seatPlan
 	for _, p := range order {
-		ch, err := r.planSeats(ctx, p, byPurchase[p.ID], now)
+		plan, err := r.planSeats(ctx, p, byPurchase[p.ID], now)
 		if err != nil {
 			return c, err
 		}
-		created, moved := ch[0], ch[1]
-		changes = append(changes, change{p, created, moved})
+		changes = append(changes, plan)
 	}
 	if err := r.errs.orNil(); err != nil {
 		return c, err
@@ -535,11 +559,19 @@ func (r *importRun) applyAssignments(ctx context.Context) (ImportCounts, error) 
 	return c, nil
 }
 
+// seatPlan is what the import does to one purchase's seats: new ones, and
+// existing ones whose assigned_at changes.
+type seatPlan struct {
+	p       *AddOnPurchase
+	created []SeatAssignment
+	moved   []SeatAssignment
+}
+
 // planSeats sorts a purchase's wanted seats into new ones and existing
 // ones whose assigned_at changes, reporting ineligible users and a
 // purchase without room at their paths.
-func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []seatWant, now time.Time) ([2][]SeatAssignment, error) {
-	var out [2][]SeatAssignment
+func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []seatWant, now time.Time) (seatPlan, error) {
+	out := seatPlan{p: p}
 	ids := make([]int64, len(wants))
 	for i, w := range wants {
 		ids[i] = w.userID
@@ -578,7 +610,7 @@ func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []sea
 		if a, isHeld := held[w.userID]; isHeld {
 			if w.at != nil && !sameInstant(a.CreatedAt, *w.at) {
 				a.CreatedAt = *w.at
-				out[1] = append(out[1], a)
+				out.moved = append(out.moved, a)
 			}
 			continue
 		}
@@ -595,7 +627,7 @@ func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []sea
 		if w.at != nil {
 			at = *w.at
 		}
-		out[0] = append(out[0], SeatAssignment{AddOnPurchaseID: p.ID, UserID: w.userID, CreatedAt: at, UpdatedAt: now})
+		out.created = append(out.created, SeatAssignment{AddOnPurchaseID: p.ID, UserID: w.userID, CreatedAt: at, UpdatedAt: now})
 	}
 	return out, nil
 }
