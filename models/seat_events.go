@@ -30,7 +30,11 @@ type SeatEventFilter struct {
 
 // SeatEvents is a page of a purchase's ledger, newest first.
 func (s *Store) SeatEvents(ctx context.Context, purchaseID int64, f SeatEventFilter, page Page) (Paged[SeatEvent], error) {
-	page = page.normalized()
+	// Any size the API allows (1 to 100), not only the screens' choices.
+	page.Number = min(max(page.Number, 1), MaxPageNumber)
+	if page.PerPage < 1 || page.PerPage > 100 {
+		page.PerPage = PerPageChoices[0]
+	}
 	out := Paged[SeatEvent]{Items: []SeatEvent{}, Page: page.Number, PerPage: page.PerPage}
 	q := s.q(ctx).Table("seat_events AS e").Where("e.add_on_purchase_id = ?", purchaseID)
 	if f.Username != "" {
@@ -57,7 +61,7 @@ func (s *Store) SeatEvents(ctx context.Context, purchaseID int64, f SeatEventFil
 	}
 	err := q.Joins("LEFT JOIN users u ON u.id = e.user_id").
 		Select("e.id, e.add_on_purchase_id, e.user_id, COALESCE(u.username, '') AS username, e.event, e.reason, e.rule_id, e.actor_id, e.actor_name, e.created_at").
-		Order("e.created_at DESC, e.id DESC").Offset(page.Offset()).Limit(page.PerPage).Scan(&out.Items).Error
+		Order("e.created_at DESC, e.id DESC").Offset((page.Number-1)*page.PerPage).Limit(page.PerPage).Scan(&out.Items).Error
 	return out, err
 }
 
