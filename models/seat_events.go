@@ -61,7 +61,7 @@ func (s *Store) SeatEvents(ctx context.Context, purchaseID int64, f SeatEventFil
 	}
 	err := q.Joins("LEFT JOIN users u ON u.id = e.user_id").
 		Select("e.id, e.add_on_purchase_id, e.user_id, COALESCE(u.username, '') AS username, e.event, e.reason, e.rule_id, e.actor_id, e.actor_name, e.created_at").
-		Order("e.created_at DESC, e.id DESC").Offset((page.Number-1)*page.PerPage).Limit(page.PerPage).Scan(&out.Items).Error
+		Order("e.created_at DESC, e.id DESC").Offset((page.Number - 1) * page.PerPage).Limit(page.PerPage).Scan(&out.Items).Error
 	return out, err
 }
 
