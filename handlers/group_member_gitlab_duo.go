@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/url"
 	"strconv"
@@ -67,11 +66,3 @@ func (s *Server) getGroupMemberGitlabDuo(c echo.Context) error {
 	return ok(c, userduo.GroupPage(ch, p, membersHref))
 }
 
-// detailsPurchaseID is the purchase a seat event is about.
-func detailsPurchaseID(details string) int64 {
-	var d struct {
-		ID int64 `json:"add_on_purchase_id"`
-	}
-	_ = json.Unmarshal([]byte(details), &d)
-	return d.ID
-}

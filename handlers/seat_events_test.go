@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"duoadmin/models"
 )
 
@@ -127,5 +129,44 @@ func TestAPISeatEvents(t *testing.T) {
 		if strings.Contains(r.Raw, "partner") || strings.Contains(r.Raw, "projguest") || strings.Contains(r.Raw, "gained") {
 			t.Errorf("%s as %q leaks the ledger: %s", c.path, c.role, snippet(r.Raw))
 		}
+	}
+}
+
+// Support opens a user's GitLab Duo page and reads when and why they
+// gained and lost their seat.
+func TestSupportReadsWhyAUserLostTheirSeat(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	ctx := context.Background()
+	admin := models.ActorFor(a.users["admin"])
+	if err := a.store.SetInstancePlan(ctx, admin, models.PlanUltimate); err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.store.CreatePurchase(ctx, admin, models.SelfManaged, models.PurchaseInput{AddOn: models.AddOnDuoPro, Quantity: 3,
+		ExpiresOn: models.Today().AddDays(30), PurchaseXID: "A-S00000077"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := a.users["dev"]
+	if _, err := a.store.AssignSeat(ctx, admin.WithSeatReason(models.SeatReasonManual), p.ID, dev.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.store.SetUserState(ctx, admin, dev.ID, models.StateBlocked); err != nil {
+		t.Fatal(err)
+	}
+	res := a.as("support").get("/admin/users/dev/gitlab_duo")
+	wantStatus(t, res, http.StatusOK)
+	var got []string
+	res.Doc().Find(`[data-testid="duo-history-row"]`).Each(func(_ int, s *goquery.Selection) {
+		var cells []string
+		s.Find("td").Each(func(_ int, td *goquery.Selection) { cells = append(cells, strings.TrimSpace(td.Text())) })
+		got = append(got, strings.Join(cells[1:], " | ")) // after the time
+		if !strings.HasPrefix(cells[0], models.Today().String()) {
+			t.Errorf("time %q is not today's", cells[0])
+		}
+	})
+	if len(got) != 2 || got[0] != "Removed | GitLab Duo automation | Blocked | GitLab Duo Pro · A-S00000077" ||
+		got[1] != "Assigned | admin | Manual | GitLab Duo Pro · A-S00000077" {
+		t.Fatalf("history rows %q", got)
 	}
 }

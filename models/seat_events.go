@@ -90,3 +90,26 @@ func (s *Store) SeatHoldersOn(ctx context.Context, purchaseID int64, day Date) (
 		ORDER BY user_id`, purchaseID, start, SeatGained, purchaseID, start, end, SeatGained).Scan(&ids).Error
 	return ids, err
 }
+
+// UserSeatHistory is a page of the user's ledger in the scope of
+// UserSeats, newest first: a GitLab.com group page sees its top-level
+// group's purchases, a self-managed group page the instance's, the admin
+// area every purchase's (also of purchases since deleted).
+func (s *Store) UserSeatHistory(ctx context.Context, sc UserDuoScope, userID int64, page Page) (Paged[SeatEvent], error) {
+	page = page.normalized()
+	out := Paged[SeatEvent]{Items: []SeatEvent{}, Page: page.Number, PerPage: page.PerPage}
+	q := s.q(ctx).Table("seat_events AS e").Where("e.user_id = ?", userID)
+	switch {
+	case sc.RootID != nil:
+		q = q.Where("e.add_on_purchase_id IN (?)", s.q(ctx).Model(&AddOnPurchase{}).Select("id").Where("namespace_id = ?", *sc.RootID))
+	case sc.GroupPage:
+		q = q.Where("e.add_on_purchase_id IN (?)", s.q(ctx).Model(&AddOnPurchase{}).Select("id").Where("namespace_id IS NULL"))
+	}
+	if err := q.Count(&out.Total).Error; err != nil {
+		return out, err
+	}
+	err := q.Joins("LEFT JOIN users u ON u.id = e.user_id").
+		Select("e.id, e.add_on_purchase_id, e.user_id, COALESCE(u.username, '') AS username, e.event, e.reason, e.rule_id, e.actor_id, e.actor_name, e.created_at").
+		Order("e.created_at DESC, e.id DESC").Offset(page.Offset()).Limit(page.PerPage).Scan(&out.Items).Error
+	return out, err
+}
