@@ -362,9 +362,10 @@ func TestAdminUserGitlabDuoTab(t *testing.T) {
 		t.Fatal(err)
 	}
 	dev := a.users["dev"]
+	api, bulk := actor.WithSeatReason(models.SeatReasonAPI), actor.WithSeatReason(models.SeatReasonBulk)
 	for _, step := range []func() error{
-		func() error { _, err := a.store.AssignSeat(ctx, actor.WithSeatReason(models.SeatReasonAPI), p.ID, dev.ID); return err },
-		func() error { _, err := a.store.UnassignSeat(ctx, actor.WithSeatReason(models.SeatReasonBulk), p.ID, dev.ID); return err },
+		func() error { _, err := a.store.AssignSeat(ctx, api, p.ID, dev.ID); return err },
+		func() error { _, err := a.store.UnassignSeat(ctx, bulk, p.ID, dev.ID); return err },
 		func() error { _, err := a.store.AssignSeat(ctx, actor, p.ID, dev.ID); return err },
 	} {
 		if err := step(); err != nil {

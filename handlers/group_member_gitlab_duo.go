@@ -65,4 +65,3 @@ func (s *Server) getGroupMemberGitlabDuo(c echo.Context) error {
 		layouts.Crumb{Text: u.Name, Href: base})
 	return ok(c, userduo.GroupPage(ch, p, membersHref))
 }
-
