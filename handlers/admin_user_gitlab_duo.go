@@ -24,15 +24,13 @@ func (s *Server) userDuoProps(c echo.Context, u *models.User, sc models.UserDuoS
 		return p, err
 	}
 	number := pageParam(c.QueryParam("page"))
-	if p.History, err = s.store.AuditEventsPage(ctx, models.SeatHistoryFilter(sc, u.ID), models.Page{Number: number}); err != nil {
+	if p.History, err = s.store.UserSeatHistory(ctx, sc, u.ID, models.Page{Number: number}); err != nil {
 		return p, err
 	}
 	p.Pager = components.Pager{Path: base, Query: url.Values{}, Page: p.History.Page, TotalPages: p.History.TotalPages(), Total: p.History.Total}
 	ids := map[int64]bool{}
 	for _, e := range p.History.Items {
-		if id := detailsPurchaseID(e.Details); id != 0 {
-			ids[id] = true
-		}
+		ids[e.AddOnPurchaseID] = true
 	}
 	list := make([]int64, 0, len(ids))
 	for id := range ids {

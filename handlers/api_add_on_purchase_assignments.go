@@ -67,7 +67,7 @@ func (s *Server) apiChangeSeats(c echo.Context, assign bool) error {
 	// The users are resolved inside the change's transaction, with their
 	// seats and eligibility in the same statement.
 	who := models.SeatUsers{Usernames: names, IDs: ids}
-	actor := models.ActorFor(viewer(c))
+	actor := models.ActorFor(viewer(c)).WithSeatReason(models.SeatReasonAPI)
 	var users []models.SeatUser
 	var change models.SeatChange
 	if assign {

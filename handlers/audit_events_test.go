@@ -362,9 +362,10 @@ func TestAdminUserGitlabDuoTab(t *testing.T) {
 		t.Fatal(err)
 	}
 	dev := a.users["dev"]
+	api, bulk := actor.WithSeatReason(models.SeatReasonAPI), actor.WithSeatReason(models.SeatReasonBulk)
 	for _, step := range []func() error{
-		func() error { _, err := a.store.AssignSeat(ctx, actor, p.ID, dev.ID); return err },
-		func() error { _, err := a.store.UnassignSeat(ctx, actor, p.ID, dev.ID); return err },
+		func() error { _, err := a.store.AssignSeat(ctx, api, p.ID, dev.ID); return err },
+		func() error { _, err := a.store.UnassignSeat(ctx, bulk, p.ID, dev.ID); return err },
 		func() error { _, err := a.store.AssignSeat(ctx, actor, p.ID, dev.ID); return err },
 	} {
 		if err := step(); err != nil {
@@ -388,12 +389,13 @@ func TestAdminUserGitlabDuoTab(t *testing.T) {
 	}
 	var hist []string
 	res.Doc().Find(`[data-testid="duo-history-row"]`).Each(func(_ int, s *goquery.Selection) {
-		hist = append(hist, s.AttrOr("data-action", "")+" "+strings.TrimSpace(s.Find(`[data-testid="history-reason"]`).Text())+
+		hist = append(hist, s.AttrOr("data-event", "")+" "+strings.TrimSpace(s.Find(`[data-testid="history-reason"]`).Text())+
 			" "+strings.TrimSpace(s.Find(`[data-testid="history-author"]`).Text())+" "+strings.TrimSpace(s.Find(`[data-testid="history-purchase"]`).Text()))
 	})
-	want := []string{"seat_assigned Assigned admin GitLab Duo Enterprise · A-S00000042",
-		"seat_unassigned Unassigned admin GitLab Duo Enterprise · A-S00000042",
-		"seat_assigned Assigned admin GitLab Duo Enterprise · A-S00000042"}
+	// Read from the seat ledger, newest first, each with its reason.
+	want := []string{"gained Manual admin GitLab Duo Enterprise · A-S00000042",
+		"lost Bulk admin GitLab Duo Enterprise · A-S00000042",
+		"gained API admin GitLab Duo Enterprise · A-S00000042"}
 	if strings.Join(hist, "\n") != strings.Join(want, "\n") {
 		t.Errorf("history:\n%s", strings.Join(hist, "\n"))
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/url"
 	"strconv"
@@ -65,13 +64,4 @@ func (s *Server) getGroupMemberGitlabDuo(c echo.Context) error {
 	ch.Breadcrumbs = append(groupCrumbs(ancestors, g), layouts.Crumb{Text: "Members", Href: membersHref},
 		layouts.Crumb{Text: u.Name, Href: base})
 	return ok(c, userduo.GroupPage(ch, p, membersHref))
-}
-
-// detailsPurchaseID is the purchase a seat event is about.
-func detailsPurchaseID(details string) int64 {
-	var d struct {
-		ID int64 `json:"add_on_purchase_id"`
-	}
-	_ = json.Unmarshal([]byte(details), &d)
-	return d.ID
 }

@@ -190,6 +190,7 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handleAPI(api, get, "/add_on_purchases/:id/eligible_users", seats, apiPurchaseID, s.getAPIAddOnPurchaseEligibleUsers)
 	s.handleAPI(api, post, "/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.postAPIAddOnPurchaseAssignments)
 	s.handleAPI(api, del, "/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.deleteAPIAddOnPurchaseAssignments)
+	s.handleAPI(api, get, "/add_on_purchases/:id/seat_events", seats, apiPurchaseID, s.getAPIAddOnPurchaseSeatEvents)
 	// Users ask about themselves; what they may ask about others, and
 	// which resources they may name, the query itself limits (see the
 	// handler): no resource of another's is read.

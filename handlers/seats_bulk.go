@@ -44,7 +44,7 @@ func (s *Server) toggleSeat(c echo.Context, sc seatScope) error {
 		return errNotFound
 	}
 	back := sc.safeReturn(c.FormValue("return_to"))
-	ctx, actor := c.Request().Context(), models.ActorFor(viewer(c))
+	ctx, actor := c.Request().Context(), models.ActorFor(viewer(c)).WithSeatReason(models.SeatReasonManual)
 	switch c.FormValue("assign") {
 	case "1":
 		_, err = s.store.AssignSeat(ctx, actor, p.ID, uid)
@@ -106,7 +106,7 @@ func (s *Server) bulkSeats(c echo.Context, sc seatScope) error {
 	if form.Get("confirm") != "1" {
 		return s.confirmBulkSeats(c, sc, action, ids, selectAll, req, back)
 	}
-	actor := models.ActorFor(viewer(c))
+	actor := models.ActorFor(viewer(c)).WithSeatReason(models.SeatReasonBulk)
 	if action == "remove" {
 		res, err := s.store.BulkUnassignSeats(ctx, actor, p.ID, ids)
 		var se *models.SeatError

@@ -9,6 +9,16 @@ import (
 type Actor struct {
 	ID       int64
 	Username string
+	// SeatReason is why seats this actor changes were gained or lost, for
+	// the seat ledger: the path (screen, API, CLI, import, trial) says it
+	// with WithSeatReason.
+	SeatReason string
+}
+
+// WithSeatReason is the actor changing seats for reason.
+func (a Actor) WithSeatReason(reason string) Actor {
+	a.SeatReason = reason
+	return a
 }
 
 // Automation is the actor of scheduled jobs.

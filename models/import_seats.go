@@ -546,6 +546,9 @@ func (r *importRun) applyAssignments(ctx context.Context) (ImportCounts, error) 
 			if err := r.tx.auditUsers(ctx, r.actor, "seat_assigned", ch.p.NamespaceID, details, ids, now); err != nil {
 				return c, err
 			}
+			if err := r.tx.ledgerImported(ctx, r.actor, ch.p.ID, ids); err != nil {
+				return c, err
+			}
 			c.Created += len(ch.created)
 		}
 		for _, a := range ch.moved {

@@ -120,7 +120,7 @@ func (s *Store) IneligibleRemovals(ctx context.Context, p *AddOnPurchase) ([]Rem
 }
 
 // applyRemovals deletes the seats and writes one audit event per user (with
-// reason and rank) and the mail — each user, and the purchase's owners —
+// reason and rank), one ledger row per user and the mail — each user, and the purchase's owners —
 // set-based: a cut from 100,000 to 60,000 seats is a few statements, not
 // 80,000 rows built in Go. On Postgres the DELETE's returned rows, joined
 // to users once, feed the audit events and the mail in one statement.
@@ -148,8 +148,9 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 			gone AS (DELETE FROM seat_assignments sa USING (SELECT * FROM r ORDER BY r.user_id) AS r WHERE sa.add_on_purchase_id = ? AND sa.user_id = r.user_id
 				RETURNING r.user_id, r.rank, r.reason, r.ord),
 			g AS MATERIALIZED (SELECT gone.*, u.username, u.name, u.email FROM gone JOIN users u ON u.id = gone.user_id),
-			a AS (`+audit("g")+`)
-			`+mail, append(args, mailArgs...)...).Error
+			a AS (`+audit("g")+`),
+			led AS (`+removalLedgerSQL("g")+`)
+			`+mail, append(append(args, removalLedgerArgs(p.ID, now)...), mailArgs...)...).Error
 		if err != nil {
 			return err
 		}
@@ -157,6 +158,9 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 	}
 	withUsers := `(SELECT r.*, u.username, u.name, u.email FROM (` + set + `) AS r JOIN users u ON u.id = r.user_id)`
 	if err := s.q(ctx).Exec(audit(withUsers), append(auditArgs, arg)...).Error; err != nil {
+		return err
+	}
+	if err := s.q(ctx).Exec(removalLedgerSQL("("+set+")"), append(removalLedgerArgs(p.ID, now), arg)...).Error; err != nil {
 		return err
 	}
 	ids := make([]int64, len(rs))

@@ -132,8 +132,8 @@ func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, who S
 	return users, out, nil
 }
 
-// insertAssignments writes the seats, one audit event each and the welcome
-// mail, set-based. On Postgres the audit events are made from the rows
+// insertAssignments writes the seats, one audit event and one ledger row
+// each and the welcome mail, set-based. On Postgres the audit events are made from the rows
 // the INSERT returns, in the same statement.
 func (s *Store) insertAssignments(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64) error {
 	now := time.Now().UTC()
@@ -142,13 +142,18 @@ func (s *Store) insertAssignments(ctx context.Context, actor Actor, p *AddOnPurc
 	insert := `INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
 		SELECT ?, ids.id, ?, ? FROM (` + sub + `) AS ids`
 	if s.dialect == Postgres {
-		err := s.q(ctx).Exec(`WITH ins AS (`+insert+` RETURNING user_id) `+auditUsersSQL("ins"),
-			append([]any{p.ID, now, now, arg}, auditUsersArgs(actor, "seat_assigned", p.NamespaceID, string(details), now)...)...).Error
+		args := append([]any{p.ID, now, now, arg}, ledgerArgs(p.ID, SeatGained, actor, now)...)
+		err := s.q(ctx).Exec(`WITH ins AS (`+insert+` RETURNING user_id), led AS (`+ledgerSQL("ins")+`) `+auditUsersSQL("ins"),
+			append(args, auditUsersArgs(actor, "seat_assigned", p.NamespaceID, string(details), now)...)...).Error
 		if err != nil {
 			return err
 		}
 	} else {
 		if err := s.q(ctx).Exec(insert, p.ID, now, now, arg).Error; err != nil {
+			return err
+		}
+		ledger := ledgerSQL(`(SELECT ids.id AS user_id FROM (` + sub + `) AS ids)`)
+		if err := s.q(ctx).Exec(ledger, append(ledgerArgs(p.ID, SeatGained, actor, now), arg)...).Error; err != nil {
 			return err
 		}
 		if err := s.auditUsers(ctx, actor, "seat_assigned", p.NamespaceID, string(details), ids, now); err != nil {
@@ -261,12 +266,17 @@ func (s *Store) RemoveSeats(ctx context.Context, actor Actor, p *AddOnPurchase, 
 	sub, arg := s.idSet(ids)
 	held := `SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (` + sub + `)`
 	auditArgs := auditUsersArgs(actor, "seat_unassigned", p.NamespaceID, string(b), now)
+	ledger := ledgerArgs(p.ID, SeatLost, actor, now)
 	if s.dialect == Postgres {
+		args := append(append([]any{p.ID, arg}, ledger...), auditArgs...)
 		return s.q(ctx).Exec(`WITH gone AS (DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)
-			RETURNING user_id) `+auditUsersSQL("gone"), append([]any{p.ID, arg}, auditArgs...)...).Error
+			RETURNING user_id), led AS (`+ledgerSQL("gone")+`) `+auditUsersSQL("gone"), args...).Error
 	}
 	// As on Postgres, events for the seats that are there to delete only.
 	if err := s.q(ctx).Exec(auditUsersSQL("("+held+")"), append(auditArgs, p.ID, arg)...).Error; err != nil {
+		return err
+	}
+	if err := s.q(ctx).Exec(ledgerSQL("("+held+")"), append(ledger, p.ID, arg)...).Error; err != nil {
 		return err
 	}
 	return s.q(ctx).Exec(`DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)`, p.ID, arg).Error

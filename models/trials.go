@@ -131,7 +131,7 @@ func (s *Store) StartTrial(ctx context.Context, actor Actor, d Deployment, req T
 		if err != nil {
 			return err
 		}
-		if _, err := tx.AssignSeat(ctx, actor, p.ID, req.StarterID); err != nil {
+		if _, err := tx.AssignSeat(ctx, actor.WithSeatReason(SeatReasonTrial), p.ID, req.StarterID); err != nil {
 			var se *SeatError
 			if errors.As(err, &se) && se.Code == InvalidUserMembership {
 				if req.NamespaceID == nil {

@@ -97,19 +97,6 @@ func (s *Store) UserDuoCoverage(ctx context.Context, sc UserDuoScope, userID int
 	return out, nil
 }
 
-// SeatHistoryFilter is the filter of a user's seat assignments and
-// removals, in the scope of UserSeats.
-func SeatHistoryFilter(sc UserDuoScope, userID int64) AuditFilter {
-	f := AuditFilter{TargetUserID: userID, Actions: []string{"seat_assigned", "seat_unassigned"}}
-	switch {
-	case sc.RootID != nil:
-		f.NamespaceID = sc.RootID
-	case sc.GroupPage:
-		f.InstanceOnly = true
-	}
-	return f
-}
-
 // GroupChainMember finds membership id among the memberships a group's
 // members page lists: the group's own and those inherited from its
 // ancestors.

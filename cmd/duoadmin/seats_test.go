@@ -206,6 +206,12 @@ func TestSeatsBulkRemove(t *testing.T) {
 	if err != nil || len(evs) == 0 || evs[0].Action != "seat_unassigned" || evs[0].ActorName != "duoadmin CLI" {
 		t.Fatalf("audit events %+v, %v", evs, err)
 	}
+	// The seat ledger says the CLI did it, both ways.
+	ledger, err := s.UserSeatEvents(context.Background(), f.ids["ada"], 10)
+	if err != nil || len(ledger) != 2 || ledger[0].Event != models.SeatLost || ledger[1].Event != models.SeatGained ||
+		ledger[0].Reason != models.SeatReasonCLI || ledger[1].Reason != models.SeatReasonCLI || ledger[0].ActorName != "duoadmin CLI" {
+		t.Fatalf("ledger %+v, %v", ledger, err)
+	}
 }
 
 func TestSeatsBulkRemoveWorksOnExpiredPurchase(t *testing.T) {

@@ -11,8 +11,9 @@ import (
 	"duoadmin/models"
 )
 
-// cliActor is who the audit log names for changes made from the command line.
-var cliActor = models.Actor{Username: "duoadmin CLI"}
+// cliActor is who the audit log names for changes made from the command
+// line; the seat ledger records its seat changes as cli.
+var cliActor = models.Actor{Username: "duoadmin CLI", SeatReason: models.SeatReasonCLI}
 
 func runToken(ctx context.Context, args []string) error { return tokenCommand(ctx, args, os.Stdout) }
 

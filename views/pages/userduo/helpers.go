@@ -4,8 +4,8 @@
 package userduo
 
 import (
-	"encoding/json"
 	"strconv"
+	"strings"
 
 	"duoadmin/models"
 	"duoadmin/views/components"
@@ -20,7 +20,7 @@ type Props struct {
 	Scope     string
 	Seats     []models.UserSeat
 	Coverage  models.UserDuoCoverage
-	History   models.Paged[models.AuditEvent]
+	History   models.Paged[models.SeatEvent]
 	Pager     components.Pager
 	Purchases map[int64]models.AddOnPurchase
 	// AccessCheckHref is the access explainer for this user; "" when the
@@ -29,11 +29,10 @@ type Props struct {
 	Today           models.Date
 }
 
-// HistoryRow is one assignment or removal, read from its audit event.
+// HistoryRow is one seat gained or lost, read from the seat ledger.
 type HistoryRow struct {
-	Event    *models.AuditEvent
+	Event    *models.SeatEvent
 	Assigned bool
-	Reason   string
 	Purchase string
 }
 
@@ -41,14 +40,7 @@ func (p Props) rows() []HistoryRow {
 	out := make([]HistoryRow, len(p.History.Items))
 	for i := range p.History.Items {
 		e := &p.History.Items[i]
-		var d struct {
-			PurchaseID int64        `json:"add_on_purchase_id"`
-			AddOn      models.AddOn `json:"add_on"`
-		}
-		_ = json.Unmarshal([]byte(e.Details), &d)
-		r := HistoryRow{Event: e, Assigned: e.Action == "seat_assigned", Reason: audit.Describe(e.Details).Reason}
-		r.Purchase = purchaseLabel(d.AddOn, d.PurchaseID, p.Purchases)
-		out[i] = r
+		out[i] = HistoryRow{Event: e, Assigned: e.Event == models.SeatGained, Purchase: purchaseLabel("", e.AddOnPurchaseID, p.Purchases)}
 	}
 	return out
 }
@@ -60,14 +52,20 @@ func purchaseLabel(addOn models.AddOn, id int64, known map[int64]models.AddOnPur
 			return addOn.Title() + " · " + p.PurchaseXID
 		}
 	}
-	if id == 0 {
-		return addOn.Title()
+	if addOn == "" {
+		return "Purchase #" + strconv.FormatInt(id, 10) // deleted since
 	}
 	return addOn.Title() + " · purchase #" + strconv.FormatInt(id, 10)
 }
 
-// reasonTitle: "seat_overage (rank 3)" → "Seat overage (rank 3)".
-func reasonTitle(r string) string { return audit.ActionTitle(r) }
+// reasonTitle: "membership_removed" → "Membership removed", "api" → "API".
+func reasonTitle(r string) string {
+	switch r {
+	case models.SeatReasonAPI, models.SeatReasonCLI:
+		return strings.ToUpper(r)
+	}
+	return audit.ActionTitle(r)
+}
 
 func date(d *models.Date) string {
 	if d == nil {

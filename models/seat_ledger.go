@@ -1,0 +1,107 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// The seat ledger (table seat_events): one row per seat gained or lost,
+// written set-based by the statements that change the seats, in their
+// transaction. Its reason says why; the audit events stay as they were.
+
+// Ledger events.
+const (
+	SeatGained = "gained"
+	SeatLost   = "lost"
+)
+
+// Ledger reasons. A person or tool changing seats names its path; GitLab
+// Duo automation names what it removed the seat for.
+const (
+	SeatReasonManual            = "manual" // one user's toggle on the seats screen
+	SeatReasonBulk              = "bulk"   // the seats screen's bulk action
+	SeatReasonAPI               = "api"
+	SeatReasonCLI               = "cli"
+	SeatReasonImport            = "import"
+	SeatReasonTrial             = "trial"
+	SeatReasonOverage           = "overage"
+	SeatReasonBlocked           = "blocked"
+	SeatReasonBanned            = "banned"
+	SeatReasonDeactivated       = "deactivated"
+	SeatReasonBot               = "bot"
+	SeatReasonMembershipRemoved = "membership_removed"
+	SeatReasonExpired           = "expired"
+)
+
+// SeatReasons lists the ledger reasons, for filters.
+var SeatReasons = []string{SeatReasonManual, SeatReasonBulk, SeatReasonAPI, SeatReasonCLI, SeatReasonImport,
+	SeatReasonTrial, SeatReasonOverage, SeatReasonBlocked, SeatReasonBanned, SeatReasonDeactivated,
+	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired}
+
+// removalLedgerReason maps automation's removal reasons (kept in audit
+// details and mail) to ledger reasons.
+var removalLedgerReason = map[string]string{
+	ReasonSeatOverage: SeatReasonOverage, ReasonUserBlocked: SeatReasonBlocked, ReasonUserBanned: SeatReasonBanned,
+	ReasonUserDeactivated: SeatReasonDeactivated, ReasonBot: SeatReasonBot,
+	ReasonMembershipRemoved: SeatReasonMembershipRemoved, ReasonExpired: SeatReasonExpired,
+}
+
+// seatReasonOf is the actor's seat reason; an actor that names none
+// (tests, internal callers) records manual.
+func seatReasonOf(a Actor) string {
+	if a.SeatReason == "" {
+		return SeatReasonManual
+	}
+	return a.SeatReason
+}
+
+// ledgerSQL writes one ledger row per row of from, a table or subquery
+// with a user_id column; the placeholders are ledgerArgs', then from's.
+func ledgerSQL(from string) string {
+	return `INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
+		SELECT ?, l.user_id, ?, ?, NULL, ?, ?, ? FROM ` + from + ` AS l`
+}
+
+func ledgerArgs(purchaseID int64, event string, actor Actor, now time.Time) []any {
+	var actorID *int64
+	if actor.ID != 0 {
+		actorID = &actor.ID
+	}
+	return []any{purchaseID, event, seatReasonOf(actor), actorID, actor.Username, now}
+}
+
+// removalLedgerSQL writes a lost row per row of from (columns user_id and
+// reason, automation's removal reason) with the matching ledger reason;
+// the placeholders are removalLedgerArgs', then from's.
+func removalLedgerSQL(from string) string {
+	reason := "CASE l.reason"
+	for range removalReasons {
+		reason += " WHEN ? THEN ?"
+	}
+	reason += " ELSE l.reason END"
+	return `INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
+		SELECT ?, l.user_id, '` + SeatLost + `', ` + reason + `, NULL, NULL, ?, ? FROM ` + from + ` AS l ORDER BY l.ord`
+}
+
+func removalLedgerArgs(purchaseID int64, now time.Time) []any {
+	args := []any{purchaseID}
+	for _, code := range removalReasons {
+		args = append(args, code, removalLedgerReason[code])
+	}
+	return append(args, Automation.Username, now)
+}
+
+// ledgerImported writes a gained row for each imported seat, dated when
+// the file says it was assigned (the seat's created_at), so history read
+// from the ledger starts there.
+func (s *Store) ledgerImported(ctx context.Context, actor Actor, purchaseID int64, ids []int64) error {
+	sub, arg := s.idSet(ids)
+	var actorID *int64
+	if actor.ID != 0 {
+		actorID = &actor.ID
+	}
+	return s.q(ctx).Exec(`INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
+		SELECT sa.add_on_purchase_id, sa.user_id, ?, ?, NULL, ?, ?, sa.created_at FROM seat_assignments sa
+		WHERE sa.add_on_purchase_id = ? AND sa.user_id IN (`+sub+`) ORDER BY sa.id`,
+		SeatGained, SeatReasonImport, actorID, actor.Username, purchaseID, arg).Error
+}
