@@ -42,3 +42,11 @@ func apiID(c echo.Context) string {
 	}
 	return id
 }
+
+// apiNotFound answers a request no API route took.
+func (s *Server) apiNotFound(c echo.Context) error {
+	if viewer(c) == nil {
+		return errSignInRequired
+	}
+	return errNotFound
+}

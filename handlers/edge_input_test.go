@@ -54,6 +54,18 @@ func TestEdgeRefusesNULAndInvalidUTF8(t *testing.T) {
 			"bulk usernames bad UTF-8": func() *response {
 				return api("POST", assignments, "application/json", "{\"usernames\":[\"de\xffv\"]}")
 			},
+			// The body's declared type is the sender's word, not a fact: a
+			// JSON body sent as a form is still checked as text.
+			"JSON NUL escape sent as a form": func() *response {
+				return api("POST", assignments, "application/x-www-form-urlencoded", `{"usernames":["dev\u0000"]}`)
+			},
+			"JSON NUL escape sent as a form to usage events": func() *response {
+				return api("POST", "/api/v4/duo/usage_events", "application/x-www-form-urlencoded",
+					`{"events":[{"id":"nul\u0000id","username":"dev","feature":"code_suggestions","occurred_at":"2026-11-01T00:00:00Z"}]}`)
+			},
+			"bad UTF-8 sent as a form": func() *response {
+				return api("POST", assignments, "application/x-www-form-urlencoded", "{\"usernames\":[\"dev\xff\"]}")
+			},
 			"bulk usernames form NUL": func() *response {
 				return api("POST", assignments, "application/x-www-form-urlencoded", "usernames[]=de%00v")
 			},
@@ -98,7 +110,8 @@ func TestHugePageNumberIsPastTheEnd(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, storetest.Any(t), models.SelfManaged)
 	admin := a.as("admin")
-	for _, page := range []string{"461168601842738792", "99999999999999999999999"} {
+	// "+" in a query is a space: " 99999999999999999999" is still past the end.
+	for _, page := range []string{"461168601842738792", "99999999999999999999999", "+99999999999999999999", "%2099999999999999999999"} {
 		res := admin.get("/admin/users?page=" + page)
 		wantStatus(t, res, http.StatusOK)
 		if strings.Contains(res.Body, "Dev Eloper") {

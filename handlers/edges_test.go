@@ -41,3 +41,34 @@ func TestWebAndAPIEdgesStayApart(t *testing.T) {
 		t.Errorf("a token signed in to a web page: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// A signed-out caller learns nothing of which API routes and methods
+// exist: 401 everywhere, as for the real endpoints.
+func TestSignedOutAPICallersGet401EvenForUnknownRoutes(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, storetest.SQLite(t), models.SelfManaged)
+	for _, r := range [][2]string{{"GET", "/api/v4/nonexistent"}, {"PATCH", "/api/v4/groups/1/duo_settings"},
+		{"DELETE", "/api/v4/groups/1/duo_settings"}, {"GET", "/api/v4/groups/1/duo_settings"}} {
+		req, _ := http.NewRequest(r[0], a.http.URL+r[1], nil)
+		res := a.client().do(req)
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s %s signed out: %d, want 401", r[0], r[1], res.StatusCode)
+		}
+	}
+	// Signed in, an unknown route is still a 404.
+	req, _ := http.NewRequest("GET", a.http.URL+"/api/v4/nonexistent", nil)
+	req.Header.Set("PRIVATE-TOKEN", a.duoToken("admin"))
+	wantStatus(t, a.client().do(req), http.StatusNotFound)
+}
+
+// Static files are served; the folders holding them are not listed.
+func TestStaticFoldersAreNotListed(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, storetest.SQLite(t), models.SelfManaged)
+	for _, p := range []string{"/static/vendor/", "/static/css/", "/static/vendor/gitlab-ui/"} {
+		if res := a.client().get(p); res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404\n%s", p, res.StatusCode, snippet(res.Body))
+		}
+	}
+	wantStatus(t, a.client().get("/static/favicon.svg"), http.StatusOK)
+}

@@ -12,6 +12,7 @@ import (
 // at most models.MaxPageNumber, so a huge number gives an empty page past
 // the end instead of an overflowed offset.
 func pageParam(raw string) int {
+	raw = strings.TrimSpace(raw) // "+" in a query string is a space
 	n, err := strconv.Atoi(raw)
 	switch {
 	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(raw, "-"):

@@ -173,6 +173,10 @@ func (s *Server) routes(e *echo.Echo) {
 	// /api/v4 authenticates with tokens (apiAuth); the resource a route
 	// names is found and checked by its scope with the screens' rules.
 	api := e.Group(apiPrefix, s.apiAuth)
+	// A path or method the API does not have: signed out, the same 401 as
+	// a real endpoint, so a visitor cannot map the API's routes.
+	api.RouteNotFound("", s.apiNotFound)
+	api.RouteNotFound("/*", s.apiNotFound)
 	put, del := http.MethodPut, http.MethodDelete
 	s.handleAPI(api, get, "/application/duo_settings", AdminArea, nil, s.getAPIApplicationDuoSettings)
 	s.handleAPI(api, put, "/application/duo_settings", AdminArea, nil, s.putAPIApplicationDuoSettings)

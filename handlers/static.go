@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io/fs"
 	"net/http"
 	"strings"
 
@@ -12,6 +13,10 @@ import (
 func (s *Server) serveStatic(c echo.Context) error {
 	p := c.Param("*")
 	if s.static == nil || !(strings.HasPrefix(p, "css/") || strings.HasPrefix(p, "js/") || strings.HasPrefix(p, "vendor/") || p == "favicon.svg") {
+		return errNotFound
+	}
+	// Files only: http.FileServer would list a folder's contents.
+	if st, err := fs.Stat(s.static, strings.TrimSuffix(p, "/")); err != nil || st.IsDir() {
 		return errNotFound
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
