@@ -19,7 +19,7 @@ type csvDownload struct {
 }
 
 func newCSVDownload(c echo.Context, filename string) *csvDownload {
-	return &csvDownload{Writer: csv.NewWriter(&csvResponse{c: c, filename: filename}), c: c}
+	return &csvDownload{Writer: csv.NewWriter(&csvResponse{c: c, filename: filename, contentType: "text/csv; charset=utf-8"}), c: c}
 }
 
 // flush sends the rows written so far, as a batch ends.
@@ -34,15 +34,16 @@ func (d *csvDownload) flush() error {
 
 // csvResponse writes the download's headers before its first bytes.
 type csvResponse struct {
-	c        echo.Context
-	filename string
+	c           echo.Context
+	filename    string
+	contentType string
 }
 
 func (r *csvResponse) Write(p []byte) (int, error) {
 	res := r.c.Response()
 	if !res.Committed {
 		h := res.Header()
-		h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		h.Set(echo.HeaderContentType, r.contentType)
 		h.Set(echo.HeaderContentDisposition, `attachment; filename="`+r.filename+`"`)
 		res.WriteHeader(http.StatusOK)
 	}
@@ -57,22 +58,34 @@ func (r *csvResponse) Write(p []byte) (int, error) {
 // chunked body never gets its last chunk, so the client's download fails
 // instead of saving a file that looks complete.
 func (s *Server) finishCSV(d *csvDownload, err error) error {
+	return s.finishDownload(d.c, d.Writer, err)
+}
+
+// bufferedWriter is a download's buffer: csv.Writer, or ndjsonDownload's.
+type bufferedWriter interface {
+	Flush()
+	Error() error
+}
+
+// finishDownload is finishCSV for any buffered download written to c.
+func (s *Server) finishDownload(c echo.Context, w bufferedWriter, err error) error {
 	if err == nil {
-		d.Flush()
-		if err = d.Error(); err == nil {
+		w.Flush()
+		if err = w.Error(); err == nil {
 			return nil
 		}
 	}
-	if !d.c.Response().Committed {
+	if !c.Response().Committed {
 		return err
 	}
-	r := d.c.Request()
+	r := c.Request()
 	level := slog.LevelError
 	if r.Context().Err() != nil {
 		level = slog.LevelWarn // the client left: nothing is wrong here
 	}
-	s.log.Log(r.Context(), level, "download broken off", "request_id", d.c.Get(keyRequestID), "method", r.Method,
+	s.log.Log(r.Context(), level, "download broken off", "request_id", c.Get(keyRequestID), "method", r.Method,
 		"path", r.URL.Path, "error", err.Error())
-	_ = d.flush() // the client may be gone; the abort follows either way
+	w.Flush() // the client may be gone; the abort follows either way
+	c.Response().Flush()
 	panic(http.ErrAbortHandler)
 }

@@ -53,6 +53,9 @@ func (s *Server) showSeats(c echo.Context, sc seatScope, bulk bool) error {
 		Path:  path, AssignAction: sc.assignPath(), ReturnTo: withQuery(path, req.query(true)),
 		Bulk: bulk, BulkAction: sc.bulkPost(), Page: list.Page, CSVHref: withQuery(sc.csvPath(), filters),
 		CanAssign: p.ActiveOn(today), ShowInvite: sc.group != nil}
+	if bulk {
+		props.Table.HistoryHref = sc.historyPath()
+	}
 	return ok(c, seats.Page(s.seatChrome(c, sc, title, crumbs), props))
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // SeatEvent is one ledger row, with the user's name.
@@ -36,14 +38,34 @@ func (s *Store) SeatEvents(ctx context.Context, purchaseID int64, f SeatEventFil
 		page.PerPage = PerPageChoices[0]
 	}
 	out := Paged[SeatEvent]{Items: []SeatEvent{}, Page: page.Number, PerPage: page.PerPage}
+	q, err := s.seatEventQuery(ctx, purchaseID, f)
+	if errors.Is(err, errNoMatch) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	if err := q.Count(&out.Total).Error; err != nil {
+		return out, err
+	}
+	err = q.Joins("LEFT JOIN users u ON u.id = e.user_id").Select(seatEventColumns).
+		Order("e.created_at DESC, e.id DESC").Offset((page.Number - 1) * page.PerPage).Limit(page.PerPage).Scan(&out.Items).Error
+	return out, err
+}
+
+const seatEventColumns = "e.id, e.add_on_purchase_id, e.user_id, COALESCE(u.username, '') AS username, e.event, e.reason, e.rule_id, e.actor_id, e.actor_name, e.created_at"
+
+// seatEventQuery is the purchase's filtered ledger; errNoMatch when the
+// filter names a user that does not exist.
+func (s *Store) seatEventQuery(ctx context.Context, purchaseID int64, f SeatEventFilter) (*gorm.DB, error) {
 	q := s.q(ctx).Table("seat_events AS e").Where("e.add_on_purchase_id = ?", purchaseID)
 	if f.Username != "" {
 		u, err := s.UserByUsername(ctx, f.Username)
 		if errors.Is(err, ErrNotFound) {
-			return out, nil
+			return nil, errNoMatch
 		}
 		if err != nil {
-			return out, err
+			return nil, err
 		}
 		q = q.Where("e.user_id = ?", u.ID)
 	}
@@ -56,13 +78,46 @@ func (s *Store) SeatEvents(ctx context.Context, purchaseID int64, f SeatEventFil
 	if f.To != nil {
 		q = q.Where("e.created_at < ?", f.To.UTC())
 	}
-	if err := q.Count(&out.Total).Error; err != nil {
-		return out, err
+	return q, nil
+}
+
+// SeatEventExportBatch is how many ledger rows EachSeatEvent holds at once.
+const SeatEventExportBatch = 1000
+
+// EachSeatEvent streams the purchase's filtered ledger in the screen's
+// order (newest first), SeatEventExportBatch rows at a time, each batch
+// found by keyset after the last row of the one before (not OFFSET, which
+// rereads every skipped row), so an export of any size holds one batch.
+func (s *Store) EachSeatEvent(ctx context.Context, purchaseID int64, f SeatEventFilter, fn func(*SeatEvent) error) error {
+	var last *SeatEvent
+	for {
+		q, err := s.seatEventQuery(ctx, purchaseID, f)
+		if errors.Is(err, errNoMatch) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if last != nil {
+			at := last.CreatedAt.UTC()
+			q = q.Where("e.created_at < ? OR (e.created_at = ? AND e.id < ?)", at, at, last.ID)
+		}
+		rows := make([]SeatEvent, 0, SeatEventExportBatch)
+		err = q.Joins("LEFT JOIN users u ON u.id = e.user_id").Select(seatEventColumns).
+			Order("e.created_at DESC, e.id DESC").Limit(SeatEventExportBatch).Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			if err := fn(&rows[i]); err != nil {
+				return err
+			}
+		}
+		if len(rows) < SeatEventExportBatch {
+			return nil
+		}
+		last = &rows[len(rows)-1]
 	}
-	err := q.Joins("LEFT JOIN users u ON u.id = e.user_id").
-		Select("e.id, e.add_on_purchase_id, e.user_id, COALESCE(u.username, '') AS username, e.event, e.reason, e.rule_id, e.actor_id, e.actor_name, e.created_at").
-		Order("e.created_at DESC, e.id DESC").Offset((page.Number - 1) * page.PerPage).Limit(page.PerPage).Scan(&out.Items).Error
-	return out, err
 }
 
 // UserSeatEvents is a user's ledger across purchases, newest first, at

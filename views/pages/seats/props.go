@@ -60,6 +60,8 @@ type Table struct {
 	BulkAction   string
 	Page         int
 	CSVHref      string
+	// HistoryHref is the purchase's Seat history ("" on the seat list).
+	HistoryHref string
 	// CanAssign is false while the purchase is not active: seats can then
 	// only be removed.
 	CanAssign  bool

@@ -1,0 +1,71 @@
+// Package seathistory is a purchase's Seat history: its seat ledger,
+// filtered, paginated and exported. The Admin area (self-managed) and a
+// top-level group's usage quotas (GitLab.com) share it.
+package seathistory
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"duoadmin/models"
+	"duoadmin/views/pages/audit"
+)
+
+// Filter is the filter form's values, as typed.
+type Filter struct {
+	Username string
+	Reason   string
+	From     string
+	To       string
+}
+
+// Row is one ledger row as the table shows it.
+type Row struct {
+	Event    *models.SeatEvent
+	UserHref string // the user's GitLab Duo page; "" when there is none to go to
+}
+
+type Props struct {
+	Subtitle string
+	Base     string // the page's URL; the exports are Base + "/export.csv" and "/export.ndjson"
+	Events   models.Paged[models.SeatEvent]
+	Rows     []Row
+	Filter   Filter
+	Query    url.Values // the current filters, kept by pagination and the exports
+	Reasons  []string
+	Errs     models.FieldErrors
+	// SeatsHref is the seat utilization page this history belongs to.
+	SeatsHref string
+}
+
+func (p Props) exportHref(ext string) string {
+	if len(p.Query) == 0 {
+		return p.Base + "/export." + ext
+	}
+	return p.Base + "/export." + ext + "?" + p.Query.Encode()
+}
+
+// ReasonTitle: "membership_removed" → "Membership removed", "api" → "API".
+func ReasonTitle(r string) string {
+	switch r {
+	case models.SeatReasonAPI, models.SeatReasonCLI:
+		return strings.ToUpper(r)
+	}
+	return audit.ActionTitle(r)
+}
+
+// EventTitle: gained → "Gained", lost → "Lost".
+func EventTitle(e string) string {
+	if e == models.SeatGained {
+		return "Gained"
+	}
+	return "Lost"
+}
+
+func eventsCount(n int64) string {
+	if n == 1 {
+		return "1 seat event"
+	}
+	return strconv.FormatInt(n, 10) + " seat events"
+}
