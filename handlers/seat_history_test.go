@@ -160,7 +160,7 @@ func TestSeatHistoryBadFiltersAre422(t *testing.T) {
 	} {
 		r := c.get(smHistory + "?" + query)
 		wantStatus(t, r, http.StatusUnprocessableEntity)
-		if r.Doc().Find(`.field-error[data-field="` + field + `"]`).Length() != 1 {
+		if r.Doc().Find(`.field-error[data-field="`+field+`"]`).Length() != 1 {
 			t.Errorf("%s: no field error on %s", query, field)
 		}
 		if r.Doc().Find(`[data-testid="seat-event"]`).Length() != 0 {
