@@ -120,6 +120,16 @@ func ActionTitle(a string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// SeatReasonTitle is a seat ledger reason in words: "membership_removed"
+// → "Membership removed", "api" → "API".
+func SeatReasonTitle(r string) string {
+	switch r {
+	case models.SeatReasonAPI, models.SeatReasonCLI:
+		return strings.ToUpper(r)
+	}
+	return ActionTitle(r)
+}
+
 func changeLines(d Described) []string {
 	out := make([]string, len(d.Changes))
 	for i, c := range d.Changes {

@@ -6,10 +6,8 @@ package seathistory
 import (
 	"net/url"
 	"strconv"
-	"strings"
 
 	"duoadmin/models"
-	"duoadmin/views/pages/audit"
 )
 
 // Filter is the filter form's values, as typed.
@@ -44,15 +42,6 @@ func (p Props) exportHref(ext string) string {
 		return p.Base + "/export." + ext
 	}
 	return p.Base + "/export." + ext + "?" + p.Query.Encode()
-}
-
-// ReasonTitle: "membership_removed" → "Membership removed", "api" → "API".
-func ReasonTitle(r string) string {
-	switch r {
-	case models.SeatReasonAPI, models.SeatReasonCLI:
-		return strings.ToUpper(r)
-	}
-	return audit.ActionTitle(r)
 }
 
 // EventTitle: gained → "Gained", lost → "Lost".

@@ -5,11 +5,9 @@ package userduo
 
 import (
 	"strconv"
-	"strings"
 
 	"duoadmin/models"
 	"duoadmin/views/components"
-	"duoadmin/views/pages/audit"
 )
 
 type Props struct {
@@ -56,15 +54,6 @@ func purchaseLabel(addOn models.AddOn, id int64, known map[int64]models.AddOnPur
 		return "Purchase #" + strconv.FormatInt(id, 10) // deleted since
 	}
 	return addOn.Title() + " · purchase #" + strconv.FormatInt(id, 10)
-}
-
-// reasonTitle: "membership_removed" → "Membership removed", "api" → "API".
-func reasonTitle(r string) string {
-	switch r {
-	case models.SeatReasonAPI, models.SeatReasonCLI:
-		return strings.ToUpper(r)
-	}
-	return audit.ActionTitle(r)
 }
 
 func date(d *models.Date) string {
