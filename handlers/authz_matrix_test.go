@@ -584,6 +584,9 @@ func (f *matrixFixture) send(t *testing.T, c *client, role string, r handlers.Ro
 	switch r.Method {
 	case http.MethodGet:
 		return c.get(path)
+	case http.MethodHead:
+		req, _ := http.NewRequest(http.MethodHead, f.http.URL+path, nil)
+		return c.do(req)
 	case http.MethodPost:
 		return c.post(path, f.form(r, sc))
 	}

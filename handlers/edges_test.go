@@ -72,3 +72,13 @@ func TestStaticFoldersAreNotListed(t *testing.T) {
 	}
 	wantStatus(t, a.client().get("/static/favicon.svg"), http.StatusOK)
 }
+
+// Monitors and load balancers often probe with HEAD.
+func TestHealthEndpointsAnswerHEAD(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, storetest.SQLite(t), models.SelfManaged)
+	for _, p := range []string{"/-/health", "/-/liveness", "/-/readiness"} {
+		req, _ := http.NewRequest(http.MethodHead, a.http.URL+p, nil)
+		wantStatus(t, a.client().do(req), http.StatusOK)
+	}
+}

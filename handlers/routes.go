@@ -47,11 +47,14 @@ func (s *Server) handleIn(e *echo.Echo, method, path string, a Access, sc scope,
 // web is the middleware of the web edge: the session, then CSRF.
 func (s *Server) web(h echo.HandlerFunc) echo.HandlerFunc { return s.loadSession(s.csrf(h)) }
 
-// handleBare registers a public route outside both edges: no session is
-// read or written (health checks and metrics are polled constantly).
-func (s *Server) handleBare(e *echo.Echo, method, path string, h echo.HandlerFunc) {
-	e.Add(method, path, s.guard(Public, nil, false, h))
-	s.routeAccess[method+" "+path] = Public
+// handleBare registers a public GET route outside both edges: no session
+// is read or written (health checks and metrics are polled constantly).
+// It answers HEAD too, which monitors and load balancers often send.
+func (s *Server) handleBare(e *echo.Echo, path string, h echo.HandlerFunc) {
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		e.Add(method, path, s.guard(Public, nil, false, h))
+		s.routeAccess[method+" "+path] = Public
+	}
 }
 
 // handleAPI registers an /api/v4 route on the api group.
@@ -68,11 +71,11 @@ func (s *Server) routes(e *echo.Echo) {
 	get, post := http.MethodGet, http.MethodPost
 
 	e.GET("/static/*", s.serveStatic)
-	s.handleBare(e, get, "/favicon.ico", s.getFavicon)
-	s.handleBare(e, get, "/-/health", s.getHealth)
-	s.handleBare(e, get, "/-/liveness", s.getLiveness)
-	s.handleBare(e, get, "/-/readiness", s.getReadiness)
-	s.handleBare(e, get, "/-/metrics", s.getMetrics)
+	s.handleBare(e, "/favicon.ico", s.getFavicon)
+	s.handleBare(e, "/-/health", s.getHealth)
+	s.handleBare(e, "/-/liveness", s.getLiveness)
+	s.handleBare(e, "/-/readiness", s.getReadiness)
+	s.handleBare(e, "/-/metrics", s.getMetrics)
 
 	s.handle(e, get, "/users/sign_in", Public, s.getSignIn)
 	s.handle(e, post, "/users/sign_in", Public, s.postSignIn)
