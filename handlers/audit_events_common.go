@@ -43,28 +43,7 @@ func auditFilterFromQuery(q url.Values) (audit.Filter, models.AuditFilter, url.V
 		f.Actions = []string{v.Action}
 	}
 	errs := models.FieldErrors{}
-	var from, to models.Date
-	var err error
-	if v.From != "" {
-		if from, err = models.ParseDate(v.From); err != nil {
-			errs.Add("from", "must be a date (YYYY-MM-DD)")
-		} else {
-			t := from.Time
-			f.Since = &t
-		}
-	}
-	if v.To != "" {
-		if to, err = models.ParseDate(v.To); err != nil {
-			errs.Add("to", "must be a date (YYYY-MM-DD)")
-		} else {
-			// To is inclusive: everything before the next day.
-			t := to.AddDays(1).Time
-			f.Before = &t
-		}
-	}
-	if f.Since != nil && f.Before != nil && to.Before(from) {
-		errs.Add("to", "must be on or after From")
-	}
+	f.Since, f.Before = dateRangeParams(errs, v.From, v.To)
 	kept := url.Values{}
 	for k, val := range map[string]string{"actor": v.Actor, "target_user": v.TargetUser, "group": v.Group,
 		"action": v.Action, "from": v.From, "to": v.To} {

@@ -40,28 +40,7 @@ func seatHistoryFilterFromQuery(q url.Values) (seathistory.Filter, models.SeatEv
 			errs.Add("reason", "is not one of the listed reasons")
 		}
 	}
-	var from, to models.Date
-	var err error
-	if v.From != "" {
-		if from, err = models.ParseDate(v.From); err != nil {
-			errs.Add("from", "must be a date (YYYY-MM-DD)")
-		} else {
-			t := from.Time
-			f.From = &t
-		}
-	}
-	if v.To != "" {
-		if to, err = models.ParseDate(v.To); err != nil {
-			errs.Add("to", "must be a date (YYYY-MM-DD)")
-		} else {
-			// To is inclusive: everything before the next day.
-			t := to.AddDays(1).Time
-			f.To = &t
-		}
-	}
-	if f.From != nil && f.To != nil && to.Before(from) {
-		errs.Add("to", "must be on or after From")
-	}
+	f.From, f.To = dateRangeParams(errs, v.From, v.To)
 	kept := url.Values{}
 	for k, val := range map[string]string{"username": v.Username, "reason": v.Reason, "from": v.From, "to": v.To} {
 		if val != "" {
