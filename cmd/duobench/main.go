@@ -98,7 +98,7 @@ func loadConfig() (config, error) {
 	if c.iterations, err = envInt("BENCH_ITERATIONS", 5, 1, 50); err != nil {
 		return c, err
 	}
-	if c.pageRuns, err = envInt("BENCH_PAGE_RUNS", 10, 1, 500); err != nil {
+	if c.pageRuns, err = envInt("BENCH_PAGE_RUNS", minSamples, 1, 500); err != nil {
 		return c, err
 	}
 	if v := os.Getenv("BENCH_RESULTS"); v != "" {

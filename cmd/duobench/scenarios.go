@@ -12,69 +12,6 @@ import (
 	"duoadmin/models"
 )
 
-// seatTable: the bulk seat page's query work (Store.SeatTable: count, page,
-// roles) for 100,000 eligible members, against the same COUNT and LIMIT
-// statements run raw.
-func (b *bench) seatTable(ctx context.Context) ([]Result, error) {
-	yes := true
-	variants := []struct {
-		name string
-		f    models.SeatFilter
-	}{
-		{"default", models.SeatFilter{}},
-		{"assigned", models.SeatFilter{Assigned: &yes}},
-		{"search", models.SeatFilter{Search: "smith"}},
-		{"sort_name", models.SeatFilter{Sort: "name_asc"}},
-		{"sort_last_activity", models.SeatFilter{Sort: "last_activity_on_desc"}},
-		{"sort_last_duo_activity", models.SeatFilter{Sort: "last_duo_activity_on_desc"}},
-	}
-	page := models.Page{Number: 1, PerPage: 20}
-	var out []Result
-	for _, v := range variants {
-		var total int64
-		run := func() error {
-			res, err := b.store.SeatTable(ctx, b.syn.Purchase, v.f, page)
-			total = res.Total
-			if err == nil && len(res.Items) == 0 {
-				err = fmt.Errorf("seat_table %s: empty page", v.name)
-			}
-			return err
-		}
-		count, list := b.store.SeatTableSQL(ctx, b.syn.Purchase, v.f, page)
-		raw := func() error {
-			var n int64
-			if err := b.db.QueryRowContext(ctx, count).Scan(&n); err != nil {
-				return err
-			}
-			rows, err := b.db.QueryContext(ctx, list)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-			}
-			return rows.Err()
-		}
-		// Warm both.
-		if err := run(); err != nil {
-			return nil, err
-		}
-		if err := raw(); err != nil {
-			return nil, fmt.Errorf("seat_table %s baseline: %w", v.name, err)
-		}
-		got, err := timed(b.cfg.pageRuns, nil, run)
-		if err != nil {
-			return nil, err
-		}
-		base, err := timed(b.cfg.pageRuns, nil, raw)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ratioResult("seat_table/"+v.name, fmt.Sprintf("%d matching of 100k eligible, page of 20", total), got, base))
-	}
-	return out, nil
-}
-
 // bulk: 10,000 usernames assigned and then removed through the API as the
 // group owner, against a raw multi-row INSERT and DELETE of 10,000 rows.
 func (b *bench) bulk(ctx context.Context) ([]Result, error) {
