@@ -35,12 +35,12 @@ func (r *loadResult) add(o loadResult, elapsed time.Duration, total *time.Durati
 	r.reqS = float64(r.requests) / total.Seconds()
 }
 
-// load sends GETs from accessClients clients over loopback for d; each
+// load sends GETs from clients clients over loopback for d; each
 // client asks pick for the next request's path and token, with a random
 // source seeded by the client's number and seed, so two loads with the same
 // seed send the same mix in the same order.
-func (b *bench) load(ctx context.Context, base string, seed uint64, d time.Duration, pick func(*mrand.Rand) (string, string)) (loadResult, time.Duration, error) {
-	tr := &http.Transport{MaxIdleConns: accessClients, MaxIdleConnsPerHost: accessClients, DisableCompression: true}
+func (b *bench) load(ctx context.Context, base string, clients int, seed uint64, d time.Duration, pick func(*mrand.Rand) (string, string)) (loadResult, time.Duration, error) {
+	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	var mu sync.Mutex
@@ -49,7 +49,7 @@ func (b *bench) load(ctx context.Context, base string, seed uint64, d time.Durat
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
-	for i := range accessClients {
+	for i := range clients {
 		wg.Go(func() {
 			rng := mrand.New(mrand.NewPCG(seed, uint64(i)))
 			var mine []time.Duration
@@ -86,11 +86,11 @@ func (b *bench) load(ctx context.Context, base string, seed uint64, d time.Durat
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	res.requests = len(res.sorted)
+	res.reqS = float64(res.requests) / elapsed.Seconds()
 	if err := ctx.Err(); err != nil {
 		return res, elapsed, err
 	}
-	res.requests = len(res.sorted)
-	res.reqS = float64(res.requests) / elapsed.Seconds()
 	if res.failures > 0 {
 		return res, elapsed, fmt.Errorf("%d of %d requests failed, first: %s", res.failures, res.requests, firstErr)
 	}
@@ -175,13 +175,13 @@ func (b *bench) accessAPI(ctx context.Context) ([]Result, error) {
 			var el time.Duration
 			switch side {
 			case "baseline":
-				r, el, err = b.load(ctx, b.baseURL, seed, seg, baseline)
+				r, el, err = b.load(ctx, b.baseURL, accessClients, seed, seg, baseline)
 				base.add(r, el, &baseT)
 			case "uncached":
-				r, el, err = b.load(ctx, b.baseURL, seed, seg, product)
+				r, el, err = b.load(ctx, b.baseURL, accessClients, seed, seg, product)
 				cold.add(r, el, &coldT)
 			default:
-				r, el, err = b.load(ctx, b.baseURL, seed, seg, product)
+				r, el, err = b.load(ctx, b.baseURL, accessClients, seed, seg, product)
 				hot.add(r, el, &hotT)
 				after := b.store.AccessCacheStats()
 				for _, k := range []string{"token", "facts"} {

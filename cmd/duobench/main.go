@@ -337,6 +337,13 @@ func printResult(r Result) {
 	if r.Samples > 0 {
 		extra += "  " + samplesNote(r.Samples, r.BaselineSamples)
 	}
+	if r.Notes != "" {
+		extra += "\n    " + r.Notes
+	}
+	if r.BaselineP50ms == 0 {
+		fmt.Printf("%-44s p50 %9.2f ms  p99 %9.2f ms%s  rss %.0f MB  %s (%s)\n", r.Name, r.P50ms, r.P99ms, extra, r.RSSMB, verdict, r.Target)
+		return
+	}
 	fmt.Printf("%-44s p50 %9.2f ms  p99 %9.2f ms  baseline p50 %9.2f ms  p99 %9.2f ms  ratio %5.2f%s  rss %.0f MB  %s (%s)\n",
 		r.Name, r.P50ms, r.P99ms, r.BaselineP50ms, r.BaselineP99ms, r.Ratio, extra, r.RSSMB, verdict, r.Target)
 }
