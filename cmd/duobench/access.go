@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -17,8 +16,6 @@ import (
 )
 
 const accessClients = 32
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 type loadResult struct {
 	requests, failures int

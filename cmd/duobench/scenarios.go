@@ -135,12 +135,16 @@ func (b *bench) cascade(ctx context.Context) ([]Result, error) {
 	}
 	// Product and baseline take turns, each from "On by default" (set
 	// through the Store, untimed).
-	got, base, err := alternate(b.cfg.iterations, func() error { return set(models.DefaultOn) },
+	reset := func() error {
+		_, err := b.store.SetGroupDuoAvailability(ctx, b.actor, root, models.DefaultOn)
+		return err
+	}
+	got, base, err := alternate(b.cfg.iterations, reset,
 		func() error { return set(models.NeverOn) }, func() error { return raw(false, true) })
 	if err != nil {
 		return nil, err
 	}
-	if err := set(models.DefaultOn); err != nil {
+	if err := reset(); err != nil {
 		return nil, err
 	}
 	return []Result{ratioResult("cascade_never_on", fmt.Sprintf("%d subgroups, %d projects", b.syn.Groups, b.syn.Projects), got, base)}, nil
