@@ -122,6 +122,11 @@ test-resilience: assets generate ## Crash, database outage, concurrency and 60 s
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/duoadmin_bench?sslmode=disable
 export BENCH_DATABASE_URL
 
-.PHONY: bench
-bench: assets generate ## Time the heavy paths on 100k users/10k groups/100k projects next to raw-SQL baselines; writes bench/results.json
+.PHONY: bench bench-report
+bench: assets generate ## Time the heavy paths on 100k users (BENCH_SCALES for more sizes) next to their floors; writes bench/results/DATE.json
 	$(GO) run ./cmd/duobench
+
+# BENCH_REPORT: a results file (default: the newest in bench/results).
+# BENCH_REPORT_README=bench/README.md rewrites its generated results section.
+bench-report: ## Print the markdown table of a bench results file (or rewrite README's with BENCH_REPORT_README=bench/README.md)
+	$(GO) run ./cmd/duobench report $(if $(BENCH_REPORT_README),-readme $(BENCH_REPORT_README)) $(BENCH_REPORT)

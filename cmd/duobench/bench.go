@@ -9,13 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
 	"time"
-
-	"github.com/labstack/echo/v4"
 
 	"duoadmin/handlers"
 	"duoadmin/models"
@@ -24,30 +21,30 @@ import (
 )
 
 type bench struct {
-	cfg         config
-	store       *models.Store
-	db          *sql.DB
-	syn         *models.Synthetic
-	size        models.SyntheticSize
-	baseURL     string
-	httpSrv     *http.Server
-	ownerToken  string
-	memberToken string
-	memberQuery string // the access API query the member sends
-	listening   bool   // the change listener runs (startListener)
-	actor       models.Actor
-	maxUserID   int64
+	cfg        config
+	store      *models.Store
+	db         *sql.DB
+	syn        *models.Synthetic
+	size       models.SyntheticSize
+	baseURL    string
+	httpSrv    *http.Server
+	ownerToken string
+	dbURL      string
+	// stopListening stops the change listener (startListener); nil when
+	// it does not run.
+	stopListening func()
+	actor         models.Actor
 }
 
-func newBench(ctx context.Context, store *models.Store, cfg config) (*bench, error) {
-	b := &bench{cfg: cfg, store: store, size: models.DefaultSyntheticSize, actor: models.Actor{Username: "duobench"}}
+func newBench(ctx context.Context, store *models.Store, cfg config, size models.SyntheticSize, dbURL string) (*bench, error) {
+	b := &bench{cfg: cfg, store: store, size: size, dbURL: dbURL, actor: models.Actor{Username: "duobench"}}
 	var err error
 	if b.db, err = store.SQLDB(); err != nil {
 		return nil, err
 	}
 	syn, err := store.LoadSynthetic(ctx)
 	if errors.Is(err, models.ErrNotFound) {
-		fmt.Println("seeding the synthetic organisation (seed-synthetic with the default sizes)")
+		fmt.Printf("seeding the synthetic organisation (seed-synthetic: %d users, %d groups, %d projects)\n", b.size.Users, b.size.Groups, b.size.Projects)
 		start := time.Now()
 		if syn, err = store.SeedSynthetic(ctx, b.size); err != nil {
 			return nil, fmt.Errorf("seed-synthetic: %w", err)
@@ -72,9 +69,6 @@ func newBench(ctx context.Context, store *models.Store, cfg config) (*bench, err
 	if _, err := store.SetGroupDuoAvailability(ctx, b.actor, syn.Root, models.DefaultOn); err != nil {
 		return nil, err
 	}
-	if err := b.db.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&b.maxUserID); err != nil {
-		return nil, err
-	}
 	if err := b.tokens(ctx); err != nil {
 		return nil, err
 	}
@@ -89,35 +83,15 @@ func (b *bench) resetSeats(ctx context.Context) error {
 	return err
 }
 
-// tokens makes a token for the group owner (the bulk API) and for a member
-// who holds a seat and belongs to a project (the access API).
+// tokens makes a token for the group owner (the bulk API).
 func (b *bench) tokens(ctx context.Context) error {
 	var err error
-	if b.ownerToken, err = b.store.CreatePersonalAccessToken(ctx, b.actor, b.syn.Owner, "duobench", nil); err != nil {
-		return err
-	}
-	var username, project string
-	err = b.db.QueryRowContext(ctx, `SELECT u.username, p.full_path FROM users u
-		JOIN seat_assignments sa ON sa.user_id = u.id AND sa.add_on_purchase_id = $1
-		JOIN members m ON m.user_id = u.id AND m.source_type = 'Project'
-		JOIN projects p ON p.id = m.source_id
-		ORDER BY u.id LIMIT 1`, b.syn.Purchase.ID).Scan(&username, &project)
-	if err != nil {
-		return fmt.Errorf("find a member with a seat: %w", err)
-	}
-	member, err := b.store.UserByUsername(ctx, username)
-	if err != nil {
-		return err
-	}
-	if b.memberToken, err = b.store.CreatePersonalAccessToken(ctx, b.actor, member, "duobench", nil); err != nil {
-		return err
-	}
-	b.memberQuery = "/api/v4/duo/access?feature=code_suggestions&project=" + urlQueryEscape(project)
-	return nil
+	b.ownerToken, err = b.store.CreatePersonalAccessToken(ctx, b.actor, b.syn.Owner, "duobench", nil)
+	return err
 }
 
-// serve starts the real server on a loopback port, with the baseline
-// route added: one primary-key SELECT through the same pool.
+// serve starts the real server on a loopback port, with the access API's
+// baseline route added (baseline.go).
 func (b *bench) serve() error {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -129,15 +103,7 @@ func (b *bench) serve() error {
 	if err != nil {
 		return err
 	}
-	srv.Echo().GET("/bench/baseline", func(c echo.Context) error {
-		var name string
-		err := b.db.QueryRowContext(c.Request().Context(), "SELECT username FROM users WHERE id = $1",
-			mrand.Int64N(b.maxUserID)+1).Scan(&name)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		return c.JSON(http.StatusOK, map[string]string{"username": name})
-	})
+	srv.Echo().GET(baselinePath, b.baseline)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -152,6 +118,10 @@ func (b *bench) serve() error {
 func (b *bench) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if b.stopListening != nil {
+		b.stopListening()
+		b.stopListening = nil
+	}
 	if b.httpSrv != nil {
 		_ = b.httpSrv.Shutdown(ctx)
 	}
@@ -188,7 +158,8 @@ func timed(n int, setup func() error, fn func() error) ([]time.Duration, error) 
 // is at most three times the baseline.
 func ratioResult(name, size string, got, base []time.Duration) Result {
 	r := Result{Name: name, Size: size, P50ms: ms(percentile(got, 50)), P99ms: ms(percentile(got, 99)),
-		BaselineP50ms: ms(percentile(base, 50)), BaselineP99ms: ms(percentile(base, 99)), RSSMB: peakRSSMB(), Target: "ratio <= 3"}
+		BaselineP50ms: ms(percentile(base, 50)), BaselineP99ms: ms(percentile(base, 99)), RSSMB: peakRSSMB(), Target: "ratio <= 3",
+		Samples: len(got), BaselineSamples: len(base)}
 	if r.BaselineP50ms > 0 {
 		r.Ratio = round2(r.P50ms / r.BaselineP50ms)
 	}

@@ -13,7 +13,10 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,6 +24,10 @@ import (
 
 	"duoadmin/models"
 )
+
+// bulkUsers is how many users the bulk scenarios assign and remove; they
+// need that many without a seat, so they skip small organisations.
+const bulkUsers = 10000
 
 const defaultURL = "postgres://postgres@127.0.0.1:5432/duoadmin_bench?sslmode=disable"
 
@@ -43,6 +50,16 @@ type Result struct {
 	BaselineReqS float64 `json:"baseline_req_s,omitempty"`
 	Pass         bool    `json:"pass"`
 	Target       string  `json:"target"`
+	// Scale is the organisation's generated users (BENCH_SCALES).
+	Scale int `json:"scale,omitempty"`
+	// Samples and BaselineSamples are the timings behind each side's p50
+	// and p99 (at least minSamples for a p99 to mean anything).
+	Samples         int `json:"samples,omitempty"`
+	BaselineSamples int `json:"baseline_samples,omitempty"`
+	// HitRate is the access cache's share of lookups answered from memory.
+	HitRate *float64 `json:"cache_hit_rate,omitempty"`
+	// Notes says what a scenario measured beyond the fields above.
+	Notes string `json:"notes,omitempty"`
 }
 
 type config struct {
@@ -52,6 +69,7 @@ type config struct {
 	pageRuns   int // seat table runs per variant and side
 	out        string
 	only       map[string]bool // BENCH_ONLY: these scenarios; empty: all
+	scales     []int           // BENCH_SCALES: organisation sizes in users
 }
 
 func (c config) runs(scenario string) bool { return len(c.only) == 0 || c.only[scenario] }
@@ -69,7 +87,7 @@ func envInt(name string, def, lo, hi int) (int, error) {
 }
 
 func loadConfig() (config, error) {
-	c := config{dbURL: os.Getenv("BENCH_DATABASE_URL"), out: "bench/results.json"}
+	c := config{dbURL: os.Getenv("BENCH_DATABASE_URL"), out: "bench/results/" + time.Now().Format(time.DateOnly) + ".json"}
 	if c.dbURL == "" {
 		c.dbURL = defaultURL
 	}
@@ -80,7 +98,7 @@ func loadConfig() (config, error) {
 	if c.iterations, err = envInt("BENCH_ITERATIONS", 5, 1, 50); err != nil {
 		return c, err
 	}
-	if c.pageRuns, err = envInt("BENCH_PAGE_RUNS", 10, 1, 500); err != nil {
+	if c.pageRuns, err = envInt("BENCH_PAGE_RUNS", minSamples, 1, 500); err != nil {
 		return c, err
 	}
 	if v := os.Getenv("BENCH_RESULTS"); v != "" {
@@ -92,10 +110,61 @@ func loadConfig() (config, error) {
 			c.only[strings.TrimSpace(name)] = true
 		}
 	}
+	if c.scales, err = parseScales(os.Getenv("BENCH_SCALES")); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
+// parseScales reads BENCH_SCALES: ascending user counts, the default size
+// when empty.
+func parseScales(v string) ([]int, error) {
+	if strings.TrimSpace(v) == "" {
+		return []int{models.DefaultSyntheticSize.Users}, nil
+	}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1000 || n > 10_000_000 || (len(out) > 0 && n <= out[len(out)-1]) {
+			return nil, errors.New("BENCH_SCALES must be ascending user counts from 1000 to 10000000, e.g. 10000,100000,1000000")
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// sizeAt is the organisation of n users: groups, projects and seats in the
+// default's proportions (a tenth as many groups, as many projects, seats
+// for 60%, 50% assigned).
+func sizeAt(n int) models.SyntheticSize {
+	d := models.DefaultSyntheticSize
+	return models.SyntheticSize{Users: n, Groups: n * d.Groups / d.Users, Projects: n * d.Projects / d.Users,
+		Seats: n * d.Seats / d.Users, Assigned: n * d.Assigned / d.Users}
+}
+
+// scaleURL is the database of one size: BENCH_DATABASE_URL at the default
+// size, the same name suffixed with the size otherwise, so each is seeded
+// once and kept.
+func scaleURL(raw string, n int) (string, error) {
+	if n == models.DefaultSyntheticSize.Users {
+		return raw, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("BENCH_DATABASE_URL: %w", err)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "_" + strconv.Itoa(n)
+	return u.String(), nil
+}
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "report" {
+		if err := runReport(os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "duobench report: "+err.Error())
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx); err != nil {
@@ -109,25 +178,6 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := ensureDatabase(cfg.dbURL); err != nil {
-		return err
-	}
-	store, err := models.Open(cfg.dbURL, models.Options{})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if store.Dialect() != models.Postgres {
-		return errors.New("BENCH_DATABASE_URL must be a postgres:// URL")
-	}
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
-	b, err := newBench(ctx, store, cfg)
-	if err != nil {
-		return err
-	}
-	defer b.close()
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
@@ -139,29 +189,12 @@ func run(ctx context.Context) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-
+	began := time.Now()
 	var results []Result
-	for _, sc := range []struct {
-		name string
-		run  func(context.Context) ([]Result, error)
-	}{
-		{"access_api", b.accessAPI}, {"seat_table", b.seatTable}, {"bulk", b.bulk}, {"cascade", b.cascade}, {"reconcile", b.reconcile},
-	} {
-		if !cfg.runs(sc.name) {
-			continue
-		}
-		// As serve runs (accessAPI starts it itself, after its uncached run).
-		if sc.name != "access_api" {
-			if err := b.startListener(ctx); err != nil {
-				return err
-			}
-		}
-		rs, err := sc.run(ctx)
+	for i, n := range cfg.scales {
+		rs, err := runScale(ctx, cfg, n, i == twoInstancesScale(cfg.scales))
 		if err != nil {
-			return err
-		}
-		for _, r := range rs {
-			printResult(r)
+			return fmt.Errorf("at %d users: %w", n, err)
 		}
 		results = append(results, rs...)
 	}
@@ -169,11 +202,19 @@ func run(ctx context.Context) error {
 		Target: "reported only"}
 	printResult(peak)
 	results = append(results, peak)
+	rf := ResultsFile{Date: began.Format(time.DateOnly), Machine: fmt.Sprintf("%d CPUs, %s/%s", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH),
+		Config: fmt.Sprintf("BENCH_SECONDS=%d BENCH_ITERATIONS=%d BENCH_PAGE_RUNS=%d scales %v, %s", cfg.seconds, cfg.iterations,
+			cfg.pageRuns, cfg.scales, time.Since(began).Round(time.Second)),
+		Results: results, Growth: growthOf(results)}
+	printGrowth(rf.Growth)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(results); err != nil {
+	if err := enc.Encode(rf); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.out), 0o755); err != nil {
 		return err
 	}
 	if err := os.WriteFile(cfg.out, buf.Bytes(), 0o644); err != nil {
@@ -185,8 +226,93 @@ func run(ctx context.Context) error {
 			misses++
 		}
 	}
-	fmt.Printf("wrote %s: %d scenario(s), %d miss(es)\n", cfg.out, len(results), misses)
+	fmt.Printf("wrote %s: %d scenario(s), %d miss(es), %s\n", cfg.out, len(results), misses, time.Since(began).Round(time.Second))
 	return nil
+}
+
+// twoInstancesScale is the index of the size the two-instance scenario
+// runs at: the default size when measured, else the first.
+func twoInstancesScale(scales []int) int {
+	if i := slices.Index(scales, models.DefaultSyntheticSize.Users); i >= 0 {
+		return i
+	}
+	return 0
+}
+
+// runScale runs the scenarios on the organisation of n users.
+func runScale(ctx context.Context, cfg config, n int, withTwoInstances bool) ([]Result, error) {
+	dbURL, err := scaleURL(cfg.dbURL, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureDatabase(dbURL); err != nil {
+		return nil, err
+	}
+	store, err := models.Open(dbURL, models.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	if store.Dialect() != models.Postgres {
+		return nil, errors.New("BENCH_DATABASE_URL must be a postgres:// URL")
+	}
+	if _, err := store.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	// The listener below lives as long as this size's run.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b, err := newBench(ctx, store, cfg, sizeAt(n), dbURL)
+	if err != nil {
+		return nil, err
+	}
+	defer b.close()
+	var results []Result
+	for _, sc := range []struct {
+		name string
+		run  func(context.Context) ([]Result, error)
+	}{
+		{"access_api", b.accessAPI}, {"seat_table", b.seatTable}, {"bulk", b.bulk}, {"cascade", b.cascade}, {"reconcile", b.reconcile},
+		{"two_instances", b.twoInstances},
+	} {
+		if !cfg.runs(sc.name) || (sc.name == "two_instances" && !withTwoInstances) {
+			continue
+		}
+		if sc.name == "bulk" && n < 2*bulkUsers {
+			fmt.Printf("bulk: skipped at %d users (it needs %d without a seat)\n", n, bulkUsers)
+			continue
+		}
+		// As serve runs (accessAPI starts and stops it itself, per side).
+		if sc.name != "access_api" {
+			if err := b.startListener(ctx); err != nil {
+				return nil, err
+			}
+		}
+		rs, err := sc.run(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for i := range rs {
+			rs[i].Scale = n
+			printResult(rs[i])
+		}
+		results = append(results, rs...)
+	}
+	return results, nil
+}
+
+// printGrowth prints each scenario's growth per 10x users.
+func printGrowth(gs []Growth) {
+	for _, g := range gs {
+		line := fmt.Sprintf("growth %-36s", g.Name)
+		for i, n := range g.Scales {
+			line += fmt.Sprintf("  %s users %.2f ms", users(n), g.P50ms[i])
+			if i > 0 {
+				line += fmt.Sprintf(" (x%.2f per 10x)", g.Per10x[i-1])
+			}
+		}
+		fmt.Println(line)
+	}
 }
 
 func printResult(r Result) {
@@ -204,6 +330,19 @@ func printResult(r Result) {
 	}
 	if r.ReqS > 0 {
 		extra = fmt.Sprintf(" req/s %.0f (baseline %.0f)", r.ReqS, r.BaselineReqS)
+	}
+	if r.HitRate != nil {
+		extra += fmt.Sprintf(" cache hits %.0f%%", *r.HitRate*100)
+	}
+	if r.Samples > 0 {
+		extra += "  " + samplesNote(r.Samples, r.BaselineSamples)
+	}
+	if r.Notes != "" {
+		extra += "\n    " + r.Notes
+	}
+	if r.BaselineP50ms == 0 {
+		fmt.Printf("%-44s p50 %9.2f ms  p99 %9.2f ms%s  rss %.0f MB  %s (%s)\n", r.Name, r.P50ms, r.P99ms, extra, r.RSSMB, verdict, r.Target)
+		return
 	}
 	fmt.Printf("%-44s p50 %9.2f ms  p99 %9.2f ms  baseline p50 %9.2f ms  p99 %9.2f ms  ratio %5.2f%s  rss %.0f MB  %s (%s)\n",
 		r.Name, r.P50ms, r.P99ms, r.BaselineP50ms, r.BaselineP99ms, r.Ratio, extra, r.RSSMB, verdict, r.Target)

@@ -12,69 +12,6 @@ import (
 	"duoadmin/models"
 )
 
-// seatTable: the bulk seat page's query work (Store.SeatTable: count, page,
-// roles) for 100,000 eligible members, against the same COUNT and LIMIT
-// statements run raw.
-func (b *bench) seatTable(ctx context.Context) ([]Result, error) {
-	yes := true
-	variants := []struct {
-		name string
-		f    models.SeatFilter
-	}{
-		{"default", models.SeatFilter{}},
-		{"assigned", models.SeatFilter{Assigned: &yes}},
-		{"search", models.SeatFilter{Search: "smith"}},
-		{"sort_name", models.SeatFilter{Sort: "name_asc"}},
-		{"sort_last_activity", models.SeatFilter{Sort: "last_activity_on_desc"}},
-		{"sort_last_duo_activity", models.SeatFilter{Sort: "last_duo_activity_on_desc"}},
-	}
-	page := models.Page{Number: 1, PerPage: 20}
-	var out []Result
-	for _, v := range variants {
-		var total int64
-		run := func() error {
-			res, err := b.store.SeatTable(ctx, b.syn.Purchase, v.f, page)
-			total = res.Total
-			if err == nil && len(res.Items) == 0 {
-				err = fmt.Errorf("seat_table %s: empty page", v.name)
-			}
-			return err
-		}
-		count, list := b.store.SeatTableSQL(ctx, b.syn.Purchase, v.f, page)
-		raw := func() error {
-			var n int64
-			if err := b.db.QueryRowContext(ctx, count).Scan(&n); err != nil {
-				return err
-			}
-			rows, err := b.db.QueryContext(ctx, list)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-			}
-			return rows.Err()
-		}
-		// Warm both.
-		if err := run(); err != nil {
-			return nil, err
-		}
-		if err := raw(); err != nil {
-			return nil, fmt.Errorf("seat_table %s baseline: %w", v.name, err)
-		}
-		got, err := timed(b.cfg.pageRuns, nil, run)
-		if err != nil {
-			return nil, err
-		}
-		base, err := timed(b.cfg.pageRuns, nil, raw)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ratioResult("seat_table/"+v.name, fmt.Sprintf("%d matching of 100k eligible, page of 20", total), got, base))
-	}
-	return out, nil
-}
-
 // bulk: 10,000 usernames assigned and then removed through the API as the
 // group owner, against a raw multi-row INSERT and DELETE of 10,000 rows.
 func (b *bench) bulk(ctx context.Context) ([]Result, error) {
@@ -163,8 +100,8 @@ func (b *bench) bulk(ctx context.Context) ([]Result, error) {
 		withFloor(ratioResult("bulk_remove_10k", size, remove, baseDel), floorDel)}, nil
 }
 
-// cascade: "Always off" on the top-level group, reset over 10,000
-// subgroups and 100,000 projects; "On by default" runs between, untimed.
+// cascade: "Always off" on the top-level group, reset over every
+// subgroup and project; "On by default" runs before each run, untimed.
 // The baseline is the same rows rewritten by three raw UPDATEs.
 func (b *bench) cascade(ctx context.Context) ([]Result, error) {
 	root := b.syn.Root
@@ -175,17 +112,6 @@ func (b *bench) cascade(ctx context.Context) ([]Result, error) {
 			err = fmt.Errorf("cascade %s reset %d projects, want %d", a, impact.Projects, b.syn.Projects)
 		}
 		return err
-	}
-	var got []time.Duration
-	for range b.cfg.iterations {
-		d, err := timed(1, nil, func() error { return set(models.NeverOn) })
-		if err != nil {
-			return nil, err
-		}
-		got = append(got, d...)
-		if err := set(models.DefaultOn); err != nil {
-			return nil, err
-		}
 	}
 	raw := func(enabled, locked bool) error {
 		tx, err := b.db.BeginTx(ctx, nil)
@@ -207,19 +133,20 @@ func (b *bench) cascade(ctx context.Context) ([]Result, error) {
 		}
 		return tx.Commit()
 	}
-	var base []time.Duration
-	for range b.cfg.iterations {
-		d, err := timed(1, nil, func() error { return raw(false, true) })
-		if err != nil {
-			return nil, err
-		}
-		base = append(base, d...)
-		if err := raw(true, false); err != nil {
-			return nil, err
-		}
+	// Product and baseline take turns, each from "On by default" (set
+	// through the Store, untimed).
+	reset := func() error {
+		_, err := b.store.SetGroupDuoAvailability(ctx, b.actor, root, models.DefaultOn)
+		return err
 	}
-	sortDurations(got)
-	sortDurations(base)
+	got, base, err := alternate(b.cfg.iterations, reset,
+		func() error { return set(models.NeverOn) }, func() error { return raw(false, true) })
+	if err != nil {
+		return nil, err
+	}
+	if err := reset(); err != nil {
+		return nil, err
+	}
 	return []Result{ratioResult("cascade_never_on", fmt.Sprintf("%d subgroups, %d projects", b.syn.Groups, b.syn.Projects), got, base)}, nil
 }
 
@@ -229,7 +156,9 @@ func (b *bench) cascade(ctx context.Context) ([]Result, error) {
 // untimed.
 func (b *bench) reconcile(ctx context.Context) ([]Result, error) {
 	pid := b.syn.Purchase.ID
-	quantity := 10000
+	// 60,000 -> 10,000 at the default size; in proportion at the others.
+	quantity := b.size.Seats / 6
+	removed := b.size.Assigned - quantity
 	got, err := timed(b.cfg.iterations, func() error { return b.resetSeats(ctx) }, func() error {
 		_, err := b.store.UpdatePurchase(ctx, b.actor, pid, models.PurchaseUpdate{Quantity: &quantity})
 		return err
@@ -250,7 +179,7 @@ func (b *bench) reconcile(ctx context.Context) ([]Result, error) {
 			return err
 		}
 		ids = ids[:0]
-		rows, err := b.db.QueryContext(ctx, `SELECT id FROM seat_assignments WHERE add_on_purchase_id = $1 ORDER BY id LIMIT 40000`, pid)
+		rows, err := b.db.QueryContext(ctx, `SELECT id FROM seat_assignments WHERE add_on_purchase_id = $1 ORDER BY id LIMIT $2`, pid, removed)
 		if err != nil {
 			return err
 		}
@@ -277,5 +206,5 @@ func (b *bench) reconcile(ctx context.Context) ([]Result, error) {
 	if err := b.resetSeats(ctx); err != nil {
 		return nil, err
 	}
-	return []Result{withFloor(ratioResult("reconcile_overage", "60,000 -> 10,000 seats, 50,000 assigned (40,000 removed)", got, base), floor)}, nil
+	return []Result{withFloor(ratioResult("reconcile_overage", fmt.Sprintf("%d -> %d seats, %d assigned (%d removed)", b.size.Seats, quantity, b.size.Assigned, removed), got, base), floor)}, nil
 }
