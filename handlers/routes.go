@@ -214,6 +214,8 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handleAPI(api, get, "/audit_events", AdminArea, nil, s.getAPIAuditEvents)
 	s.handleAPI(api, get, "/groups/:id/audit_events", GroupOwner, apiGroupID, s.getAPIGroupAuditEvents)
 
+	s.handleGraphQL(e)
+
 	e.Any("/groups/*", s.web(s.dispatchGroup))
 	e.Any("/*", s.web(s.dispatchProject))
 }
