@@ -41,7 +41,7 @@ func NewHandler(store *models.Store, d models.Deployment, log *slog.Logger) http
 // queryLength refuses a query text over MaxQueryLength before parsing it.
 type queryLength struct{}
 
-func (queryLength) ExtensionName() string                  { return "QueryLength" }
+func (queryLength) ExtensionName() string                   { return "QueryLength" }
 func (queryLength) Validate(graphql.ExecutableSchema) error { return nil }
 func (queryLength) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
 	if n := utf8.RuneCountInString(p.Query); n > MaxQueryLength {

@@ -21,11 +21,11 @@ import (
 //
 // Each refusal is a top-level error with GitLab's wording and no data.
 const (
-	MaxDepth             = 20
-	MaxComplexity        = 250
-	MaxComplexityAdmin   = 300
-	MaxQueryLength       = 10000
-	MaxBodyBytes   int64 = 1 << 20
+	MaxDepth                 = 20
+	MaxComplexity            = 250
+	MaxComplexityAdmin       = 300
+	MaxQueryLength           = 10000
+	MaxBodyBytes       int64 = 1 << 20
 )
 
 // limits is the gqlgen extension that enforces depth and complexity once
