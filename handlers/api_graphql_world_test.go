@@ -152,3 +152,5 @@ func (w *gqlWorld) seatHolders() []string {
 	return w.holders(w.purchase)
 }
 
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
