@@ -103,10 +103,10 @@ func TestGraphQLEligibleUsersPaginate(t *testing.T) {
 		}
 		// Filters and sorts.
 		for args, want := range map[string][]string{
-			`, filterByAssignedSeat: "Yes"`:                     {"zed02", "zed04"},
-			`, filterByAssignedSeat: "true", sort: ID_DESC`:     {"zed04", "zed02"},
-			`, filterByAssignedSeat: "0", search: "zed0"`:       {"zed01", "zed03", "zed05"},
-			`, search: "zed", sort: NAME_DESC, first: 2`:        {"zed05", "zed04"},
+			`, filterByAssignedSeat: "Yes"`:                    {"zed02", "zed04"},
+			`, filterByAssignedSeat: "true", sort: ID_DESC`:    {"zed04", "zed02"},
+			`, filterByAssignedSeat: "0", search: "zed0"`:      {"zed01", "zed03", "zed05"},
+			`, search: "zed", sort: NAME_DESC, first: 2`:       {"zed05", "zed04"},
 			`, search: "zed", filterByAssignedSeat: "perhaps"`: {"zed01", "zed02", "zed03", "zed04", "zed05"},
 		} {
 			if got := usernamesOf(w.eligible(role, args)); !reflect.DeepEqual(got, want) {

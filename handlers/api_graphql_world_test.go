@@ -152,5 +152,4 @@ func (w *gqlWorld) seatHolders() []string {
 	return w.holders(w.purchase)
 }
 
-
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

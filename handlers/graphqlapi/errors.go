@@ -25,6 +25,9 @@ func public(msg string) error { return &publicError{msg: msg} }
 
 var errNotAvailable = public(notAvailableMessage)
 
+// errInternal is what the caller reads of the server's own failures.
+var errInternal = public("Internal server error")
+
 // presentError is the server's ErrorPresenter.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
@@ -40,7 +43,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return graphql.DefaultErrorPresenter(ctx, err)
 		}
 		log.Error("graphql resolver failed", "path", graphql.GetPath(ctx).String(), "error", err.Error())
-		return gqlerror.WrapPath(graphql.GetPath(ctx), errors.New("Internal server error"))
+		return gqlerror.WrapPath(graphql.GetPath(ctx), errInternal)
 	}
 }
 

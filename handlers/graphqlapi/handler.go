@@ -2,7 +2,6 @@ package graphqlapi
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"unicode/utf8"
@@ -33,7 +32,7 @@ func NewHandler(store *models.Store, d models.Deployment, log *slog.Logger) http
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.Error("graphql resolver panicked", "path", graphql.GetPath(ctx).String(), "panic", v)
-		return errors.New("Internal server error")
+		return errInternal
 	})
 	return gitlabStatus(srv)
 }
