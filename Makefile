@@ -31,7 +31,7 @@ VENDOR_CSS := static/vendor/gitlab-ui/index.css
 VENDOR_TW  := static/vendor/gitlab-ui/tailwind.css
 VENDOR_SVG := static/vendor/gitlab-svgs/icons.svg
 
-.PHONY: help run test build generate assets lint migrate
+.PHONY: help run test build generate generate-graphql assets lint migrate
 
 help: ## List the targets
 	@echo "Usage: make TARGET"
@@ -91,6 +91,12 @@ lint: generate ## go vet, gofmt check (generated *_templ.go excluded), staticche
 	else \
 		echo "lint: WARNING: staticcheck $(STATICCHECK_VERSION) unavailable (go install failed); ran go vet and gofmt only"; \
 	fi
+
+# The GraphQL server code (handlers/graphqlapi/generated.go, models_gen.go)
+# is generated from schema.graphqls by gqlgen (a go.mod tool) and committed,
+# so a fresh clone builds without it; run this after changing the schema.
+generate-graphql: ## Regenerate the GraphQL server code from handlers/graphqlapi/schema.graphqls (gqlgen)
+	$(GO) generate ./handlers/graphqlapi
 
 migrate: ## Apply database migrations (DATABASE_URL, default SQLite)
 	$(GO) run ./cmd/duoadmin migrate

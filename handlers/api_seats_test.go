@@ -309,7 +309,7 @@ func TestAPIEligibleUsersSortsAndErrors(t *testing.T) {
 	for q, m := range map[string]string{
 		"search=ze":       "search must be at least 3 characters",
 		"search=%20z%20":  "search must be at least 3 characters",
-		"sort=oldest":     "sort must be one of id_asc, last_activity_on_asc, last_activity_on_desc, last_duo_activity_on_asc, last_duo_activity_on_desc, name_asc, name_desc",
+		"sort=oldest":     "sort must be one of id_asc, id_desc, last_activity_on_asc, last_activity_on_desc, last_duo_activity_on_asc, last_duo_activity_on_desc, name_asc, name_desc",
 		"assigned=maybe":  "assigned must be true or false",
 		"page=two":        "page is invalid",
 		"per_page=plenty": "per_page is invalid",

@@ -163,6 +163,15 @@ var auditCoverage = map[string]auditCase{
 		json: func(f *coverageFixture) string { return `{"usernames":["victim"]}` }},
 	"DELETE /api/v4/add_on_purchases/:id/assignments": {deployment: models.GitLabCom, want: one("seat_unassigned"),
 		setup: withVictimSeat, json: func(f *coverageFixture) string { return `{"usernames":["victim"]}` }},
+	"PUT /api/v4/application/settings": {want: one("duo_availability_changed"),
+		json: func(*coverageFixture) string { return `{"duo_availability":"never_on"}` }},
+	"PUT /api/v4/groups/:id": {want: one("duo_availability_changed"),
+		json: func(*coverageFixture) string { return `{"duo_availability":"never_on"}` }},
+	// GraphQL's mutations write their screens' events (the seat ones are
+	// in api_graphql_seats_test.go's holders); projectSettingsUpdate here.
+	"POST /api/graphql": {want: one("duo_availability_changed"), json: func(*coverageFixture) string {
+		return `{"query":"mutation { projectSettingsUpdate(input: {fullPath: \"acme/backend\", duoFeaturesEnabled: false}) { errors } }"}`
+	}},
 	"POST /api/v4/code_suggestions/enabled": {none: "asks whether a project has GitLab Duo on; changes nothing",
 		json: func(*coverageFixture) string { return `{"project_path":"acme/backend"}` }},
 	"POST /api/v4/duo/usage_events": {none: "usage is telemetry: it moves last-activity dates, which are not audited",

@@ -226,6 +226,8 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 				}
 			case strings.HasPrefix(r.Path, "/admin/ai/duo_self_hosted/"):
 				id = f.selfHostedModel
+			case strings.HasPrefix(r.Path, "/api/v4/users/"):
+				id = f.victim.ID
 			case strings.HasPrefix(r.Path, "/groups/:group_path"):
 				id = sc.groupMemberID
 			case strings.HasPrefix(r.Path, "/:project_path"):
@@ -322,6 +324,8 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		v.Set("duo_chat", "disabled")
 	case "/api/v4/code_suggestions/enabled":
 		v.Set("project_path", sc.project.FullPath)
+	case "/api/v4/groups/:id", "/api/v4/application/settings":
+		v.Set("duo_availability", "never_on")
 	default:
 		if strings.Contains(r.Path, "duo") {
 			v.Set("duo_availability", "never_on")

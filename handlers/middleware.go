@@ -29,7 +29,7 @@ var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // raised before the group's middleware (a body too large, bad text) are
 // JSON there too.
 func answersJSON(c echo.Context) bool {
-	return c.Path() == apiPrefix || strings.HasPrefix(c.Path(), apiPrefix+"/")
+	return c.Path() == apiPrefix || strings.HasPrefix(c.Path(), apiPrefix+"/") || c.Path() == graphqlPath
 }
 
 func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {

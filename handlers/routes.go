@@ -213,6 +213,17 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handleAPI(api, post, "/duo/usage_events", AdminArea, nil, s.postAPIDuoUsageEvents)
 	s.handleAPI(api, get, "/audit_events", AdminArea, nil, s.getAPIAuditEvents)
 	s.handleAPI(api, get, "/groups/:id/audit_events", GroupOwner, apiGroupID, s.getAPIGroupAuditEvents)
+	// GitLab's own groups, application settings and users APIs, with the
+	// fields GitLab's clients use for GitLab Duo.
+	s.handleAPI(api, get, "/groups", SignedIn, nil, s.getAPIGroups)
+	s.handleAPI(api, get, "/groups/:id", GroupOwner, apiGroupID, s.getAPIGroup)
+	s.handleAPI(api, put, "/groups/:id", GroupOwner, apiGroupID, s.putAPIGroup)
+	s.handleAPI(api, get, "/application/settings", AdminArea, nil, s.getAPIApplicationSettings)
+	s.handleAPI(api, put, "/application/settings", AdminArea, nil, s.putAPIApplicationSettings)
+	s.handleAPI(api, get, "/users", SignedIn, nil, s.getAPIUsers)
+	s.handleAPI(api, get, "/users/:id", SignedIn, nil, s.getAPIUser)
+
+	s.handleGraphQL(e)
 
 	e.Any("/groups/*", s.web(s.dispatchGroup))
 	e.Any("/*", s.web(s.dispatchProject))

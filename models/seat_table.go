@@ -11,6 +11,7 @@ import (
 // SeatSorts are the seat table's orders (GitLab's, plus Duo activity).
 var SeatSorts = map[string]string{
 	"id_asc":                    "u.id ASC",
+	"id_desc":                   "u.id DESC", // GraphQL's ID_DESC
 	"name_asc":                  "lower(u.name) ASC, u.id ASC",
 	"name_desc":                 "lower(u.name) DESC, u.id DESC",
 	"last_activity_on_asc":      "u.last_activity_on ASC NULLS FIRST, u.id ASC",
