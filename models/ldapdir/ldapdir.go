@@ -52,6 +52,12 @@ func (e Encryption) Title() string {
 	return string(e)
 }
 
+// ValidDN tells whether s parses as a distinguished name.
+func ValidDN(s string) bool {
+	_, err := ldap.ParseDN(s)
+	return err == nil && s != ""
+}
+
 // UserAttributes are the attributes a user's username can live in.
 var UserAttributes = []string{"uid", "sAMAccountName"}
 

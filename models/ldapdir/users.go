@@ -38,6 +38,18 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	return m, nil
 }
 
+// Lookup finds the user's entry, as Authenticate does, without binding as
+// it: a sign-in whose login names no local account asks the directory as
+// long as one that does.
+func (d *Directory) Lookup(ctx context.Context, username string) (*Member, error) {
+	c, err := d.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	return d.findUser(c, username)
+}
+
 func (d *Directory) findUser(c *conn, username string) (*Member, error) {
 	if username == "" {
 		return nil, ErrNoSuchUser
