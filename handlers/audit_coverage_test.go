@@ -116,6 +116,12 @@ var auditCoverage = map[string]auditCase{
 		none: "a connection test only reads the model's settings and calls its endpoint"},
 	"POST /admin/ai/duo_self_hosted/features": {want: one("ai_feature_settings_changed"), setup: withSelfHosted,
 		form: func(*coverageFixture) url.Values { return url.Values{"duo_chat": {"disabled"}} }},
+	"POST /admin/gitlab_duo/ldap": {want: one("ldap_settings_updated"), form: func(*coverageFixture) url.Values {
+		return url.Values{"host": {"ldap.example.com"}, "port": {"389"}, "encryption": {"start_tls"},
+			"bind_dn": {"cn=gitlab,dc=example,dc=com"}, "password": {"bind-secret"}, "user_base": {"ou=people,dc=example,dc=com"},
+			"user_attribute": {"uid"}, "group_base": {"ou=groups,dc=example,dc=com"}}
+	}},
+	"POST /admin/gitlab_duo/ldap/test_connection": {none: "a connection test only reads the saved settings and binds to the server"},
 	"POST /admin/feature_flags": {want: one("feature_flag_changed"), form: func(*coverageFixture) url.Values {
 		return url.Values{"name": {models.FlagSeatEmailsSM}, "enabled": {"0"}}
 	}},

@@ -65,6 +65,10 @@ type matrixFixture struct {
 	selfHostedModel int64
 }
 
+// matrixBindDN is the fixture LDAP server's bind DN, which only the admin
+// area may show.
+const matrixBindDN = "cn=matrix-bind,dc=example,dc=org"
+
 func isAPIPath(p string) bool { return strings.HasPrefix(p, "/api/") }
 
 // effectiveAccess is the rule a request really meets. Some routes are
@@ -181,6 +185,12 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 			ModelFamily: models.FamilyGPT, Endpoint: "http://127.0.0.1:1", Identifier: "gpt"})
 		must(err)
 		f.selfHostedModel = m.ID
+		// An LDAP server on a closed port: test connection fails at once,
+		// and a sign-in falls back to the local password.
+		_, err = a.store.SaveLDAPServer(ctx, actor, models.LDAPServerInput{Host: "127.0.0.1", Port: "1", Encryption: "plain",
+			BindDN: matrixBindDN, Password: "matrix-bind-secret", UserBase: "ou=people,dc=example,dc=org", UserAttribute: "uid",
+			GroupBase: "ou=groups,dc=example,dc=org"})
+		must(err)
 	}
 	for role, u := range a.users {
 		tok, err := a.store.CreatePersonalAccessToken(ctx, models.ActorFor(u), u, "matrix", nil)
@@ -318,6 +328,12 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 			name = "matrix"
 		}
 		for k, val := range map[string]string{"name": name, "platform": "vllm", "model_family": "gpt", "endpoint": "http://127.0.0.1:1", "identifier": "gpt"} {
+			v.Set(k, val)
+		}
+	case "/admin/gitlab_duo/ldap":
+		for k, val := range map[string]string{"host": "127.0.0.1", "port": "1", "encryption": "plain", "bind_dn": matrixBindDN,
+			"password": "matrix-bind-secret", "user_base": "ou=people,dc=example,dc=org", "user_attribute": "uid",
+			"group_base": "ou=groups,dc=example,dc=org"} {
 			v.Set(k, val)
 		}
 	case "/admin/ai/duo_self_hosted/features":
@@ -479,7 +495,7 @@ func (f *matrixFixture) resourceStrings(role string) []string {
 		out = append(out, sc.group.Name, sc.project.Name, sc.project.FullPath)
 	}
 	if f.subscription != "" {
-		out = append(out, f.subscription, "127.0.0.1:1")
+		out = append(out, f.subscription, "127.0.0.1:1", matrixBindDN)
 	}
 	return out
 }

@@ -19,6 +19,7 @@ func (s *Server) adminNav(active string) *layouts.Nav {
 	if s.deployment != models.GitLabCom {
 		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: "/admin/gitlab_duo", Icon: "tanuki-ai"},
 			layouts.NavItem{Text: "Self-hosted models", Href: "/admin/ai/duo_self_hosted", Icon: "machine-learning"},
+			layouts.NavItem{Text: "LDAP", Href: "/admin/gitlab_duo/ldap", Icon: "users"},
 			layouts.NavItem{Text: "Subscription", Href: "/admin/subscription", Icon: "license"})
 	} else {
 		// GitLab.com's instance-wide, read-only GitLab Duo overview.

@@ -14,6 +14,24 @@ import (
 
 const invalidLogin = "Invalid login or password."
 
+const msgLDAPUnavailable = "Could not authenticate you from LDAP because the LDAP server is unavailable. Try again later."
+
+// checkSignInPassword: on self-managed, users who have an LDAP entry sign
+// in with their LDAP password (models.Store.CheckSignInPassword says who
+// and what an outage does); GitLab.com has no instance LDAP server.
+func (s *Server) checkSignInPassword(c echo.Context, u *models.User, login, password string) (models.PasswordCheck, error) {
+	if s.deployment != models.SelfManaged {
+		return models.PasswordCheck{OK: s.store.SignInPasswordMatches(u, password)}, nil
+	}
+	check, err := s.store.CheckSignInPassword(c.Request().Context(), u, login, password)
+	if check.LDAPErr != nil {
+		// Never the login or the password: the server's error only.
+		s.log.Warn("LDAP sign-in unavailable", "request_id", c.Get(keyRequestID), "error", check.LDAPErr.Error(),
+			"fallback", !check.LDAPUnavailable)
+	}
+	return check, err
+}
+
 // GET /users/sign_in
 func (s *Server) getSignIn(c echo.Context) error {
 	if viewer(c) != nil {
@@ -44,7 +62,15 @@ func (s *Server) postSignIn(c echo.Context) error {
 		return again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", mins))
 	}
 	// An unknown login is compared with a dummy hash: it takes as long.
-	if !s.store.SignInPasswordMatches(u, password) {
+	check, err := s.checkSignInPassword(c, u, login, password)
+	if err != nil {
+		return err
+	}
+	if check.LDAPUnavailable {
+		// Nothing was checked, so nothing counts against the account.
+		return again(http.StatusServiceUnavailable, msgLDAPUnavailable)
+	}
+	if !check.OK {
 		if err := s.store.RecordSignInFailure(ctx, attempt, now); err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ var AuditActions = []string{
 	"add_on_purchase_created", "add_on_purchase_updated", "ai_feature_settings_changed", "audit_events_pruned",
 	"duo_availability_changed", "duo_core_changed", "duo_trial_started",
 	"feature_flag_changed", "group_created", "group_plan_changed", "group_shared",
-	"instance_ai_settings_changed", "instance_plan_changed", "member_access_changed", "member_added", "member_removed",
+	"instance_ai_settings_changed", "instance_plan_changed", "ldap_settings_updated", "member_access_changed", "member_added", "member_removed",
 	"organisation_imported", "personal_access_token_created", "project_created", "project_shared",
 	"seat_assigned", "seat_unassigned", "self_hosted_model_created", "self_hosted_model_deleted",
 	"self_hosted_model_updated", "subscription_created", "subscription_synchronized",

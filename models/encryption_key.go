@@ -10,31 +10,46 @@ import (
 
 var errNoSecretBox = errors.New("no encryption key configured")
 
-// CheckEncryptionKey makes sure b is the key the stored API keys were
-// encrypted with, so a wrong key fails at start-up rather than as garbage
-// later: every stored fingerprint must match, and one value must decrypt.
+// CheckEncryptionKey makes sure b is the key the stored API keys (and the
+// LDAP bind password) were encrypted with, so a wrong key fails at start-up
+// rather than as garbage later: every stored fingerprint must match, and
+// one value of each kind must decrypt.
 func (s *Store) CheckEncryptionKey(ctx context.Context, b *secretbox.Box) error {
-	var stored []string
+	var keys, ldap []string
 	if err := s.q(ctx).Model(&SelfHostedModel{}).Where("api_key_encrypted <> ''").Order("id").
-		Pluck("api_key_encrypted", &stored).Error; err != nil {
+		Pluck("api_key_encrypted", &keys).Error; err != nil {
 		return err
 	}
+	if err := s.q(ctx).Model(&LDAPServer{}).Where("password_encrypted <> ''").
+		Pluck("password_encrypted", &ldap).Error; err != nil {
+		return err
+	}
+	if err := checkSealed(b, keys, storedKeysCount(int64(len(keys)), "stored API key")+" of self-hosted models were",
+		"the stored API keys of self-hosted models"); err != nil {
+		return err
+	}
+	return checkSealed(b, ldap, "LDAP bind password was", "the LDAP bind password")
+}
+
+// checkSealed checks one kind of sealed values; what names them for the
+// mismatch message ("... were"), which for the undecryptable one.
+func checkSealed(b *secretbox.Box, stored []string, what, which string) error {
 	if len(stored) == 0 {
 		return nil
 	}
 	for _, v := range stored {
 		fp, err := secretbox.SealedFingerprint(v)
 		if err != nil {
-			return fmt.Errorf("a stored API key is unreadable: %v", err)
+			return fmt.Errorf("cannot read %s: %v", which, err)
 		}
 		if fp != b.Fingerprint() {
-			return fmt.Errorf("is not the key the %s of self-hosted models were encrypted with "+
+			return fmt.Errorf("is not the key the %s encrypted with "+
 				"(their key fingerprint is %s, this key's is %s): start with the original key",
-				storedKeysCount(int64(len(stored)), "stored API key"), fp, b.Fingerprint())
+				what, fp, b.Fingerprint())
 		}
 	}
 	if _, err := b.Open(stored[0]); err != nil {
-		return fmt.Errorf("cannot decrypt the stored API keys of self-hosted models: %v", err)
+		return fmt.Errorf("cannot decrypt %s: %v", which, err)
 	}
 	return nil
 }

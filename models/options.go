@@ -1,6 +1,8 @@
 package models
 
 import (
+	"crypto/x509"
+
 	"golang.org/x/crypto/bcrypt"
 
 	"duoadmin/models/secretbox"
@@ -22,6 +24,10 @@ type Options struct {
 	// Store refuses to store or read one (and handlers.New refuses to
 	// start): a key generated silently would be lost at the next restart.
 	Secrets *secretbox.Box
+	// LDAPRootCAs verifies the LDAP server's certificate (StartTLS, LDAPS);
+	// nil uses the system's roots (SSL_CERT_FILE adds a private CA). Tests
+	// trust their slapd's certificate with it.
+	LDAPRootCAs *x509.CertPool
 }
 
 const defaultBaseURL = "http://127.0.0.1:8080"

@@ -26,7 +26,7 @@ func sortedErrors(errs models.FieldErrors) []string {
 
 // fieldAcronyms are written as GitLab writes them in messages.
 var fieldAcronyms = map[string]string{"ai": "AI", "api": "API", "url": "URL", "id": "ID", "ids": "IDs",
-	"csv": "CSV", "smtp": "SMTP", "sso": "SSO", "ide": "IDE", "duo": "Duo"}
+	"csv": "CSV", "smtp": "SMTP", "sso": "SSO", "ide": "IDE", "duo": "Duo", "dn": "DN", "ldap": "LDAP"}
 
 // humanField turns a form field name into the words of an error summary:
 // "ai_gateway_url" is "AI gateway URL".
