@@ -20,6 +20,7 @@ import (
 	"duoadmin/handlers"
 	"duoadmin/models"
 	"duoadmin/models/secretbox"
+	"duoadmin/models/seed"
 	"duoadmin/static"
 )
 
@@ -27,8 +28,8 @@ type bench struct {
 	cfg         config
 	store       *models.Store
 	db          *sql.DB
-	syn         *models.Synthetic
-	size        models.SyntheticSize
+	syn         *seed.Synthetic
+	size        seed.SyntheticSize
 	baseURL     string
 	httpSrv     *http.Server
 	ownerToken  string
@@ -40,16 +41,16 @@ type bench struct {
 }
 
 func newBench(ctx context.Context, store *models.Store, cfg config) (*bench, error) {
-	b := &bench{cfg: cfg, store: store, size: models.DefaultSyntheticSize, actor: models.Actor{Username: "duobench"}}
+	b := &bench{cfg: cfg, store: store, size: seed.DefaultSyntheticSize, actor: models.Actor{Username: "duobench"}}
 	var err error
 	if b.db, err = store.SQLDB(); err != nil {
 		return nil, err
 	}
-	syn, err := store.LoadSynthetic(ctx)
+	syn, err := seed.LoadSynthetic(ctx, store)
 	if errors.Is(err, models.ErrNotFound) {
 		fmt.Println("seeding the synthetic organisation (seed-synthetic with the default sizes)")
 		start := time.Now()
-		if syn, err = store.SeedSynthetic(ctx, b.size); err != nil {
+		if syn, err = seed.BuildSynthetic(ctx, store, b.size); err != nil {
 			return nil, fmt.Errorf("seed-synthetic: %w", err)
 		}
 		fmt.Printf("seeded in %s\n", time.Since(start).Round(time.Millisecond))
@@ -82,7 +83,7 @@ func newBench(ctx context.Context, store *models.Store, cfg config) (*bench, err
 }
 
 func (b *bench) resetSeats(ctx context.Context) error {
-	if err := b.store.ResetSyntheticSeats(ctx, b.syn.Purchase.ID, b.size.Seats, b.size.Assigned); err != nil {
+	if err := seed.ResetSyntheticSeats(ctx, b.store, b.syn.Purchase.ID, b.size.Seats, b.size.Assigned); err != nil {
 		return err
 	}
 	_, err := b.db.ExecContext(ctx, "VACUUM ANALYZE seat_assignments")
