@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 // The journeys people come to duoadmin for, walked through a real browser.
@@ -183,8 +184,8 @@ func TestJourneyWhyNoCodeSuggestions(t *testing.T) {
 	saveScreenshot(t, ctx, "access-check-path", chromedp.FullScreenshot(100))
 
 	wantTextOf(t, ctx, `[data-testid="verdict-title"]`, "Not allowed")
-	wantTextOf(t, ctx, `[data-testid="verdict-reason"]`, models.ReasonResourceDisabled)
-	wantTextOf(t, ctx, `[data-testid="verdict-message"]`, models.ResourceDisabledMessage)
+	wantTextOf(t, ctx, `[data-testid="verdict-reason"]`, access.ReasonResourceDisabled)
+	wantTextOf(t, ctx, `[data-testid="verdict-message"]`, access.ResourceDisabledMessage)
 	// The highlighted nodes are exactly the steps the page lists: the
 	// instance, the seat, then the project whose GitLab Duo is off.
 	steps := attrs(t, ctx, `[data-testid="flow-steps"] li`, "data-step")

@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 	"duoadmin/models/storetest"
 )
 
@@ -124,7 +125,7 @@ func TestAdminAccessCheckSelfManaged(t *testing.T) {
 	}
 
 	res = c.get(adminAccessCheck + explainQuery("dev", "code_suggestions", "ide", "none", ""))
-	wantExplained(t, res, "Allowed", models.ReasonAllowed, "A B D R1 RC")
+	wantExplained(t, res, "Allowed", access.ReasonAllowed, "A B D R1 RC")
 	wantText(t, res, `[data-testid="verdict-tier"]`, "GitLab Duo Pro (duo_pro)")
 	wantText(t, res, `[data-testid="verdict-message"]`, "Allowed through GitLab Duo Pro.")
 	if _, imp, _ := explainedFlow(t, res); imp != "A0 D1" {
@@ -144,33 +145,33 @@ func TestAdminAccessCheckSelfManaged(t *testing.T) {
 	}
 
 	res = c.get(adminAccessCheck + explainQuery("dev", "troubleshoot_job", "web_ui", "none", ""))
-	wantExplained(t, res, "Not allowed", models.ReasonFeatureNotInTier, "A B D D1 D2")
+	wantExplained(t, res, "Not allowed", access.ReasonFeatureNotInTier, "A B D D1 D2")
 	if res.Doc().Find(`[data-node="D2"] rect`).AttrOr("fill", "") != "#dd2b0e" {
 		t.Fatal("the refusing end is not red")
 	}
 
 	res = c.get(adminAccessCheck + explainQuery("dev", "duo_chat", "web_ui", "project", "acme/api"))
-	wantExplained(t, res, "Not allowed", models.ReasonResourceDisabled, "A B D R1 R2 R3")
-	wantText(t, res, `[data-testid="verdict-message"]`, models.ResourceDisabledMessage)
+	wantExplained(t, res, "Not allowed", access.ReasonResourceDisabled, "A B D R1 R2 R3")
+	wantText(t, res, `[data-testid="verdict-message"]`, access.ResourceDisabledMessage)
 	if href := res.Doc().Find(`[data-testid="api-link"]`).AttrOr("href", ""); !strings.Contains(href, "project=acme%2Fapi") {
 		t.Fatalf("API link %q", href)
 	}
 
 	res = c.get(adminAccessCheck + explainQuery("owner", "code_suggestions", "ide", "unknown_origin", ""))
-	wantExplained(t, res, "Not allowed", models.ReasonNoSeat, "A B D F G")
+	wantExplained(t, res, "Not allowed", access.ReasonNoSeat, "A B D F G")
 
 	if err := a.store.SetInstanceDuoCore(context.Background(), models.Automation, true); err != nil {
 		t.Fatal(err)
 	}
 	res = c.get(adminAccessCheck + explainQuery("owner", "code_suggestions", "web_ide", "group", "acme"))
-	wantExplained(t, res, "Allowed", models.ReasonAllowed, "A B D F H J L M")
+	wantExplained(t, res, "Allowed", access.ReasonAllowed, "A B D F H J L M")
 	wantText(t, res, `[data-testid="verdict-tier"]`, "GitLab Duo Core (duo_core)")
 
 	if _, err := a.store.SetInstanceDuoAvailability(context.Background(), models.Automation, models.NeverOn); err != nil {
 		t.Fatal(err)
 	}
 	res = c.get(adminAccessCheck + explainQuery("dev", "code_suggestions", "ide", "none", ""))
-	wantExplained(t, res, "Not allowed", models.ReasonInstanceNeverOn, "A B C")
+	wantExplained(t, res, "Not allowed", access.ReasonInstanceNeverOn, "A B C")
 	wantText(t, res, `[data-step="B"] .flow-answer`, "Yes")
 }
 
@@ -211,7 +212,7 @@ func TestAdminAccessCheckAccess(t *testing.T) {
 	a := smExplainApp(t)
 	q := explainQuery("dev", "code_suggestions", "ide", "none", "")
 	res := a.as("support").get(adminAccessCheck + q)
-	wantExplained(t, res, "Allowed", models.ReasonAllowed, "A B D R1 RC")
+	wantExplained(t, res, "Allowed", access.ReasonAllowed, "A B D R1 RC")
 	if res.Doc().Find(`[data-testid="api-link"]`).Length() != 1 {
 		t.Fatal("auditors may ask the API about anyone: the link is missing")
 	}
@@ -240,7 +241,7 @@ func TestGroupAccessCheckForOwners(t *testing.T) {
 	a := comExplainApp(t)
 	c := a.as("owner")
 	res := c.get(acmeAccessCheck + explainQuery("dev", "duo_chat", "ide", "project", "acme/web"))
-	wantExplained(t, res, "Allowed", models.ReasonAllowed, "A B D F H J L M")
+	wantExplained(t, res, "Allowed", access.ReasonAllowed, "A B D F H J L M")
 	if got := nodeLabel(res, "B"); got != "Member of Premium/Ultimate group?" {
 		t.Fatalf("GitLab.com B asks %q", got)
 	}
@@ -250,10 +251,10 @@ func TestGroupAccessCheckForOwners(t *testing.T) {
 	wantText(t, res, `.sidebar-item.active`, "Access check")
 
 	res = c.get(acmeAccessCheck + explainQuery("dev", "duo_chat", "web_ui", "none", ""))
-	wantExplained(t, res, "Not allowed", models.ReasonDuoCoreIDEOnly, "A B D F H I")
+	wantExplained(t, res, "Not allowed", access.ReasonDuoCoreIDEOnly, "A B D F H I")
 
 	res = c.get(acmeAccessCheck + explainQuery("owner", "code_suggestions", "ide", "none", ""))
-	wantExplained(t, res, "Allowed", models.ReasonAllowed, "A B D F H J K")
+	wantExplained(t, res, "Allowed", access.ReasonAllowed, "A B D F H J K")
 	if res.Doc().Find(`[data-testid="api-link"]`).Length() != 1 {
 		t.Fatal("an owner may ask the API about themselves")
 	}
@@ -267,14 +268,14 @@ func TestGroupAccessCheckForOwners(t *testing.T) {
 
 	wantStatus(t, a.as("dev").get(acmeAccessCheck), http.StatusNotFound)
 	wantExplained(t, a.as("support").get(acmeAccessCheck+explainQuery("dev", "code_suggestions", "ide", "none", "")),
-		"Allowed", models.ReasonAllowed, "A B D F H J K")
+		"Allowed", access.ReasonAllowed, "A B D F H J K")
 }
 
 func TestAdminAccessCheckGitLabCom(t *testing.T) {
 	t.Parallel()
 	a := comExplainApp(t)
 	res := a.as("admin").get(adminAccessCheck + explainQuery("outsider", "code_suggestions", "ide", "none", ""))
-	wantExplained(t, res, "Not allowed", models.ReasonNotInPaidGroup, "A B C")
+	wantExplained(t, res, "Not allowed", access.ReasonNotInPaidGroup, "A B C")
 	wantText(t, res, `[data-step="B"] .flow-answer`, "No")
 
 	if _, err := a.store.ChangeUserState(context.Background(), models.Automation, a.users["dev"].ID,
@@ -282,5 +283,5 @@ func TestAdminAccessCheckGitLabCom(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = a.as("admin").get(adminAccessCheck + explainQuery("dev", "code_suggestions", "ide", "none", ""))
-	wantExplained(t, res, "Not allowed", models.ReasonUserInactive, "A A0 C")
+	wantExplained(t, res, "Not allowed", access.ReasonUserInactive, "A A0 C")
 }

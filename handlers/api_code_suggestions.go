@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 // POST /api/v4/code_suggestions/enabled, as GitLab answers the IDE
@@ -25,7 +26,7 @@ func (s *Server) postAPICodeSuggestionsEnabled(c echo.Context) error {
 	if raw, ok := params["project_path"]; ok {
 		_ = json.Unmarshal(raw, &path)
 	}
-	ref := models.ResourceRef{Kind: models.ResourceProject, Path: strings.TrimSpace(path)}
+	ref := models.ResourceRef{Kind: access.ResourceProject, Path: strings.TrimSpace(path)}
 	if ref.Path == "" {
 		return apiNotFound(c, "Project")
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 // GET /api/v4/duo/access: may this user use this feature, in this context,
@@ -34,15 +35,15 @@ type apiAccess struct {
 	Allowed bool            `json:"allowed"`
 	Reason  string          `json:"reason"`
 	Message string          `json:"message"`
-	Tier    *models.Tier    `json:"tier"`
+	Tier    *access.Tier    `json:"tier"`
 	Path    []apiAccessStep `json:"path"`
 	Outcome string          `json:"outcome"`
 }
 
 // apiAccessQuery is a validated request.
 type apiAccessQuery struct {
-	feature models.FeatureInfo
-	context models.AccessContext
+	feature access.FeatureInfo
+	context access.Context
 	ref     models.ResourceRef
 }
 
@@ -74,14 +75,14 @@ func (s *Server) getAPIDuoAccess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, accessJSON(models.DecideAccess(facts, q.feature, q.context)))
+	return c.JSON(http.StatusOK, accessJSON(access.Decide(facts, q.feature, q.context)))
 }
 
 // accessFactsFor loads the subject's facts about ref; for askers other
 // than admins and auditors, the asker's membership of the resource is
 // checked in the same statement that loads it: not seen and missing are
 // the same ErrNotFound.
-func (s *Server) accessFactsFor(c echo.Context, subject *models.User, ref models.ResourceRef) (models.AccessFacts, error) {
+func (s *Server) accessFactsFor(c echo.Context, subject *models.User, ref models.ResourceRef) (access.Facts, error) {
 	load := s.store.AccessFactsAsMember
 	if v := viewer(c); v.Admin || v.Auditor {
 		load = s.store.AccessFacts
@@ -93,18 +94,18 @@ func parseAPIAccessQuery(c echo.Context) (apiAccessQuery, error) {
 	var q apiAccessQuery
 	id := c.QueryParam("feature")
 	if id == "" {
-		return q, apiFail(http.StatusBadRequest, "feature is missing; known features: "+strings.Join(models.FeatureIDs(), ", "))
+		return q, apiFail(http.StatusBadRequest, "feature is missing; known features: "+strings.Join(access.FeatureIDs(), ", "))
 	}
-	f, ok := models.FeatureByID(id)
+	f, ok := access.FeatureByID(id)
 	if !ok {
-		return q, apiFail(http.StatusBadRequest, fmt.Sprintf("unknown feature %q; known features: %s", id, strings.Join(models.FeatureIDs(), ", ")))
+		return q, apiFail(http.StatusBadRequest, fmt.Sprintf("unknown feature %q; known features: %s", id, strings.Join(access.FeatureIDs(), ", ")))
 	}
 	q.feature = f
-	q.context = models.ContextIDE
+	q.context = access.ContextIDE
 	if raw := c.QueryParam("context"); raw != "" {
-		if q.context, ok = models.ParseAccessContext(raw); !ok {
-			names := make([]string, len(models.AccessContexts))
-			for i, ac := range models.AccessContexts {
+		if q.context, ok = access.ParseContext(raw); !ok {
+			names := make([]string, len(access.Contexts))
+			for i, ac := range access.Contexts {
 				names[i] = string(ac)
 			}
 			return q, apiFail(http.StatusBadRequest, fmt.Sprintf("unknown context %q; known contexts: %s", raw, strings.Join(names, ", ")))
@@ -125,19 +126,19 @@ func parseAPIAccessQuery(c echo.Context) (apiAccessQuery, error) {
 	}
 	switch {
 	case project != "":
-		q.ref = models.ResourceRef{Kind: models.ResourceProject, Path: project}
+		q.ref = models.ResourceRef{Kind: access.ResourceProject, Path: project}
 	case group != "":
-		q.ref = models.ResourceRef{Kind: models.ResourceGroup, Path: group}
+		q.ref = models.ResourceRef{Kind: access.ResourceGroup, Path: group}
 	case origin != "":
-		q.ref = models.ResourceRef{Kind: models.ResourceUnknownOrigin}
+		q.ref = models.ResourceRef{Kind: access.ResourceUnknownOrigin}
 	default:
-		q.ref = models.ResourceRef{Kind: models.ResourceNone}
+		q.ref = models.ResourceRef{Kind: access.ResourceNone}
 	}
 	return q, nil
 }
 
 func resourceNoun(ref models.ResourceRef) string {
-	if ref.Kind == models.ResourceGroup {
+	if ref.Kind == access.ResourceGroup {
 		return "Group"
 	}
 	return "Project"
@@ -149,7 +150,7 @@ func apiNotFound(c echo.Context, noun string) error {
 	return c.JSON(http.StatusNotFound, map[string]string{"message": "404 " + noun + " Not Found"})
 }
 
-func accessJSON(d models.Decision) apiAccess {
+func accessJSON(d access.Decision) apiAccess {
 	out := apiAccess{Allowed: d.Allowed, Reason: d.Reason, Message: d.Message, Outcome: d.Outcome,
 		Path: make([]apiAccessStep, len(d.Path))}
 	if d.Tier != "" {

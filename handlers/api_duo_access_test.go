@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 	"duoadmin/models/storetest"
 )
 
@@ -168,7 +169,7 @@ func TestAPIDuoAccessSelfManaged(t *testing.T) {
 	a.duoSetGroup(a.o.platform, models.NeverOn)
 	r = a.access("dev", q("feature", "code_suggestions", "project", "acme/platform/core"))
 	wantDecision(t, r, false, "resource_duo_disabled", nil, "A B D R1 R2")
-	if r.Body["message"] != models.ResourceDisabledMessage || r.Body["outcome"] != "Cannot use Duo with this resource" {
+	if r.Body["message"] != access.ResourceDisabledMessage || r.Body["outcome"] != "Cannot use Duo with this resource" {
 		t.Fatalf("resource denial: %s", r.Raw)
 	}
 	// A seat still works elsewhere.

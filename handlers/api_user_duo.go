@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 type apiUserDuo struct {
@@ -17,14 +18,14 @@ type apiUserDuo struct {
 // Code Suggestions and Chat in the IDE, with no particular resource. The
 // facts are loaded once for both decisions.
 func (s *Server) getAPIUserDuo(c echo.Context) error {
-	facts, err := s.store.AccessFacts(c.Request().Context(), s.deployment, viewer(c), models.ResourceRef{Kind: models.ResourceNone})
+	facts, err := s.store.AccessFacts(c.Request().Context(), s.deployment, viewer(c), models.ResourceRef{Kind: access.ResourceNone})
 	if err != nil {
 		return err
 	}
-	cs, _ := models.FeatureByID("code_suggestions")
-	chat, _ := models.FeatureByID("duo_chat")
+	cs, _ := access.FeatureByID("code_suggestions")
+	chat, _ := access.FeatureByID("duo_chat")
 	return c.JSON(http.StatusOK, apiUserDuo{
-		CodeSuggestions: models.DecideAccess(facts, cs, models.ContextIDE).Allowed,
-		Chat:            models.DecideAccess(facts, chat, models.ContextIDE).Allowed,
+		CodeSuggestions: access.Decide(facts, cs, access.ContextIDE).Allowed,
+		Chat:            access.Decide(facts, chat, access.ContextIDE).Allowed,
 	})
 }

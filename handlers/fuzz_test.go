@@ -16,6 +16,7 @@ import (
 
 	"duoadmin/handlers"
 	"duoadmin/models"
+	"duoadmin/models/access"
 	"duoadmin/models/storetest"
 	"duoadmin/static"
 )
@@ -221,11 +222,11 @@ func accessQueryProblem(q url.Values) string {
 			}
 		}
 	}
-	if _, ok := models.FeatureByID(q.Get("feature")); !ok {
+	if _, ok := access.FeatureByID(q.Get("feature")); !ok {
 		return "missing or unknown feature"
 	}
 	if c := q.Get("context"); c != "" {
-		if _, ok := models.ParseAccessContext(c); !ok {
+		if _, ok := access.ParseContext(c); !ok {
 			return "unknown context"
 		}
 	}

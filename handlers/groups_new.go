@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -36,8 +35,7 @@ func (s *Server) createGroup(c echo.Context, parent *models.Group) error {
 	}
 	g, err := s.store.CreateGroup(c.Request().Context(), models.ActorFor(viewer(c)), parent,
 		models.GroupInput{Name: values.Name, Path: values.Path, Plan: values.Plan})
-	var fe models.FieldErrors
-	if errors.As(err, &fe) {
+	if fe, ok := asFieldErrors(err); ok {
 		return s.renderNewGroup(c, http.StatusUnprocessableEntity, parent, values, fe)
 	}
 	if err != nil {

@@ -4,8 +4,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 	"duoadmin/views/layouts"
-	"duoadmin/views/pages/access"
+	accessview "duoadmin/views/pages/access"
 )
 
 // GET /-/profile/gitlab_duo: the signed-in user's own status. The facts
@@ -13,7 +14,7 @@ import (
 func (s *Server) getProfileGitlabDuo(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := viewer(c)
-	facts, err := s.store.AccessFacts(ctx, s.deployment, v, models.ResourceRef{Kind: models.ResourceNone})
+	facts, err := s.store.AccessFacts(ctx, s.deployment, v, models.ResourceRef{Kind: access.ResourceNone})
 	if err != nil {
 		return err
 	}
@@ -21,7 +22,7 @@ func (s *Server) getProfileGitlabDuo(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := access.ProfileProps{GitLabCom: s.deployment == models.GitLabCom, Seats: facts.Seats, OffPlaces: off,
+	p := accessview.ProfileProps{GitLabCom: s.deployment == models.GitLabCom, Seats: facts.Seats, OffPlaces: off,
 		InstanceCore: facts.InstanceDuoCore, InstanceCorePaid: facts.InstancePaidPlan}
 	for _, g := range facts.PaidGroups {
 		switch {
@@ -31,16 +32,16 @@ func (s *Server) getProfileGitlabDuo(c echo.Context) error {
 			p.GuestCoreGroups = append(p.GuestCoreGroups, g.Path)
 		}
 	}
-	for _, f := range models.FeatureCatalog {
-		row := access.FeatureRow{Feature: f}
-		for _, ac := range models.AccessContexts {
-			row.Cells = append(row.Cells, models.DecideAccess(facts, f, ac))
+	for _, f := range access.Catalog {
+		row := accessview.FeatureRow{Feature: f}
+		for _, ac := range access.Contexts {
+			row.Cells = append(row.Cells, access.Decide(facts, f, ac))
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	p.Reasons = access.Notes(p.Rows)
+	p.Reasons = accessview.Notes(p.Rows)
 	ch := s.chrome(c, "GitLab Duo")
 	ch.Nav = s.userSettingsNav("GitLab Duo")
 	ch.Breadcrumbs = []layouts.Crumb{{Text: "User settings"}, {Text: "GitLab Duo"}}
-	return ok(c, access.Profile(ch, p))
+	return ok(c, accessview.Profile(ch, p))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 const profileDuo = "/-/profile/gitlab_duo"
@@ -53,7 +54,7 @@ func TestProfileOfASeatHolder(t *testing.T) {
 	if allowedCells(res) != 7*3 {
 		t.Fatalf("%d allowed cells, want the 7 Pro features everywhere", allowedCells(res))
 	}
-	if res.Doc().Find(`[data-reason="`+models.ReasonFeatureNotInTier+`"]`).Length() != 1 {
+	if res.Doc().Find(`[data-reason="`+access.ReasonFeatureNotInTier+`"]`).Length() != 1 {
 		t.Fatal("the refusal is not explained under the table")
 	}
 	off := res.Doc().Find(`[data-testid="off-place"]`)
@@ -108,7 +109,7 @@ func TestProfileOfAUserWithNothing(t *testing.T) {
 			t.Fatalf("reason %q", s.Text())
 		}
 	})
-	wantText(t, res, `[data-reason="`+models.ReasonNotInPaidGroup+`"] + dd`, "You are not a member of any group on the Premium or Ultimate plan.")
+	wantText(t, res, `[data-reason="`+access.ReasonNotInPaidGroup+`"] + dd`, "You are not a member of any group on the Premium or Ultimate plan.")
 	wantText(t, res, `[data-testid="duo-core-status"]`, "None of your Premium or Ultimate groups gives you GitLab Duo Core.")
 
 	// On GitLab.com Duo Core names its group; a Guest is not covered.

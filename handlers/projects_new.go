@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -23,8 +22,7 @@ func (s *Server) postProjects(c echo.Context) error {
 	values := projects.ProjectForm{Name: c.FormValue("project[name]"), Path: c.FormValue("project[path]")}
 	p, err := s.store.CreateProject(c.Request().Context(), models.ActorFor(viewer(c)), g,
 		models.ProjectInput{Name: values.Name, Path: values.Path})
-	var fe models.FieldErrors
-	if errors.As(err, &fe) {
+	if fe, ok := asFieldErrors(err); ok {
 		return s.renderNewProject(c, http.StatusUnprocessableEntity, g, values, fe)
 	}
 	if err != nil {

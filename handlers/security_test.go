@@ -16,6 +16,7 @@ import (
 	"duoadmin/handlers"
 	"duoadmin/models"
 	"duoadmin/models/secretbox"
+	"duoadmin/models/seed"
 	"duoadmin/models/storetest"
 	"duoadmin/static"
 )
@@ -124,7 +125,7 @@ func TestSessionCookieFlags(t *testing.T) {
 func demoApp(t *testing.T, d models.Deployment) (*app, *client) {
 	t.Helper()
 	store := storetest.SQLite(t)
-	if _, err := store.SeedDemo(context.Background(), models.Today()); err != nil {
+	if _, err := seed.Demo(context.Background(), store, models.Today()); err != nil {
 		t.Fatal(err)
 	}
 	srv := mustServer(t, handlers.Options{Store: store, Deployment: d, BaseURL: "http://127.0.0.1",
@@ -132,7 +133,7 @@ func demoApp(t *testing.T, d models.Deployment) (*app, *client) {
 	a := &app{t: t, store: store, server: srv, http: httptest.NewServer(srv), users: map[string]*models.User{}}
 	t.Cleanup(a.http.Close)
 	c := a.client()
-	res := c.post("/users/sign_in", url.Values{"user[login]": {"admin"}, "user[password]": {models.DemoPassword}})
+	res := c.post("/users/sign_in", url.Values{"user[login]": {"admin"}, "user[password]": {seed.DemoPassword}})
 	wantStatus(t, res, http.StatusSeeOther)
 	return a, c
 }

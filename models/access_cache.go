@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"duoadmin/models/access"
 	"duoadmin/models/accesscache"
 )
 
@@ -63,14 +64,14 @@ type tokenEntry struct {
 type factsCacheKey struct {
 	userID   int64
 	d        Deployment
-	kind     ResourceKind
+	kind     access.ResourceKind
 	path     string // lower-cased: paths are looked up case-insensitively
 	asMember bool
 }
 
 type factsEntry struct {
 	at    time.Time
-	facts AccessFacts
+	facts access.Facts
 	err   error // nil or ErrNotFound
 }
 
@@ -220,21 +221,21 @@ func (c *accessCache) tokenLastUsed(e *tokenEntry) *time.Time {
 	return e.lastUsedAt
 }
 
-func (c *accessCache) accessFacts(k factsCacheKey) (AccessFacts, error, bool) {
+func (c *accessCache) accessFacts(k factsCacheKey) (access.Facts, error, bool) {
 	if c == nil || !c.state.Live() {
-		return AccessFacts{}, nil, false
+		return access.Facts{}, nil, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.currentLocked()
 	e, ok := c.facts[k]
 	if !c.counted(lookupFacts, ok && fresh(e.at, c.now())) {
-		return AccessFacts{}, nil, false
+		return access.Facts{}, nil, false
 	}
-	return e.facts.clone(), e.err, true
+	return cloneFacts(e.facts), e.err, true
 }
 
-func (c *accessCache) putAccessFacts(t ticket, k factsCacheKey, f AccessFacts, err error) {
+func (c *accessCache) putAccessFacts(t ticket, k factsCacheKey, f access.Facts, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.currentLocked()
@@ -247,13 +248,13 @@ func (c *accessCache) putAccessFacts(t ticket, k factsCacheKey, f AccessFacts, e
 		}
 		c.notFound++
 	}
-	c.facts[k] = factsEntry{at: t.at, facts: f.clone(), err: err}
+	c.facts[k] = factsEntry{at: t.at, facts: cloneFacts(f), err: err}
 }
 
-// clone copies the slices: callers may change their facts, and an entry
+// cloneFacts copies the slices: callers may change their facts, and an entry
 // is handed to many.
-func (f AccessFacts) clone() AccessFacts {
-	f.Seats = append([]SeatFact(nil), f.Seats...)
-	f.PaidGroups = append([]PaidGroupFact(nil), f.PaidGroups...)
+func cloneFacts(f access.Facts) access.Facts {
+	f.Seats = append([]access.Seat(nil), f.Seats...)
+	f.PaidGroups = append([]access.PaidGroup(nil), f.PaidGroups...)
 	return f
 }

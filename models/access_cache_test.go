@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 	"duoadmin/models/accesscache"
 	"duoadmin/models/storetest"
 )
@@ -62,7 +63,7 @@ func settled(t *testing.T, s *models.Store) uint64 {
 	}
 }
 
-var appRef = models.ResourceRef{Kind: models.ResourceProject, Path: "alpha/mid/deep/app"}
+var appRef = models.ResourceRef{Kind: access.ResourceProject, Path: "alpha/mid/deep/app"}
 
 func seatsOf(t *testing.T, s *models.Store, u *models.User) int {
 	t.Helper()
@@ -140,11 +141,11 @@ func TestAccessCacheEntriesAreCopies(t *testing.T) {
 	if !again.Seats[0].Active {
 		t.Error("a caller's change to its facts reached the cache")
 	}
-	if again.User.State != models.StateBlocked {
+	if again.User.Active || again.User.State != string(models.StateBlocked) {
 		t.Errorf("user state %q from the entry, want the caller's", again.User.State)
 	}
 	// Not found is kept too, and stays not found.
-	other := models.ResourceRef{Kind: models.ResourceProject, Path: "alpha/top"}
+	other := models.ResourceRef{Kind: access.ResourceProject, Path: "alpha/top"}
 	for range 2 {
 		if _, err := s.AccessFactsAsMember(ctx, models.GitLabCom, proj, other); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("a project proj is not a member of: %v, want ErrNotFound", err)
@@ -272,7 +273,7 @@ func TestAccessCacheFollowsInstanceSettings(t *testing.T) {
 	u := mkUser(t, b, "dev", models.StateActive, false)
 	settled(t, a)
 	neverOn := func() bool {
-		f, err := a.AccessFacts(ctx, models.SelfManaged, u, models.ResourceRef{Kind: models.ResourceNone})
+		f, err := a.AccessFacts(ctx, models.SelfManaged, u, models.ResourceRef{Kind: access.ResourceNone})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,19 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"duoadmin/models/access"
 )
 
 // ResourceRef names what a feature is used with.
 type ResourceRef struct {
-	Kind ResourceKind
+	Kind access.ResourceKind
 	Path string
 }
 
-// AccessFacts loads what DecideAccess needs for one user in one statement:
+// AccessFacts loads what access.Decide needs for one user in one statement:
 // their seats, on GitLab.com their paid top-level groups, and the group or
 // project named with its ancestors; the instance settings are cached for
 // SettingsCacheTTL. A resource that does not exist is ErrNotFound.
-func (s *Store) AccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef) (AccessFacts, error) {
+func (s *Store) AccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef) (access.Facts, error) {
 	return s.accessFacts(ctx, d, u, ref, false)
 }
 
@@ -25,13 +27,13 @@ func (s *Store) AccessFacts(ctx context.Context, d Deployment, u *User, ref Reso
 // through the access API, who may only name a group or project they are a
 // member of (MemberOfResource): one they are not is ErrNotFound, as one
 // that does not exist. The check is part of the same statement.
-func (s *Store) AccessFactsAsMember(ctx context.Context, d Deployment, u *User, ref ResourceRef) (AccessFacts, error) {
+func (s *Store) AccessFactsAsMember(ctx context.Context, d Deployment, u *User, ref ResourceRef) (access.Facts, error) {
 	return s.accessFacts(ctx, d, u, ref, true)
 }
 
 // accessFacts serves from the access cache while it is live (see
 // access_cache.go); the user's own fields come from u either way.
-func (s *Store) accessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (AccessFacts, error) {
+func (s *Store) accessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (access.Facts, error) {
 	key := factsCacheKey{userID: u.ID, d: d, kind: ref.Kind, path: strings.ToLower(ref.Path), asMember: asMember}
 	f, err, ok := s.cache.accessFacts(key)
 	if !ok {
@@ -41,15 +43,20 @@ func (s *Store) accessFacts(ctx context.Context, d Deployment, u *User, ref Reso
 			s.cache.putAccessFacts(t, key, f, err)
 		}
 	}
-	f.User = AccessUser{Username: u.Username, State: u.State, Bot: u.Bot}
+	f.User = accessUser(u)
 	return f, err
 }
 
-func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (AccessFacts, error) {
-	f := AccessFacts{Deployment: d, User: AccessUser{Username: u.Username, State: u.State, Bot: u.Bot},
-		Resource: ResourceFact{Kind: ref.Kind, Path: ref.Path}}
+// accessUser is the account as the decision sees it.
+func accessUser(u *User) access.User {
+	return access.User{Username: u.Username, Active: u.State == StateActive, State: string(u.State), Bot: u.Bot}
+}
+
+func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (access.Facts, error) {
+	f := access.Facts{GitLabCom: d == GitLabCom, User: accessUser(u),
+		Resource: access.Resource{Kind: ref.Kind, Path: ref.Path}}
 	if f.Resource.Kind == "" {
-		f.Resource.Kind = ResourceNone
+		f.Resource.Kind = access.ResourceNone
 	}
 	st, err := s.cachedInstanceSettings(ctx)
 	if err != nil {
@@ -60,7 +67,7 @@ func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref 
 		return f, err
 	}
 	f.Seats, f.PaidGroups = facts.seats, facts.paidGroups
-	if ref.Kind == ResourceGroup || ref.Kind == ResourceProject {
+	if ref.Kind == access.ResourceGroup || ref.Kind == access.ResourceProject {
 		r := facts.resource
 		if !r.found || (asMember && !r.member) {
 			return f, ErrNotFound
@@ -132,7 +139,7 @@ type factsKey struct {
 	dialect     Dialect
 	deployment  Deployment
 	subject     bool
-	resource    ResourceKind
+	resource    access.ResourceKind
 	checkMember bool
 }
 
@@ -156,7 +163,7 @@ var factsStatements = func() map[factsKey]factsStatement {
 	for _, dialect := range []Dialect{Postgres, SQLite} {
 		for _, d := range []Deployment{SelfManaged, GitLabCom} {
 			for _, subject := range []bool{false, true} {
-				for _, k := range []ResourceKind{ResourceNone, ResourceGroup, ResourceProject} {
+				for _, k := range []access.ResourceKind{access.ResourceNone, access.ResourceGroup, access.ResourceProject} {
 					for _, check := range []bool{false, true} {
 						key := factsKey{dialect, d, subject, k, check}
 						out[key] = buildFactsStatement(key)
@@ -171,7 +178,7 @@ var factsStatements = func() map[factsKey]factsStatement {
 func buildFactsStatement(k factsKey) factsStatement {
 	var st factsStatement
 	var ctes, parts []string
-	resource := k.resource == ResourceGroup || k.resource == ResourceProject
+	resource := k.resource == access.ResourceGroup || k.resource == access.ResourceProject
 	if (k.subject && k.deployment == GitLabCom) || (resource && k.checkMember) {
 		ctes, st.args = append(ctes, memCTE), append(st.args, argUser)
 	}
@@ -185,7 +192,7 @@ func buildFactsStatement(k factsKey) factsStatement {
 	}
 	if resource {
 		res := projectResCTE
-		if k.resource == ResourceGroup {
+		if k.resource == access.ResourceGroup {
 			res = groupResCTE
 		}
 		anc := fmt.Sprintf(ancCTE, traversalIDsPostgres, "j.pos", "j.id")
@@ -200,7 +207,7 @@ func buildFactsStatement(k factsKey) factsStatement {
 	if resource {
 		level := "0"
 		switch {
-		case k.checkMember && k.resource == ResourceProject:
+		case k.checkMember && k.resource == access.ResourceProject:
 			level = memberOfProject
 		case k.checkMember:
 			level = memberOfGroupChain
@@ -217,16 +224,16 @@ func buildFactsStatement(k factsKey) factsStatement {
 
 // facts is what a factsQuery loaded.
 type facts struct {
-	seats      []SeatFact
-	paidGroups []PaidGroupFact
+	seats      []access.Seat
+	paidGroups []access.PaidGroup
 	resource   resourceChain
 }
 
 func (s *Store) loadFacts(ctx context.Context, q factsQuery) (facts, error) {
 	var out facts
 	k := q.resource.Kind
-	if k != ResourceGroup && k != ResourceProject {
-		k = ResourceNone
+	if k != access.ResourceGroup && k != access.ResourceProject {
+		k = access.ResourceNone
 	}
 	d := q.deployment
 	if !q.subject || d != GitLabCom {
@@ -272,15 +279,15 @@ func (s *Store) loadFacts(ctx context.Context, q factsQuery) (facts, error) {
 		}
 		switch kind {
 		case "s":
-			sf := SeatFact{AddOn: AddOn(addOn), Namespace: p}
+			purchase := AddOnPurchase{StartedAt: startedAt}
 			if expiresOn != nil {
-				sf.ExpiresOn = *expiresOn
+				purchase.ExpiresOn = *expiresOn
 			}
-			purchase := AddOnPurchase{StartedAt: startedAt, ExpiresOn: sf.ExpiresOn}
-			sf.Active = purchase.ActiveOn(today)
+			sf := access.Seat{Tier: access.Tier(addOn), Namespace: p, ExpiresOn: purchase.ExpiresOn.Time,
+				Active: purchase.ActiveOn(today)}
 			out.seats = append(out.seats, sf)
 		case "g":
-			out.paidGroups = append(out.paidGroups, PaidGroupFact{Path: p, NonGuest: AccessLevel(level) > Guest, DuoCore: flag})
+			out.paidGroups = append(out.paidGroups, access.PaidGroup{Path: p, NonGuest: AccessLevel(level) > Guest, DuoCore: flag})
 		case "r", "a":
 			out.resource.addRow(kind, resourceRow{ID: id, FullPath: p, Name: name, Enabled: enabled, Locked: flag}, level != 0)
 		}
@@ -295,7 +302,7 @@ func (s *Store) loadFacts(ctx context.Context, q factsQuery) (facts, error) {
 // paidGroupFacts: the Premium/Ultimate top-level groups the user is in
 // through any accepted membership below them, or that are among seatRoots
 // (the top-level groups of purchases whose seat they hold).
-func (s *Store) paidGroupFacts(ctx context.Context, userID int64, seatRoots []int64) ([]PaidGroupFact, error) {
+func (s *Store) paidGroupFacts(ctx context.Context, userID int64, seatRoots []int64) ([]access.PaidGroup, error) {
 	sub, arg := s.idSet(seatRoots)
 	var rows []struct {
 		FullPath               string
@@ -313,9 +320,9 @@ func (s *Store) paidGroupFacts(ctx context.Context, userID int64, seatRoots []in
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PaidGroupFact, len(rows))
+	out := make([]access.PaidGroup, len(rows))
 	for i, r := range rows {
-		out[i] = PaidGroupFact{Path: r.FullPath, NonGuest: r.AccessLevel > Guest, DuoCore: r.DuoCoreFeaturesEnabled}
+		out[i] = access.PaidGroup{Path: r.FullPath, NonGuest: r.AccessLevel > Guest, DuoCore: r.DuoCoreFeaturesEnabled}
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 	"duoadmin/models/storetest"
 )
 
@@ -127,16 +128,16 @@ func TestAccessFactsSubjectFacts(t *testing.T) {
 		w.seat(t, s, w.alphaPro, "guest")
 		w.seat(t, s, w.zetaPro, "guest")
 		w.seat(t, s, w.alphaPro, "partner")
-		paid := func(pairs ...any) []models.PaidGroupFact {
-			var out []models.PaidGroupFact
+		paid := func(pairs ...any) []access.PaidGroup {
+			var out []access.PaidGroup
 			for i := 0; i < len(pairs); i += 3 {
-				out = append(out, models.PaidGroupFact{Path: pairs[i].(string), NonGuest: pairs[i+1].(bool), DuoCore: pairs[i+2].(bool)})
+				out = append(out, access.PaidGroup{Path: pairs[i].(string), NonGuest: pairs[i+1].(bool), DuoCore: pairs[i+2].(bool)})
 			}
 			return out
 		}
 		cases := []struct {
 			user string
-			want []models.PaidGroupFact
+			want []access.PaidGroup
 		}{
 			// A project membership deep down makes the top-level group theirs.
 			{"proj", paid("alpha", true, false)},
@@ -168,9 +169,9 @@ func TestAccessFactsSubjectFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []models.SeatFact{
-			{AddOn: models.AddOnDuoEnterprise, Namespace: "alpha", Active: true, ExpiresOn: w.alphaPro.ExpiresOn},
-			{AddOn: models.AddOnDuoPro, Namespace: "Zeta", Active: false, ExpiresOn: w.zetaPro.ExpiresOn},
+		want := []access.Seat{
+			{Tier: access.TierDuoEnterprise, Namespace: "alpha", Active: true, ExpiresOn: w.alphaPro.ExpiresOn.Time},
+			{Tier: access.TierDuoPro, Namespace: "Zeta", Active: false, ExpiresOn: w.zetaPro.ExpiresOn.Time},
 		}
 		if !reflect.DeepEqual(f.Seats, want) {
 			t.Errorf("guest's seats %+v, want %+v", f.Seats, want)
@@ -190,7 +191,7 @@ func TestAccessFactsSubjectFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want = []models.SeatFact{{AddOn: models.AddOnDuoPro, Namespace: "", Active: true, ExpiresOn: inst.ExpiresOn}}
+		want = []access.Seat{{Tier: access.TierDuoPro, Namespace: "", Active: true, ExpiresOn: inst.ExpiresOn.Time}}
 		if !reflect.DeepEqual(f.Seats, want) || f.PaidGroups != nil || !f.InstancePaidPlan {
 			t.Errorf("self-managed facts %+v", f)
 		}
@@ -209,8 +210,8 @@ func TestAccessFactsAsMember(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		w := newFoldWorld(t, s)
-		group := func(p string) models.ResourceRef { return models.ResourceRef{Kind: models.ResourceGroup, Path: p} }
-		project := func(p string) models.ResourceRef { return models.ResourceRef{Kind: models.ResourceProject, Path: p} }
+		group := func(p string) models.ResourceRef { return models.ResourceRef{Kind: access.ResourceGroup, Path: p} }
+		project := func(p string) models.ResourceRef { return models.ResourceRef{Kind: access.ResourceProject, Path: p} }
 		cases := []struct {
 			user string
 			ref  models.ResourceRef
@@ -339,7 +340,7 @@ func TestAccessFactsResourceMatchesDuoSettings(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				w.checkResource(t, s, st.name, models.ResourceRef{Kind: models.ResourceGroup, Path: path}, want.Resolution)
+				w.checkResource(t, s, st.name, models.ResourceRef{Kind: access.ResourceGroup, Path: path}, want.Resolution)
 			}
 			for _, path := range []string{"alpha/mid/deep/app", "alpha/top"} {
 				p, err := s.ProjectByID(ctx, w.projects[path].ID)
@@ -350,7 +351,7 @@ func TestAccessFactsResourceMatchesDuoSettings(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				w.checkResource(t, s, st.name, models.ResourceRef{Kind: models.ResourceProject, Path: path}, want.Resolution)
+				w.checkResource(t, s, st.name, models.ResourceRef{Kind: access.ResourceProject, Path: path}, want.Resolution)
 			}
 		}
 	})

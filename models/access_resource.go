@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"slices"
+
+	"duoadmin/models/access"
 )
 
 // resourceChain is a group or project as the access check sees it: the
@@ -27,13 +29,13 @@ type resourceRow struct {
 }
 
 // resolve gives the resource's effective GitLab Duo setting.
-func (r resourceChain) resolve(st *InstanceSettings, kind ResourceKind) DuoResolution {
+func (r resourceChain) resolve(st *InstanceSettings, kind access.ResourceKind) DuoResolution {
 	ancestors := make([]DuoNode, len(r.ancestors))
 	for i, a := range r.ancestors {
 		ancestors[i] = a.node(NodeGroup)
 	}
 	self := NodeGroup
-	if kind == ResourceProject {
+	if kind == access.ResourceProject {
 		self = NodeProject
 	}
 	return ResolveDuo(instanceNode(st), ancestors, r.self.node(self))
@@ -92,8 +94,8 @@ func (r *resourceChain) addRow(kind string, row resourceRow, member bool) {
 }
 
 // finish drops a group from its own chain: it is not its own ancestor.
-func (r *resourceChain) finish(kind ResourceKind) {
-	if kind == ResourceGroup {
+func (r *resourceChain) finish(kind access.ResourceKind) {
+	if kind == access.ResourceGroup {
 		r.ancestors = slices.DeleteFunc(r.ancestors, func(a resourceRow) bool { return a.ID == r.self.ID })
 	}
 }

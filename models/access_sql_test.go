@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"duoadmin/models/access"
 )
 
 // Every variant of the access-facts statement takes as many parameters as
@@ -12,7 +14,7 @@ func TestFactsStatementsParameters(t *testing.T) {
 	t.Parallel()
 	for k, st := range factsStatements {
 		if st.sql == "" {
-			if k.subject || k.resource != ResourceNone {
+			if k.subject || k.resource != access.ResourceNone {
 				t.Errorf("%+v: no statement", k)
 			}
 			continue

@@ -1,6 +1,10 @@
 package models
 
-import "context"
+import (
+	"context"
+
+	"duoadmin/models/access"
+)
 
 // MemberOfResource reports whether the user has an accepted membership of
 // the group or project, or of one of its ancestor groups: who may ask
@@ -9,7 +13,7 @@ import "context"
 // invited group do not count. One statement, the one AccessFactsAsMember
 // folds into the facts it loads.
 func (s *Store) MemberOfResource(ctx context.Context, userID int64, ref ResourceRef) (bool, error) {
-	if ref.Kind != ResourceGroup && ref.Kind != ResourceProject {
+	if ref.Kind != access.ResourceGroup && ref.Kind != access.ResourceProject {
 		return true, nil
 	}
 	r, err := s.loadResourceChain(ctx, ref, userID)

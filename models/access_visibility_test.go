@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 	"duoadmin/models/storetest"
 )
 
@@ -12,8 +13,8 @@ func TestMemberOfResource(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		w := comWorld(t, s, 5)
-		group := func(p string) models.ResourceRef { return models.ResourceRef{Kind: models.ResourceGroup, Path: p} }
-		project := func(p string) models.ResourceRef { return models.ResourceRef{Kind: models.ResourceProject, Path: p} }
+		group := func(p string) models.ResourceRef { return models.ResourceRef{Kind: access.ResourceGroup, Path: p} }
+		project := func(p string) models.ResourceRef { return models.ResourceRef{Kind: access.ResourceProject, Path: p} }
 		cases := []struct {
 			user string
 			ref  models.ResourceRef
@@ -33,8 +34,8 @@ func TestMemberOfResource(t *testing.T) {
 			{"partner", project("acme/sub/p"), false}, // invited groups do not count
 			{"owner", project("acme/nope"), false},
 			{"owner", group("nope"), false},
-			{"outsider", models.ResourceRef{Kind: models.ResourceNone}, true},
-			{"outsider", models.ResourceRef{Kind: models.ResourceUnknownOrigin}, true},
+			{"outsider", models.ResourceRef{Kind: access.ResourceNone}, true},
+			{"outsider", models.ResourceRef{Kind: access.ResourceUnknownOrigin}, true},
 		}
 		for _, c := range cases {
 			got, err := s.MemberOfResource(context.Background(), w.users[c.user].ID, c.ref)

@@ -225,6 +225,12 @@ func (s *Store) Import(ctx context.Context, actor Actor, file string, doc *Docum
 	return s.importDocument(ctx, actor, file, doc, false)
 }
 
+// ImportIntoEmpty is Import into a database without users only
+// (ErrDatabaseNotEmpty otherwise): how the demo organisation is loaded.
+func (s *Store) ImportIntoEmpty(ctx context.Context, actor Actor, file string, doc *Document) (*ImportResult, error) {
+	return s.importDocument(ctx, actor, file, doc, true)
+}
+
 func (s *Store) importDocument(ctx context.Context, actor Actor, file string, doc *Document, onlyIntoEmpty bool) (*ImportResult, error) {
 	var res *ImportResult
 	err := s.Tx(ctx, func(tx *Store) error {

@@ -124,14 +124,9 @@ func (r *importRun) applySelfHostedModels(ctx context.Context) (ImportCounts, er
 		setCol(&cols, "model_family", &m.ModelFamily, in.ModelFamily)
 		setCol(&cols, "endpoint", &m.Endpoint, in.Endpoint)
 		setCol(&cols, "identifier", &m.Identifier, in.Identifier)
-		if len(cols) == 0 {
-			continue
-		}
-		m.UpdatedAt = now
-		if err := r.tx.q(ctx).Model(m).Select(append(cols, "updated_at")).Updates(m).Error; err != nil {
+		if _, err := r.tx.saveChanged(ctx, m, &m.UpdatedAt, now, cols, &c); err != nil {
 			return c, err
 		}
-		c.Updated++
 	}
 	return c, nil
 }

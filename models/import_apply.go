@@ -346,3 +346,18 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 	}
 	return c, r.errs.orNil()
 }
+
+// saveChanged writes the changed columns of row (a model) with updated_at
+// stamped now, and counts it; with none changed it writes nothing and
+// tells so.
+func (s *Store) saveChanged(ctx context.Context, row any, updatedAt *time.Time, now time.Time, cols []string, c *ImportCounts) (bool, error) {
+	if len(cols) == 0 {
+		return false, nil
+	}
+	*updatedAt = now
+	if err := s.q(ctx).Model(row).Select(append(cols, "updated_at")).Updates(row).Error; err != nil {
+		return false, err
+	}
+	c.Updated++
+	return true, nil
+}

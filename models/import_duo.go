@@ -93,26 +93,27 @@ func lockProblem(res DuoResolution, value bool) string {
 
 // checkGroupLocks reports the file's groups whose written value a lock refuses.
 func (r *importRun) checkGroupLocks(ctx context.Context, written []int) error {
-	if len(written) == 0 {
-		return nil
-	}
-	d, err := r.duoChains(ctx)
-	if err != nil {
-		return err
-	}
-	for _, i := range written {
+	return r.checkLocks(ctx, written, func(d *importDuo, i int) (string, DuoResolution, bool) {
 		doc := r.doc.Groups[i]
 		v, _ := doc.DuoAvailability.Stored()
 		g := r.groups[strings.ToLower(doc.Path)]
-		if msg := lockProblem(d.group(g), v); msg != "" {
-			r.errs.add(fmt.Sprintf("groups[%d].duo_availability", i), "%s", msg)
-		}
-	}
-	return nil
+		return fmt.Sprintf("groups[%d].duo_availability", i), d.group(g), v
+	})
 }
 
 // checkProjectLocks reports the file's projects whose written value a lock refuses.
 func (r *importRun) checkProjectLocks(ctx context.Context, written []int) error {
+	return r.checkLocks(ctx, written, func(d *importDuo, i int) (string, DuoResolution, bool) {
+		doc := r.doc.Projects[i]
+		p := r.projects[strings.ToLower(doc.Path)]
+		g := r.groups[strings.ToLower(parentPath(doc.Path))]
+		return fmt.Sprintf("projects[%d].duo_features_enabled", i), d.project(p, g), *doc.DuoFeaturesEnabled
+	})
+}
+
+// checkLocks reports each written row (its field, where it resolves now,
+// the value the file writes) whose value a lock refuses.
+func (r *importRun) checkLocks(ctx context.Context, written []int, row func(d *importDuo, i int) (string, DuoResolution, bool)) error {
 	if len(written) == 0 {
 		return nil
 	}
@@ -121,11 +122,9 @@ func (r *importRun) checkProjectLocks(ctx context.Context, written []int) error 
 		return err
 	}
 	for _, i := range written {
-		doc := r.doc.Projects[i]
-		p := r.projects[strings.ToLower(doc.Path)]
-		g := r.groups[strings.ToLower(parentPath(doc.Path))]
-		if msg := lockProblem(d.project(p, g), *doc.DuoFeaturesEnabled); msg != "" {
-			r.errs.add(fmt.Sprintf("projects[%d].duo_features_enabled", i), "%s", msg)
+		field, res, v := row(d, i)
+		if msg := lockProblem(res, v); msg != "" {
+			r.errs.add(field, "%s", msg)
 		}
 	}
 	return nil

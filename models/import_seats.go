@@ -243,14 +243,9 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 		if cur.EndsOn.String() != end.String() {
 			cur.EndsOn, cols = end, append(cols, "ends_on")
 		}
-		if len(cols) == 0 {
-			continue
-		}
-		cur.UpdatedAt = time.Now().UTC()
-		if err := r.tx.q(ctx).Model(cur).Select(append(cols, "updated_at")).Updates(cur).Error; err != nil {
+		if _, err := r.tx.saveChanged(ctx, cur, &cur.UpdatedAt, time.Now().UTC(), cols, &c); err != nil {
 			return c, err
 		}
-		c.Updated++
 	}
 	return c, nil
 }
@@ -410,14 +405,13 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		if pd.PurchaseXID != "" {
 			setCol(&cols, "purchase_xid", &cur.PurchaseXID, strings.TrimSpace(pd.PurchaseXID))
 		}
-		if len(cols) == 0 {
-			continue
-		}
-		cur.UpdatedAt = time.Now().UTC()
-		if err := r.tx.q(ctx).Model(cur).Select(append(cols, "updated_at")).Updates(cur).Error; err != nil {
+		wrote, err := r.tx.saveChanged(ctx, cur, &cur.UpdatedAt, time.Now().UTC(), cols, &c)
+		if err != nil {
 			return c, err
 		}
-		c.Updated++
+		if !wrote {
+			continue
+		}
 		if err := r.auditPurchase(ctx, "add_on_purchase_updated", cur, cols); err != nil {
 			return c, err
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 	"duoadmin/models/storetest"
 )
 
@@ -305,7 +306,7 @@ func TestSeedDemoSeats(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		res, err := s.SeedDemo(ctx, models.Today())
+		res, err := seed.Demo(ctx, s, models.Today())
 		if err != nil {
 			t.Fatal(err)
 		}

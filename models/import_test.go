@@ -695,3 +695,12 @@ func TestExportLoadsIntoAnotherDatabase(t *testing.T) {
 		t.Fatalf("exports differ:\n%s\n---\n%s", a.String(), b.String())
 	}
 }
+
+func mustGroup(t *testing.T, s *models.Store, path string) *models.Group {
+	t.Helper()
+	g, err := s.GroupByFullPath(context.Background(), path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return g
+}

@@ -1,9 +1,6 @@
 package models
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // MemberListRow is one line of a members page: a user's membership of the
 // source itself (Direct) or, failing that, inherited from an ancestor group.
@@ -16,15 +13,10 @@ type MemberListRow struct {
 	SourceFullPath string
 }
 
-// memberListScan is the flat shape of the members-page query.
+// memberListScan is the flat shape of the members-page query: the
+// membership's columns, then the source's and the user's.
 type memberListScan struct {
-	ID             int64
-	UserID         int64
-	SourceType     string
-	SourceID       int64
-	AccessLevel    AccessLevel
-	Pending        bool
-	CreatedAt      time.Time
+	Member
 	Direct         bool
 	SourceName     string
 	SourceFullPath string
@@ -78,8 +70,7 @@ func (s *Store) MembersWithInherited(ctx context.Context, src Source, inheritedF
 	for _, r := range rows {
 		out.Items = append(out.Items, MemberListRow{
 			MemberRow: MemberRow{
-				Member: Member{ID: r.ID, UserID: r.UserID, SourceType: r.SourceType, SourceID: r.SourceID,
-					AccessLevel: r.AccessLevel, Pending: r.Pending, CreatedAt: r.CreatedAt},
+				Member: r.Member,
 				User: User{ID: r.UserID, Username: r.Username, Name: r.Name, Email: r.Email, State: r.State,
 					Bot: r.Bot, Admin: r.Admin, Auditor: r.Auditor},
 			},

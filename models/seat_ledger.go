@@ -96,12 +96,31 @@ func removalLedgerArgs(purchaseID int64, now time.Time) []any {
 // from the ledger starts there.
 func (s *Store) ledgerImported(ctx context.Context, actor Actor, purchaseID int64, ids []int64) error {
 	sub, arg := s.idSet(ids)
+	return s.ledgerHeld(ctx, actor, SeatReasonImport, purchaseID, SeatGained, " AND sa.user_id IN ("+sub+")", arg)
+}
+
+// LedgerSeatsHeld writes a row of event, with the actor's seat reason, for
+// every seat the purchase holds now: for bulk seat writers outside the
+// Store's seat methods (models/seed), before they delete seats (lost) and
+// after they insert them (gained, dated when each was assigned).
+func (s *Store) LedgerSeatsHeld(ctx context.Context, actor Actor, purchaseID int64, event string) error {
+	return s.ledgerHeld(ctx, actor, seatReasonOf(actor), purchaseID, event, "")
+}
+
+// ledgerHeld writes a row per seat of the purchase (narrowed by and, with
+// its arguments): a gained one dated when the seat was assigned, a lost
+// one now.
+func (s *Store) ledgerHeld(ctx context.Context, actor Actor, reason string, purchaseID int64, event, and string, andArgs ...any) error {
 	var actorID *int64
 	if actor.ID != 0 {
 		actorID = &actor.ID
 	}
+	at := any(nil) // NULL: the seat's created_at
+	if event == SeatLost {
+		at = time.Now()
+	}
+	args := append([]any{event, reason, actorID, actor.Username, at, purchaseID}, andArgs...)
 	return s.q(ctx).Exec(`INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
-		SELECT sa.add_on_purchase_id, sa.user_id, ?, ?, NULL, ?, ?, sa.created_at FROM seat_assignments sa
-		WHERE sa.add_on_purchase_id = ? AND sa.user_id IN (`+sub+`) ORDER BY sa.id`,
-		SeatGained, SeatReasonImport, actorID, actor.Username, purchaseID, arg).Error
+		SELECT sa.add_on_purchase_id, sa.user_id, ?, ?, NULL, ?, ?, COALESCE(?, sa.created_at) FROM seat_assignments sa
+		WHERE sa.add_on_purchase_id = ?`+and+` ORDER BY sa.id`, args...).Error
 }

@@ -71,24 +71,8 @@ func (s *Store) BulkAssignSeatsTo(ctx context.Context, actor Actor, purchaseID i
 // assign: strict refuses unknown users first; otherwise an unknown id is a
 // new user who is not eligible.
 func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, who SeatUsers, single, strict bool) ([]SeatUser, SeatChange, error) {
-	var out SeatChange
-	var users []SeatUser
-	err := s.Tx(ctx, func(tx *Store) error {
-		p, assigned, err := tx.lockPurchase(ctx, purchaseID)
-		if err != nil {
-			return err
-		}
-		if !p.ActiveOn(Today()) {
-			return seatErr(PurchaseNotActive)
-		}
-		cands, err := tx.seatCandidates(ctx, p, who, true)
-		if err != nil {
-			return err
-		}
-		if strict && unknownAmong(cands) > 0 {
-			return seatErr(InvalidUserIDPresent)
-		}
-		users = seatUsersOf(cands)
+	return s.changeSeats(ctx, purchaseID, who, true, strict, func(tx *Store, p *AddOnPurchase, assigned int64, cands []seatCandidate) (SeatChange, error) {
+		out := SeatChange{Assigned: assigned}
 		var fresh []int64
 		allEligible := true
 		for _, c := range cands {
@@ -99,32 +83,60 @@ func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, who S
 			fresh = append(fresh, c.ID)
 			allEligible = allEligible && c.Eligible
 		}
-		out.Assigned = assigned
 		if len(fresh) == 0 {
-			return nil
+			return out, nil
 		}
 		free := int64(p.Quantity) - assigned
 		if single {
 			if free <= 0 {
-				return seatErr(NoSeatsAvailable)
+				return out, seatErr(NoSeatsAvailable)
 			}
 			if !allEligible {
-				return seatErr(InvalidUserMembership)
+				return out, seatErr(InvalidUserMembership)
 			}
 		} else {
 			if !allEligible {
-				return seatErr(InvalidUserIDPresent)
+				return out, seatErr(InvalidUserIDPresent)
 			}
 			if free < int64(len(fresh)) {
-				return seatErr(NotEnoughSeats)
+				return out, seatErr(NotEnoughSeats)
 			}
 		}
 		if err := tx.insertAssignments(ctx, actor, p, fresh); err != nil {
-			return err
+			return out, err
 		}
 		out.Changed = fresh
 		out.Assigned = assigned + int64(len(fresh))
-		return nil
+		return out, nil
+	})
+}
+
+// changeSeats is the frame of every seat change by name or id, in one
+// transaction: lock the purchase (an assignment needs it active), resolve
+// the users (strict: one that matches nobody is INVALID_USER_ID_PRESENT),
+// then let change decide and write.
+func (s *Store) changeSeats(ctx context.Context, purchaseID int64, who SeatUsers, assign, strict bool,
+	change func(tx *Store, p *AddOnPurchase, assigned int64, cands []seatCandidate) (SeatChange, error)) ([]SeatUser, SeatChange, error) {
+	var out SeatChange
+	var users []SeatUser
+	err := s.Tx(ctx, func(tx *Store) error {
+		p, assigned, err := tx.lockPurchase(ctx, purchaseID)
+		if err != nil {
+			return err
+		}
+		if assign && !p.ActiveOn(Today()) {
+			return seatErr(PurchaseNotActive)
+		}
+		cands, err := tx.seatCandidates(ctx, p, who, assign)
+		if err != nil {
+			return err
+		}
+		if strict && unknownAmong(cands) > 0 {
+			return seatErr(InvalidUserIDPresent)
+		}
+		users = seatUsersOf(cands)
+		out, err = change(tx, p, assigned, cands)
+		return err
 	})
 	if err != nil {
 		return nil, SeatChange{}, err
@@ -210,21 +222,8 @@ func (s *Store) BulkUnassignSeatsFrom(ctx context.Context, actor Actor, purchase
 }
 
 func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, who SeatUsers, bulk, strict bool) ([]SeatUser, SeatChange, error) {
-	var out SeatChange
-	var users []SeatUser
-	err := s.Tx(ctx, func(tx *Store) error {
-		p, assigned, err := tx.lockPurchase(ctx, purchaseID)
-		if err != nil {
-			return err
-		}
-		cands, err := tx.seatCandidates(ctx, p, who, false)
-		if err != nil {
-			return err
-		}
-		if strict && unknownAmong(cands) > 0 {
-			return seatErr(InvalidUserIDPresent)
-		}
-		users = seatUsersOf(cands)
+	return s.changeSeats(ctx, purchaseID, who, false, strict, func(tx *Store, p *AddOnPurchase, assigned int64, cands []seatCandidate) (SeatChange, error) {
+		out := SeatChange{Assigned: assigned}
 		var gone []int64
 		for _, c := range cands {
 			if c.HasSeat {
@@ -233,24 +232,19 @@ func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, who
 				out.Unchanged = append(out.Unchanged, c.ID)
 			}
 		}
-		out.Assigned = assigned
 		if len(gone) == 0 {
 			if bulk {
-				return seatErr(NoAssignmentsFound)
+				return out, seatErr(NoAssignmentsFound)
 			}
-			return nil
+			return out, nil
 		}
 		if err := tx.RemoveSeats(ctx, actor, p, gone, map[string]any{"reason": "unassigned"}); err != nil {
-			return err
+			return out, err
 		}
 		out.Changed = gone
 		out.Assigned = assigned - int64(len(gone))
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return nil, SeatChange{}, err
-	}
-	return users, out, nil
 }
 
 // RemoveSeats deletes the given users' seats of p with one audit event

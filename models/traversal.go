@@ -29,4 +29,7 @@ func subtreeRange(traversalPath string) (lo, hi string) {
 	return traversalPath, strings.TrimSuffix(traversalPath, "/") + "0"
 }
 
+// SubtreeRange is the group's subtree bounds, as subtreeRange gives them.
+func (g *Group) SubtreeRange() (lo, hi string) { return subtreeRange(g.TraversalPath) }
+
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }

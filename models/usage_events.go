@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"duoadmin/models/access"
 )
 
 // Usage events feed "Last GitLab Duo activity" and the order in which seats
@@ -156,7 +158,7 @@ func (s *Store) checkUsageEvent(ev UsageEvent, users, projects map[string]int64,
 		return row, fmt.Sprintf("unknown user %q", ev.Username)
 	}
 	row.UserID = id
-	if _, ok := FeatureByID(ev.Feature); !ok {
+	if _, ok := access.FeatureByID(ev.Feature); !ok {
 		return row, fmt.Sprintf("unknown feature %q", ev.Feature)
 	}
 	at, err := time.Parse(time.RFC3339Nano, ev.OccurredAt)

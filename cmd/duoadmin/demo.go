@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 )
 
 type demoLogin struct{ Username, Password, Role string }
@@ -22,7 +23,7 @@ func loadDemoIfEmpty(ctx context.Context, s *models.Store) ([]demoLogin, error) 
 	}
 	if c.Total == 0 {
 		// Another instance may be seeding at the same moment; then its demo stands.
-		if _, err := s.SeedDemo(ctx, models.Today()); err != nil && !errors.Is(err, models.ErrDatabaseNotEmpty) {
+		if _, err := seed.Demo(ctx, s, models.Today()); err != nil && !errors.Is(err, models.ErrDatabaseNotEmpty) {
 			return nil, err
 		}
 	}
@@ -32,10 +33,10 @@ func loadDemoIfEmpty(ctx context.Context, s *models.Store) ([]demoLogin, error) 
 // demoLogins lists the active demo accounts whose password is still the
 // demo password; bcrypt is slow, so they are checked in parallel.
 func demoLogins(ctx context.Context, s *models.Store) ([]demoLogin, error) {
-	ok := make([]bool, len(models.DemoAccounts))
-	errs := make([]error, len(models.DemoAccounts))
+	ok := make([]bool, len(seed.DemoAccounts))
+	errs := make([]error, len(seed.DemoAccounts))
 	var wg sync.WaitGroup
-	for i, a := range models.DemoAccounts {
+	for i, a := range seed.DemoAccounts {
 		wg.Go(func() {
 			u, err := s.UserByUsername(ctx, a.Username)
 			if errors.Is(err, models.ErrNotFound) {
@@ -45,17 +46,17 @@ func demoLogins(ctx context.Context, s *models.Store) ([]demoLogin, error) {
 				errs[i] = err
 				return
 			}
-			ok[i] = u.Active() && u.PasswordMatches(models.DemoPassword)
+			ok[i] = u.Active() && u.PasswordMatches(seed.DemoPassword)
 		})
 	}
 	wg.Wait()
 	var out []demoLogin
-	for i, a := range models.DemoAccounts {
+	for i, a := range seed.DemoAccounts {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
 		if ok[i] {
-			out = append(out, demoLogin{Username: a.Username, Password: models.DemoPassword, Role: a.Role})
+			out = append(out, demoLogin{Username: a.Username, Password: seed.DemoPassword, Role: a.Role})
 		}
 	}
 	return out, nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 )
 
 // openMigrated opens the database and migrates it, so the commands work on
@@ -128,7 +129,7 @@ func runSeedDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	res, err := store.SeedDemo(ctx, models.Today())
+	res, err := seed.Demo(ctx, store, models.Today())
 	if errors.Is(err, models.ErrDatabaseNotEmpty) {
 		return errors.New("seed-demo: the database already has users; the demo only loads into an empty database " +
 			"(point DATABASE_URL at a new one, or use `duoadmin import`)")

@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 	"duoadmin/models/storetest"
 )
 
 func loginNames(ls []demoLogin) []string {
 	var out []string
 	for _, l := range ls {
-		if l.Password != models.DemoPassword {
+		if l.Password != seed.DemoPassword {
 			panic("demo login without the demo password")
 		}
 		out = append(out, l.Username)

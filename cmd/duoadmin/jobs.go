@@ -33,14 +33,11 @@ func jobsCommand(ctx context.Context, args []string, out io.Writer) error {
 	if !ok {
 		return fmt.Errorf("unknown job %q: one of %s", args[1], strings.Join(names, ", "))
 	}
-	_, store, err := openStore()
+	store, err := openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	status, summary, err := store.RunJobNow(ctx, job, time.Now())
 	if err != nil {
 		return fmt.Errorf("job %s: %w", job.Name, err)

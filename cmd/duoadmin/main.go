@@ -1,4 +1,3 @@
-// Command duoadmin serves the web app and runs its maintenance commands.
 package main
 
 import (

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 )
 
 // runSeedSynthetic builds the benchmarks' organisation: a GitLab.com-style
@@ -14,7 +15,7 @@ import (
 // with DUO_DEPLOYMENT=gitlab_com to see it; synthetic-owner signs in with
 // the demo password.
 func runSeedSynthetic(ctx context.Context, args []string) error {
-	def := models.DefaultSyntheticSize
+	def := seed.DefaultSyntheticSize
 	fs := flag.NewFlagSet("seed-synthetic", flag.ContinueOnError)
 	users := fs.Int("users", def.Users, "generated users, every one a member somewhere in the group")
 	groups := fs.Int("groups", def.Groups, "subgroups below the top-level group, up to 6 deep")
@@ -30,13 +31,13 @@ func runSeedSynthetic(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	if store.Dialect() != models.Postgres {
-		return models.ErrSyntheticPostgres
+		return seed.ErrSyntheticPostgres
 	}
 	if _, err := store.Migrate(ctx); err != nil {
 		return err
 	}
 	start := time.Now()
-	y, err := store.SeedSynthetic(ctx, models.SyntheticSize{Users: *users, Groups: *groups, Projects: *projects,
+	y, err := seed.BuildSynthetic(ctx, store, seed.SyntheticSize{Users: *users, Groups: *groups, Projects: *projects,
 		Seats: *seats, Assigned: *assigned})
 	if err != nil {
 		return err
@@ -44,6 +45,6 @@ func runSeedSynthetic(ctx context.Context, args []string) error {
 	fmt.Printf("seeded group %q in %s: %d users, %d subgroups, %d projects, %d memberships, Duo Pro purchase %d with %d of %d seats assigned\n",
 		y.Root.FullPath, time.Since(start).Round(time.Millisecond), y.Users, y.Groups, y.Projects, y.Members,
 		y.Purchase.ID, y.Assigned, y.Purchase.Quantity)
-	fmt.Printf("sign in as %s (password %s) with DUO_DEPLOYMENT=gitlab_com\n", models.SyntheticOwner, models.DemoPassword)
+	fmt.Printf("sign in as %s (password %s) with DUO_DEPLOYMENT=gitlab_com\n", seed.SyntheticOwner, seed.DemoPassword)
 	return nil
 }

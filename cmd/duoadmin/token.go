@@ -45,14 +45,11 @@ func tokenCommand(ctx context.Context, args []string, out io.Writer) error {
 		}
 		expiresAt = &d
 	}
-	_, store, err := openStore()
+	store, err := openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	u, err := store.UserByUsername(ctx, *username)
 	if errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("--user: no user %q", *username)

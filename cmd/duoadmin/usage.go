@@ -30,14 +30,11 @@ func usageCommand(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	_, store, err := openStore()
+	store, err := openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	imp := &usageImport{store: store, out: out}
 	r := bufio.NewReaderSize(f, 64<<10)
 	for lineNo := 1; ; lineNo++ {

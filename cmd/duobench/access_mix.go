@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 )
 
 const (
@@ -73,7 +74,7 @@ func (b *bench) accessMix(ctx context.Context) (*accessMix, error) {
 		SELECT gm.id, gm.user_id, gm.source_id, gm.access_level, n.full_path,
 			coalesce((SELECT p.full_path FROM projects p WHERE p.namespace_id = gm.source_id ORDER BY p.id LIMIT 1), '')
 		FROM g JOIN gm USING (source_id) JOIN namespaces n ON n.id = gm.source_id
-		WHERE gm.k <= 4 ORDER BY gm.source_id, gm.k`, models.SyntheticUserPrefix+"%", b.syn.Root.ID, accessResources*6/10)
+		WHERE gm.k <= 4 ORDER BY gm.source_id, gm.k`, seed.SyntheticUserPrefix+"%", b.syn.Root.ID, accessResources*6/10)
 	if err != nil {
 		return nil, err
 	}

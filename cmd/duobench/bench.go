@@ -17,6 +17,7 @@ import (
 	"duoadmin/handlers"
 	"duoadmin/models"
 	"duoadmin/models/secretbox"
+	"duoadmin/models/seed"
 	"duoadmin/static"
 )
 
@@ -24,8 +25,8 @@ type bench struct {
 	cfg        config
 	store      *models.Store
 	db         *sql.DB
-	syn        *models.Synthetic
-	size       models.SyntheticSize
+	syn        *seed.Synthetic
+	size       seed.SyntheticSize
 	baseURL    string
 	httpSrv    *http.Server
 	ownerToken string
@@ -36,17 +37,17 @@ type bench struct {
 	actor         models.Actor
 }
 
-func newBench(ctx context.Context, store *models.Store, cfg config, size models.SyntheticSize, dbURL string) (*bench, error) {
+func newBench(ctx context.Context, store *models.Store, cfg config, size seed.SyntheticSize, dbURL string) (*bench, error) {
 	b := &bench{cfg: cfg, store: store, size: size, dbURL: dbURL, actor: models.Actor{Username: "duobench"}}
 	var err error
 	if b.db, err = store.SQLDB(); err != nil {
 		return nil, err
 	}
-	syn, err := store.LoadSynthetic(ctx)
+	syn, err := seed.LoadSynthetic(ctx, store)
 	if errors.Is(err, models.ErrNotFound) {
 		fmt.Printf("seeding the synthetic organisation (seed-synthetic: %d users, %d groups, %d projects)\n", b.size.Users, b.size.Groups, b.size.Projects)
 		start := time.Now()
-		if syn, err = store.SeedSynthetic(ctx, b.size); err != nil {
+		if syn, err = seed.BuildSynthetic(ctx, store, b.size); err != nil {
 			return nil, fmt.Errorf("seed-synthetic: %w", err)
 		}
 		fmt.Printf("seeded in %s\n", time.Since(start).Round(time.Millisecond))
@@ -76,7 +77,7 @@ func newBench(ctx context.Context, store *models.Store, cfg config, size models.
 }
 
 func (b *bench) resetSeats(ctx context.Context) error {
-	if err := b.store.ResetSyntheticSeats(ctx, b.syn.Purchase.ID, b.size.Seats, b.size.Assigned); err != nil {
+	if err := seed.ResetSyntheticSeats(ctx, b.store, b.syn.Purchase.ID, b.size.Seats, b.size.Assigned); err != nil {
 		return err
 	}
 	_, err := b.db.ExecContext(ctx, "VACUUM ANALYZE seat_assignments")

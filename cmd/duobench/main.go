@@ -1,7 +1,3 @@
-// Command duobench times the product's heavy paths on a large synthetic
-// organisation in Postgres, each next to a baseline (the raw database work
-// that path cannot avoid) measured in the same run, and writes
-// bench/results.json. `make bench` runs it; see bench/README.md.
 package main
 
 import (
@@ -23,6 +19,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 )
 
 // bulkUsers is how many users the bulk scenarios assign and remove; they
@@ -120,7 +117,7 @@ func loadConfig() (config, error) {
 // when empty.
 func parseScales(v string) ([]int, error) {
 	if strings.TrimSpace(v) == "" {
-		return []int{models.DefaultSyntheticSize.Users}, nil
+		return []int{seed.DefaultSyntheticSize.Users}, nil
 	}
 	var out []int
 	for _, f := range strings.Split(v, ",") {
@@ -136,9 +133,9 @@ func parseScales(v string) ([]int, error) {
 // sizeAt is the organisation of n users: groups, projects and seats in the
 // default's proportions (a tenth as many groups, as many projects, seats
 // for 60%, 50% assigned).
-func sizeAt(n int) models.SyntheticSize {
-	d := models.DefaultSyntheticSize
-	return models.SyntheticSize{Users: n, Groups: n * d.Groups / d.Users, Projects: n * d.Projects / d.Users,
+func sizeAt(n int) seed.SyntheticSize {
+	d := seed.DefaultSyntheticSize
+	return seed.SyntheticSize{Users: n, Groups: n * d.Groups / d.Users, Projects: n * d.Projects / d.Users,
 		Seats: n * d.Seats / d.Users, Assigned: n * d.Assigned / d.Users}
 }
 
@@ -146,7 +143,7 @@ func sizeAt(n int) models.SyntheticSize {
 // size, the same name suffixed with the size otherwise, so each is seeded
 // once and kept.
 func scaleURL(raw string, n int) (string, error) {
-	if n == models.DefaultSyntheticSize.Users {
+	if n == seed.DefaultSyntheticSize.Users {
 		return raw, nil
 	}
 	u, err := url.Parse(raw)
@@ -233,7 +230,7 @@ func run(ctx context.Context) error {
 // twoInstancesScale is the index of the size the two-instance scenario
 // runs at: the default size when measured, else the first.
 func twoInstancesScale(scales []int) int {
-	if i := slices.Index(scales, models.DefaultSyntheticSize.Users); i >= 0 {
+	if i := slices.Index(scales, seed.DefaultSyntheticSize.Users); i >= 0 {
 		return i
 	}
 	return 0

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 )
 
 // bulk: 10,000 usernames assigned and then removed through the API as the
@@ -18,7 +19,7 @@ func (b *bench) bulk(ctx context.Context) ([]Result, error) {
 	pid := b.syn.Purchase.ID
 	rows, err := b.db.QueryContext(ctx, `SELECT id, username FROM users
 		WHERE username LIKE $1 AND id NOT IN (SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = $2)
-		ORDER BY id LIMIT 10000`, models.SyntheticUserPrefix+"%", pid)
+		ORDER BY id LIMIT 10000`, seed.SyntheticUserPrefix+"%", pid)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 // Who may read and change what, with the screens' rules: seats are the
@@ -19,7 +20,7 @@ func canSeeAll(v *models.User) bool { return v.Admin || v.Auditor }
 func (r *Resolver) visibleGroup(ctx context.Context, path string) (*models.Group, error) {
 	v := viewerOf(ctx)
 	if !canSeeAll(v) {
-		member, err := r.Store.MemberOfResource(ctx, v.ID, models.ResourceRef{Kind: models.ResourceGroup, Path: path})
+		member, err := r.Store.MemberOfResource(ctx, v.ID, models.ResourceRef{Kind: access.ResourceGroup, Path: path})
 		if err != nil || !member {
 			return nil, err
 		}
@@ -34,13 +35,13 @@ func (r *Resolver) visibleGroup(ctx context.Context, path string) (*models.Group
 // projectFacts loads the viewer's access facts about the project at path
 // and whether it is visible, in the statement POST
 // /api/v4/code_suggestions/enabled uses, so the two always agree.
-func (r *Resolver) projectFacts(ctx context.Context, path string) (models.AccessFacts, bool, error) {
+func (r *Resolver) projectFacts(ctx context.Context, path string) (access.Facts, bool, error) {
 	v := viewerOf(ctx)
 	load := r.Store.AccessFactsAsMember
 	if canSeeAll(v) {
 		load = r.Store.AccessFacts
 	}
-	facts, err := load(ctx, r.Deployment, v, models.ResourceRef{Kind: models.ResourceProject, Path: path})
+	facts, err := load(ctx, r.Deployment, v, models.ResourceRef{Kind: access.ResourceProject, Path: path})
 	if errors.Is(err, models.ErrNotFound) {
 		return facts, false, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 // currentUser, project, group and projectSettingsUpdate: GitLab Duo's
@@ -18,12 +19,12 @@ func (r *Resolver) currentUser(ctx context.Context) *CurrentUser {
 // ideAvailable is GET /api/v4/user/duo's answer for one feature: may the
 // user use it in the IDE, with no particular project.
 func (r *Resolver) ideAvailable(ctx context.Context, u *models.User, feature string) (bool, error) {
-	facts, err := r.Store.AccessFacts(ctx, r.Deployment, u, models.ResourceRef{Kind: models.ResourceNone})
+	facts, err := r.Store.AccessFacts(ctx, r.Deployment, u, models.ResourceRef{Kind: access.ResourceNone})
 	if err != nil {
 		return false, err
 	}
-	f, _ := models.FeatureByID(feature)
-	return models.DecideAccess(facts, f, models.ContextIDE).Allowed, nil
+	f, _ := access.FeatureByID(feature)
+	return access.Decide(facts, f, access.ContextIDE).Allowed, nil
 }
 
 func (r *Resolver) project(ctx context.Context, path string) (*Project, error) {

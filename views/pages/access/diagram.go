@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 // Diagram is the flow diagram of one deployment mode, laid out by hand on
@@ -139,7 +140,7 @@ func size(kind string) (int, int) {
 }
 
 // BuildDiagram lays out the unified diagram of mode and marks d's path.
-func BuildDiagram(mode models.Deployment, featureTitle string, d models.Decision) Diagram {
+func BuildDiagram(mode models.Deployment, featureTitle string, d access.Decision) Diagram {
 	t := texts(mode, featureTitle)
 	onPath := map[string]bool{}
 	answers := map[string]string{}

@@ -4,12 +4,13 @@ import (
 	"strings"
 
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 // ProfileProps is /-/profile/gitlab_duo: the signed-in user's own status.
 type ProfileProps struct {
 	GitLabCom bool
-	Seats     []models.SeatFact
+	Seats     []access.Seat
 	// GitLab.com: paid top-level groups whose Duo Core covers the user, and
 	// those with Duo Core on where the user is only a Guest.
 	CoreGroups      []string
@@ -23,8 +24,8 @@ type ProfileProps struct {
 }
 
 type FeatureRow struct {
-	Feature models.FeatureInfo
-	Cells   []models.Decision // one per models.AccessContexts
+	Feature access.FeatureInfo
+	Cells   []access.Decision // one per access.Contexts
 }
 
 // ReasonNote explains one reason a cell is refused, once under the table.
@@ -35,23 +36,23 @@ type ReasonNote struct {
 }
 
 var reasonLabels = map[string]string{
-	models.ReasonNotInPaidGroup:   "No paid group",
-	models.ReasonInstanceNeverOn:  "Always off",
-	models.ReasonNoSeat:           "No seat",
-	models.ReasonPurchaseInactive: "Purchase not active",
-	models.ReasonFeatureNotInTier: "Needs Duo Enterprise",
-	models.ReasonDuoCoreIDEOnly:   "Not in Duo Core",
-	models.ReasonUserInactive:     "Account inactive",
-	models.ReasonBotUser:          "Bot account",
+	access.ReasonNotInPaidGroup:   "No paid group",
+	access.ReasonInstanceNeverOn:  "Always off",
+	access.ReasonNoSeat:           "No seat",
+	access.ReasonPurchaseInactive: "Purchase not active",
+	access.ReasonFeatureNotInTier: "Needs Duo Enterprise",
+	access.ReasonDuoCoreIDEOnly:   "Not in Duo Core",
+	access.ReasonUserInactive:     "Account inactive",
+	access.ReasonBotUser:          "Bot account",
 }
 
 var reasonTexts = map[string]string{
-	models.ReasonNotInPaidGroup:   "You are not a member of any group on the Premium or Ultimate plan.",
-	models.ReasonInstanceNeverOn:  "An administrator has set GitLab Duo to Always off for this instance.",
-	models.ReasonNoSeat:           "You have no GitLab Duo Pro or Enterprise seat, and GitLab Duo Core is not on for you.",
-	models.ReasonPurchaseInactive: "Your seat belongs to a purchase that is not active.",
-	models.ReasonFeatureNotInTier: "The feature needs a GitLab Duo Enterprise seat; yours is GitLab Duo Pro.",
-	models.ReasonDuoCoreIDEOnly:   "GitLab Duo Core covers only Chat in the IDE and Code Suggestions in the IDE and Web IDE; the rest needs a GitLab Duo Pro or Enterprise seat.",
+	access.ReasonNotInPaidGroup:   "You are not a member of any group on the Premium or Ultimate plan.",
+	access.ReasonInstanceNeverOn:  "An administrator has set GitLab Duo to Always off for this instance.",
+	access.ReasonNoSeat:           "You have no GitLab Duo Pro or Enterprise seat, and GitLab Duo Core is not on for you.",
+	access.ReasonPurchaseInactive: "Your seat belongs to a purchase that is not active.",
+	access.ReasonFeatureNotInTier: "The feature needs a GitLab Duo Enterprise seat; yours is GitLab Duo Pro.",
+	access.ReasonDuoCoreIDEOnly:   "GitLab Duo Core covers only Chat in the IDE and Code Suggestions in the IDE and Web IDE; the rest needs a GitLab Duo Pro or Enterprise seat.",
 }
 
 // ReasonLabel is the short text of a refused cell.
@@ -82,30 +83,30 @@ func Notes(rows []FeatureRow) []ReasonNote {
 	return out
 }
 
-func seatOwner(s models.SeatFact) string {
+func seatOwner(s access.Seat) string {
 	if s.Namespace == "" {
 		return "This instance"
 	}
 	return s.Namespace
 }
 
-func seatStatus(s models.SeatFact) (string, string) {
+func seatStatus(s access.Seat) (string, string) {
 	switch {
 	case s.Active:
 		return "Active", "badge-success"
-	case models.Today().Before(s.ExpiresOn):
+	case models.Today().Time.Before(s.ExpiresOn):
 		return "Not started", "badge-warning"
 	}
 	return "Expired", "badge-danger"
 }
 
-func tierShort(t models.Tier) string {
+func tierShort(t access.Tier) string {
 	switch t {
-	case models.TierDuoCore:
+	case access.TierDuoCore:
 		return "Duo Core"
-	case models.TierDuoPro:
+	case access.TierDuoPro:
 		return "Duo Pro"
-	case models.TierDuoEnterprise:
+	case access.TierDuoEnterprise:
 		return "Duo Enterprise"
 	}
 	return ""

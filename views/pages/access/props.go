@@ -4,6 +4,7 @@ package access
 
 import (
 	"duoadmin/models"
+	"duoadmin/models/access"
 )
 
 // CheckForm is the explainer's query, as typed.
@@ -27,26 +28,26 @@ type CheckProps struct {
 
 // CheckResult is a decision and its drawing.
 type CheckResult struct {
-	Decision models.Decision
-	Feature  models.FeatureInfo
-	Context  models.AccessContext
+	Decision access.Decision
+	Feature  access.FeatureInfo
+	Context  access.Context
 	Diagram  Diagram
 	APIURL   string
 }
 
 var resourceKinds = []struct{ Value, Label string }{
-	{string(models.ResourceNone), "No resource (a general question)"},
-	{string(models.ResourceGroup), "A group"},
-	{string(models.ResourceProject), "A project"},
-	{string(models.ResourceUnknownOrigin), "A repository of unknown origin (no Git remote, or another host)"},
+	{string(access.ResourceNone), "No resource (a general question)"},
+	{string(access.ResourceGroup), "A group"},
+	{string(access.ResourceProject), "A project"},
+	{string(access.ResourceUnknownOrigin), "A repository of unknown origin (no Git remote, or another host)"},
 }
 
 // ContextTitle names where a feature is used, as the form and tables show it.
-func ContextTitle(c models.AccessContext) string {
+func ContextTitle(c access.Context) string {
 	switch c {
-	case models.ContextWebUI:
+	case access.ContextWebUI:
 		return "Web UI"
-	case models.ContextWebIDE:
+	case access.ContextWebIDE:
 		return "Web IDE"
 	}
 	return "IDE"
@@ -73,7 +74,7 @@ func verdictTitle(allowed bool) string {
 	return "Not allowed"
 }
 
-func tierText(t models.Tier) string {
+func tierText(t access.Tier) string {
 	if t == "" {
 		return "None"
 	}

@@ -1,4 +1,3 @@
-// Package members is the members page that groups and projects share.
 package members
 
 import (

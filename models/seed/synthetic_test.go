@@ -1,4 +1,4 @@
-package models_test
+package seed_test
 
 import (
 	"context"
@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 	"duoadmin/models/storetest"
 )
 
 func TestSeedSyntheticRefusesSQLite(t *testing.T) {
 	t.Parallel()
 	s := storetest.SQLite(t)
-	if _, err := s.SeedSynthetic(context.Background(), models.DefaultSyntheticSize); !errors.Is(err, models.ErrSyntheticPostgres) {
+	if _, err := seed.BuildSynthetic(context.Background(), s, seed.DefaultSyntheticSize); !errors.Is(err, seed.ErrSyntheticPostgres) {
 		t.Fatalf("err = %v, want ErrSyntheticPostgres", err)
 	}
 }
@@ -21,8 +22,8 @@ func TestSeedSyntheticSmall(t *testing.T) {
 	t.Parallel()
 	s := storetest.PostgresOnly(t)
 	ctx := context.Background()
-	z := models.SyntheticSize{Users: 500, Groups: 120, Projects: 300, Seats: 200, Assigned: 150}
-	y, err := s.SeedSynthetic(ctx, z)
+	z := seed.SyntheticSize{Users: 500, Groups: 120, Projects: 300, Seats: 200, Assigned: 150}
+	y, err := seed.BuildSynthetic(ctx, s, z)
 	if err == nil {
 		evs, _ := s.RecentAuditEvents(ctx, 5)
 		if len(evs) == 0 || evs[0].Action != "organisation_imported" || evs[0].ActorName != "seed-synthetic" {
@@ -60,13 +61,29 @@ func TestSeedSyntheticSmall(t *testing.T) {
 	if err != nil || page.Total != 501 {
 		t.Fatalf("seat table total %d (%v), want 500 users and the owner", page.Total, err)
 	}
-	if _, err := s.SeedSynthetic(ctx, z); !errors.Is(err, models.ErrSyntheticExists) {
+	if _, err := seed.BuildSynthetic(ctx, s, z); !errors.Is(err, seed.ErrSyntheticExists) {
 		t.Fatalf("second seed: %v, want ErrSyntheticExists", err)
 	}
-	if err := s.ResetSyntheticSeats(ctx, y.Purchase.ID, 300, 20); err != nil {
+	// Every seat gained is a ledger row (issue #17), the seed's too.
+	ledger := func(event string) int {
+		t.Helper()
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM seat_events WHERE add_on_purchase_id = $1 AND event = $2
+			AND reason = 'import' AND actor_name = 'seed-synthetic'`, y.Purchase.ID, event).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if g, l := ledger(models.SeatGained), ledger(models.SeatLost); g != 150 || l != 0 {
+		t.Fatalf("after the seed: %d gained, %d lost ledger rows, want 150 and 0", g, l)
+	}
+	if err := seed.ResetSyntheticSeats(ctx, s, y.Purchase.ID, 300, 20); err != nil {
 		t.Fatal(err)
 	}
-	y2, err := s.LoadSynthetic(ctx)
+	if g, l := ledger(models.SeatGained), ledger(models.SeatLost); g != 170 || l != 150 {
+		t.Fatalf("after a reset: %d gained, %d lost ledger rows, want 150+20 and 150", g, l)
+	}
+	y2, err := seed.LoadSynthetic(ctx, s)
 	if err != nil || y2.Assigned != 20 || y2.Purchase.Quantity != 300 {
 		t.Fatalf("after reset %+v (%v)", y2, err)
 	}

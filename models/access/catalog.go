@@ -1,20 +1,20 @@
-package models
+package access
 
 import "slices"
 
 // Feature is a GitLab Duo feature, by GitLab's identifier.
 type Feature string
 
-// AccessContext is where a feature is used.
-type AccessContext string
+// Context is where a feature is used.
+type Context string
 
 const (
-	ContextIDE    AccessContext = "ide"
-	ContextWebUI  AccessContext = "web_ui"
-	ContextWebIDE AccessContext = "web_ide"
+	ContextIDE    Context = "ide"
+	ContextWebUI  Context = "web_ui"
+	ContextWebIDE Context = "web_ide"
 )
 
-var AccessContexts = []AccessContext{ContextIDE, ContextWebUI, ContextWebIDE}
+var Contexts = []Context{ContextIDE, ContextWebUI, ContextWebIDE}
 
 // Tier is what granted access.
 type Tier string
@@ -42,14 +42,14 @@ func (t Tier) Title() string {
 type FeatureInfo struct {
 	ID           Feature
 	Title        string
-	SeatTier     Tier            // duo_pro or duo_enterprise
-	CoreContexts []AccessContext // empty: not in Duo Core
+	SeatTier     Tier      // duo_pro or duo_enterprise
+	CoreContexts []Context // empty: not in Duo Core
 }
 
-// FeatureCatalog is the one table of features and tiers.
-var FeatureCatalog = []FeatureInfo{
-	{"code_suggestions", "Code Suggestions", TierDuoPro, []AccessContext{ContextIDE, ContextWebIDE}},
-	{"duo_chat", "GitLab Duo Chat", TierDuoPro, []AccessContext{ContextIDE}},
+// Catalog is the one table of features and tiers.
+var Catalog = []FeatureInfo{
+	{"code_suggestions", "Code Suggestions", TierDuoPro, []Context{ContextIDE, ContextWebIDE}},
+	{"duo_chat", "GitLab Duo Chat", TierDuoPro, []Context{ContextIDE}},
 	{"explain_code", "Code Explanation", TierDuoPro, nil},
 	{"refactor_code", "Refactor Code", TierDuoPro, nil},
 	{"fix_code", "Fix Code", TierDuoPro, nil},
@@ -66,7 +66,7 @@ var FeatureCatalog = []FeatureInfo{
 }
 
 func FeatureByID(id string) (FeatureInfo, bool) {
-	for _, f := range FeatureCatalog {
+	for _, f := range Catalog {
 		if string(f.ID) == id {
 			return f, true
 		}
@@ -76,8 +76,8 @@ func FeatureByID(id string) (FeatureInfo, bool) {
 
 // FeatureIDs lists the known identifiers, for error messages.
 func FeatureIDs() []string {
-	out := make([]string, len(FeatureCatalog))
-	for i, f := range FeatureCatalog {
+	out := make([]string, len(Catalog))
+	for i, f := range Catalog {
 		out[i] = string(f.ID)
 	}
 	return out
@@ -89,10 +89,10 @@ func (f FeatureInfo) InSeatTier(t Tier) bool {
 }
 
 // InDuoCore reports whether Duo Core covers the feature in context c.
-func (f FeatureInfo) InDuoCore(c AccessContext) bool { return slices.Contains(f.CoreContexts, c) }
+func (f FeatureInfo) InDuoCore(c Context) bool { return slices.Contains(f.CoreContexts, c) }
 
-func ParseAccessContext(s string) (AccessContext, bool) {
-	for _, c := range AccessContexts {
+func ParseContext(s string) (Context, bool) {
+	for _, c := range Contexts {
 		if string(c) == s {
 			return c, true
 		}

@@ -1,12 +1,15 @@
-package models
+package seed
 
 import (
 	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path"
 	"slices"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // DemoPassword signs in the demo accounts; every other demo user has no
@@ -23,15 +26,15 @@ var DemoAccounts = []DemoAccount{
 	{"dev", "developer in acme projects"},
 }
 
-// SeedDemo loads the demo organisation through the importer, only into a
-// database without users (ErrDatabaseNotEmpty otherwise). Activity dates
-// are relative to today.
-func (s *Store) SeedDemo(ctx context.Context, today Date) (*ImportResult, error) {
-	return s.importDocument(ctx, ImportActor, "demo", DemoDocument(today), true)
+// Demo loads the demo organisation through the importer, only into a
+// database without users (models.ErrDatabaseNotEmpty otherwise). Activity
+// dates are relative to today.
+func Demo(ctx context.Context, s *models.Store, today models.Date) (*models.ImportResult, error) {
+	return s.ImportIntoEmpty(ctx, models.ImportActor, "demo", DemoDocument(today))
 }
 
-var demoGroups = []GroupDoc{
-	{Path: "acme", Name: "Acme Corp", Plan: PlanUltimate, DuoCoreEnabled: new(true)},
+var demoGroups = []models.GroupDoc{
+	{Path: "acme", Name: "Acme Corp", Plan: models.PlanUltimate, DuoCoreEnabled: new(true)},
 	{Path: "acme/platform", Name: "Platform"},
 	{Path: "acme/platform/backend", Name: "Backend"},
 	{Path: "acme/platform/backend/payments", Name: "Payments"},
@@ -41,11 +44,11 @@ var demoGroups = []GroupDoc{
 	{Path: "acme/data", Name: "Data"},
 	{Path: "acme/data/ml", Name: "Machine Learning"},
 	// Research opts out by default; Security keeps GitLab Duo away entirely.
-	{Path: "acme/data/ml/research", Name: "Research", DuoAvailability: DefaultOff},
+	{Path: "acme/data/ml/research", Name: "Research", DuoAvailability: models.DefaultOff},
 	{Path: "acme/data/analytics", Name: "Analytics"},
-	{Path: "acme/security", Name: "Security", DuoAvailability: NeverOn},
+	{Path: "acme/security", Name: "Security", DuoAvailability: models.NeverOn},
 	{Path: "acme/docs", Name: "Documentation"},
-	{Path: "globex", Name: "Globex", Plan: PlanPremium},
+	{Path: "globex", Name: "Globex", Plan: models.PlanPremium},
 	{Path: "globex/apps", Name: "Apps"},
 	{Path: "globex/apps/mobile", Name: "Mobile"},
 	{Path: "globex/apps/mobile/ios", Name: "iOS"},
@@ -53,8 +56,8 @@ var demoGroups = []GroupDoc{
 	{Path: "globex/apps/web", Name: "Web"},
 	{Path: "globex/operations", Name: "Operations"},
 	{Path: "globex/operations/sre", Name: "SRE"},
-	{Path: "globex/marketing", Name: "Marketing", DuoAvailability: DefaultOff},
-	{Path: "partners", Name: "Partners", Plan: PlanFree},
+	{Path: "globex/marketing", Name: "Marketing", DuoAvailability: models.DefaultOff},
+	{Path: "partners", Name: "Partners", Plan: models.PlanFree},
 }
 
 // demoProjects: group path → "path:Name" of its projects.
@@ -114,8 +117,8 @@ const demoPeople = 289
 
 type demoBuilder struct {
 	rnd       *rand.Rand
-	today     Date
-	doc       *Document
+	today     models.Date
+	doc       *models.Document
 	usernames map[string]bool
 	members   map[string]bool
 	projects  []string            // full paths
@@ -125,22 +128,22 @@ type demoBuilder struct {
 
 // DemoDocument builds the demo organisation. The same date gives the same
 // document: randomness comes from a fixed seed.
-func DemoDocument(today Date) *Document {
-	b := &demoBuilder{rnd: rand.New(rand.NewPCG(2026, 11)), today: today, doc: &Document{},
+func DemoDocument(today models.Date) *models.Document {
+	b := &demoBuilder{rnd: rand.New(rand.NewPCG(2026, 11)), today: today, doc: &models.Document{},
 		usernames: map[string]bool{}, members: map[string]bool{}, userAt: map[string]int{}, orgPeople: map[string][]string{}}
-	b.doc.Instance = &InstanceDoc{Plan: PlanUltimate}
+	b.doc.Instance = &models.InstanceDoc{Plan: models.PlanUltimate}
 	b.doc.Groups = append(b.doc.Groups, demoGroups...)
 	for _, g := range demoProjects {
 		for _, p := range g.projects {
 			path, name, _ := strings.Cut(p, ":")
-			b.doc.Projects = append(b.doc.Projects, ProjectDoc{Path: g.group + "/" + path, Name: name})
+			b.doc.Projects = append(b.doc.Projects, models.ProjectDoc{Path: g.group + "/" + path, Name: name})
 			b.projects = append(b.projects, g.group+"/"+path)
 		}
 	}
 	b.accounts()
 	b.bots()
 	b.people()
-	b.doc.GroupLinks = []GroupLinkDoc{
+	b.doc.GroupLinks = []models.GroupLinkDoc{
 		{SharedGroup: "acme/platform", WithGroup: "partners", AccessLevel: "developer"},
 		{SharedProject: "acme/platform/frontend/design-system", WithGroup: "partners", AccessLevel: "reporter"},
 		{SharedGroup: "acme/data", WithGroup: "acme/security", AccessLevel: "reporter"},
@@ -150,27 +153,27 @@ func DemoDocument(today Date) *Document {
 	return b.doc
 }
 
-func (b *demoBuilder) daysAgo(n int) Nullable[string] {
-	return NullableOf(new(b.today.AddDays(-n).String()))
+func (b *demoBuilder) daysAgo(n int) models.Nullable[string] {
+	return models.NullableOf(new(b.today.AddDays(-n).String()))
 }
 
-func (b *demoBuilder) user(u UserDoc) {
+func (b *demoBuilder) user(u models.UserDoc) {
 	b.usernames[u.Username] = true
 	b.userAt[u.Username] = len(b.doc.Users)
 	u.Email = cmp.Or(u.Email, u.Username+"@example.com")
-	u.State = cmp.Or(u.State, StateActive)
+	u.State = cmp.Or(u.State, models.StateActive)
 	for _, f := range []**bool{&u.PublicEmail, &u.Bot, &u.Admin, &u.Auditor} {
 		if *f == nil {
 			*f = new(false)
 		}
 	}
 	if !u.LastDuoActivityOn.Set {
-		u.LastDuoActivityOn = NullableOf[string](nil)
+		u.LastDuoActivityOn = models.NullableOf[string](nil)
 	}
 	b.doc.Users = append(b.doc.Users, u)
 }
 
-func (b *demoBuilder) member(user, source string, level AccessLevel, pending bool) {
+func (b *demoBuilder) member(user, source string, level models.AccessLevel, pending bool) {
 	key := user + " " + source
 	if b.members[key] {
 		return
@@ -179,38 +182,38 @@ func (b *demoBuilder) member(user, source string, level AccessLevel, pending boo
 	if org, _, _ := strings.Cut(source, "/"); !pending && !slices.Contains(b.orgPeople[org], user) {
 		b.orgPeople[org] = append(b.orgPeople[org], user)
 	}
-	b.doc.Members = append(b.doc.Members, MemberDoc{User: user, Source: source, AccessLevel: level.Key(), Pending: new(pending)})
+	b.doc.Members = append(b.doc.Members, models.MemberDoc{User: user, Source: source, AccessLevel: level.Key(), Pending: new(pending)})
 }
 
 func (b *demoBuilder) accounts() {
-	b.user(UserDoc{Username: "admin", Name: "Administrator", Password: DemoPassword, Admin: new(true), LastActivityOn: b.daysAgo(0)})
-	b.user(UserDoc{Username: "owner", Name: "Olivia Owner", Password: DemoPassword, PublicEmail: new(true), LastActivityOn: b.daysAgo(1)})
-	b.user(UserDoc{Username: "support", Name: "Sam Support", Password: DemoPassword, Auditor: new(true), LastActivityOn: b.daysAgo(3)})
-	b.user(UserDoc{Username: "dev", Name: "Devon Developer", Password: DemoPassword, LastActivityOn: b.daysAgo(2)})
-	b.member("owner", "acme", Owner, false)
+	b.user(models.UserDoc{Username: "admin", Name: "Administrator", Password: DemoPassword, Admin: new(true), LastActivityOn: b.daysAgo(0)})
+	b.user(models.UserDoc{Username: "owner", Name: "Olivia Owner", Password: DemoPassword, PublicEmail: new(true), LastActivityOn: b.daysAgo(1)})
+	b.user(models.UserDoc{Username: "support", Name: "Sam Support", Password: DemoPassword, Auditor: new(true), LastActivityOn: b.daysAgo(3)})
+	b.user(models.UserDoc{Username: "dev", Name: "Devon Developer", Password: DemoPassword, LastActivityOn: b.daysAgo(2)})
+	b.member("owner", "acme", models.Owner, false)
 	for _, p := range []string{"acme/platform/backend/payments/payments-api", "acme/platform/backend/api-gateway",
 		"acme/platform/frontend/web-app", "acme/data/analytics/dashboards"} {
-		b.member("dev", p, Developer, false)
+		b.member("dev", p, models.Developer, false)
 	}
 }
 
 func (b *demoBuilder) bots() {
-	b.user(UserDoc{Username: "ci-bot", Name: "CI Bot", Bot: new(true), LastActivityOn: b.daysAgo(0)})
-	b.member("ci-bot", "acme/platform/infrastructure", Maintainer, false)
-	b.user(UserDoc{Username: "renovate-bot", Name: "Renovate Bot", Bot: new(true), LastActivityOn: b.daysAgo(1)})
+	b.user(models.UserDoc{Username: "ci-bot", Name: "CI Bot", Bot: new(true), LastActivityOn: b.daysAgo(0)})
+	b.member("ci-bot", "acme/platform/infrastructure", models.Maintainer, false)
+	b.user(models.UserDoc{Username: "renovate-bot", Name: "Renovate Bot", Bot: new(true), LastActivityOn: b.daysAgo(1)})
 	for _, p := range []string{"acme/platform/frontend/web-app", "acme/platform/backend/api-gateway", "globex/apps/web/storefront"} {
-		b.member("renovate-bot", p, Developer, false)
+		b.member("renovate-bot", p, models.Developer, false)
 	}
 	for i, p := range []string{"acme/platform/backend/payments/ledger", "acme/data/ml/model-serving", "globex/operations/sre/incident-bot"} {
 		name := fmt.Sprintf("project_%d_bot_%06x", 100+i*37+b.rnd.IntN(30), b.rnd.IntN(1<<24))
-		b.user(UserDoc{Username: name, Name: lastSegment(p) + " deploy token", Email: name + "@noreply.example.com",
+		b.user(models.UserDoc{Username: name, Name: path.Base(p) + " deploy token", Email: name + "@noreply.example.com",
 			Bot: new(true), LastActivityOn: b.daysAgo(b.rnd.IntN(30))})
-		b.member(name, p, Maintainer, false)
+		b.member(name, p, models.Maintainer, false)
 	}
 	name := fmt.Sprintf("group_%d_bot_%06x", 40+b.rnd.IntN(20), b.rnd.IntN(1<<24))
-	b.user(UserDoc{Username: name, Name: "operations release token", Email: name + "@noreply.example.com",
-		Bot: new(true), LastActivityOn: NullableOf[string](nil)})
-	b.member(name, "globex/operations", Developer, false)
+	b.user(models.UserDoc{Username: name, Name: "operations release token", Email: name + "@noreply.example.com",
+		Bot: new(true), LastActivityOn: models.NullableOf[string](nil)})
+	b.member(name, "globex/operations", models.Developer, false)
 }
 
 func (b *demoBuilder) username(first, last string) string {
@@ -223,7 +226,7 @@ func (b *demoBuilder) username(first, last string) string {
 	return name
 }
 
-func (b *demoBuilder) pick(weights []int) AccessLevel {
+func (b *demoBuilder) pick(weights []int) models.AccessLevel {
 	total := 0
 	for _, w := range weights {
 		total += w
@@ -231,28 +234,28 @@ func (b *demoBuilder) pick(weights []int) AccessLevel {
 	n := b.rnd.IntN(total)
 	for i, w := range weights {
 		if n < w {
-			return AccessLevels[i]
+			return models.AccessLevels[i]
 		}
 		n -= w
 	}
-	return Developer
+	return models.Developer
 }
 
 // people are the bulk of the demo: mostly active developers, a few blocked,
 // banned and deactivated, an extra admin and auditor, some who never signed in.
 func (b *demoBuilder) people() {
-	states := make([]UserState, demoPeople)
+	states := make([]models.UserState, demoPeople)
 	perm := b.rnd.Perm(demoPeople)
 	for k, i := range perm {
 		switch {
 		case k < 10:
-			states[i] = StateBlocked
+			states[i] = models.StateBlocked
 		case k < 15:
-			states[i] = StateBanned
+			states[i] = models.StateBanned
 		case k < 23:
-			states[i] = StateDeactivated
+			states[i] = models.StateDeactivated
 		default:
-			states[i] = StateActive
+			states[i] = models.StateActive
 		}
 	}
 	extraAdmin, extraAuditor := perm[30], perm[31]
@@ -260,22 +263,22 @@ func (b *demoBuilder) people() {
 	for i := range demoPeople {
 		first := demoFirstNames[b.rnd.IntN(len(demoFirstNames))]
 		last := demoLastNames[b.rnd.IntN(len(demoLastNames))]
-		u := UserDoc{Username: b.username(first, last), Name: first + " " + last, State: states[i],
+		u := models.UserDoc{Username: b.username(first, last), Name: first + " " + last, State: states[i],
 			PublicEmail: new(b.rnd.IntN(5) == 0), Admin: new(i == extraAdmin), Auditor: new(i == extraAuditor)}
 		switch {
-		case states[i] == StateDeactivated:
+		case states[i] == models.StateDeactivated:
 			u.LastActivityOn = b.daysAgo(95 + b.rnd.IntN(270))
 		case b.rnd.IntN(8) == 0:
-			u.LastActivityOn = NullableOf[string](nil) // never signed in
+			u.LastActivityOn = models.NullableOf[string](nil) // never signed in
 		default:
 			u.LastActivityOn = b.daysAgo(b.rnd.IntN(90))
 		}
 		b.user(u)
 
 		org := []string{"acme", "acme", "acme", "acme", "acme", "acme", "globex", "globex", "globex", "partners"}[b.rnd.IntN(10)]
-		if ownersNeeded[org] > 0 && states[i] == StateActive {
+		if ownersNeeded[org] > 0 && states[i] == models.StateActive {
 			ownersNeeded[org]--
-			b.member(u.Username, org, Owner, false)
+			b.member(u.Username, org, models.Owner, false)
 		}
 		teams := demoTeams[org]
 		team := teams[b.rnd.IntN(len(teams))]

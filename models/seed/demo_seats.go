@@ -1,6 +1,10 @@
-package models
+package seed
 
-import "time"
+import (
+	"time"
+
+	"duoadmin/models"
+)
 
 // Demo subscription names, as the Customers Portal shows them.
 const (
@@ -15,36 +19,36 @@ const (
 func (b *demoBuilder) seats() {
 	day := func(n int) string { return b.today.AddDays(n).String() }
 	acme, globex := new("acme"), new("globex")
-	b.doc.Subscriptions = []SubscriptionDoc{
-		{Name: DemoAcmeSubscription, Namespace: acme, Plan: PlanUltimate, Seats: 300, StartsOn: day(-200), EndsOn: day(165)},
-		{Name: DemoGlobexSubscription, Namespace: globex, Plan: PlanPremium, Seats: 120, StartsOn: day(-90), EndsOn: day(275)},
-		{Name: DemoInstanceSubscription, Plan: PlanUltimate, Seats: 250, StartsOn: day(-150), EndsOn: day(215)},
+	b.doc.Subscriptions = []models.SubscriptionDoc{
+		{Name: DemoAcmeSubscription, Namespace: acme, Plan: models.PlanUltimate, Seats: 300, StartsOn: day(-200), EndsOn: day(165)},
+		{Name: DemoGlobexSubscription, Namespace: globex, Plan: models.PlanPremium, Seats: 120, StartsOn: day(-90), EndsOn: day(275)},
+		{Name: DemoInstanceSubscription, Plan: models.PlanUltimate, Seats: 250, StartsOn: day(-150), EndsOn: day(215)},
 	}
-	b.doc.AddOnPurchases = []PurchaseDoc{
-		{Namespace: acme, AddOn: AddOnDuoEnterprise, Quantity: 200, StartedAt: NullableOf(new(day(-200))), ExpiresOn: day(165),
+	b.doc.AddOnPurchases = []models.PurchaseDoc{
+		{Namespace: acme, AddOn: models.AddOnDuoEnterprise, Quantity: 200, StartedAt: models.NullableOf(new(day(-200))), ExpiresOn: day(165),
 			Trial: new(false), PurchaseXID: DemoAcmeSubscription},
-		{Namespace: globex, AddOn: AddOnDuoPro, Quantity: 120, StartedAt: NullableOf(new(day(-10))), ExpiresOn: day(TrialDays - 10),
+		{Namespace: globex, AddOn: models.AddOnDuoPro, Quantity: 120, StartedAt: models.NullableOf(new(day(-10))), ExpiresOn: day(models.TrialDays - 10),
 			Trial: new(true), PurchaseXID: DemoGlobexSubscription},
-		{AddOn: AddOnDuoPro, Quantity: 150, StartedAt: NullableOf(new(day(-150))), ExpiresOn: day(215),
+		{AddOn: models.AddOnDuoPro, Quantity: 150, StartedAt: models.NullableOf(new(day(-150))), ExpiresOn: day(215),
 			Trial: new(false), PurchaseXID: DemoInstanceSubscription},
 	}
-	b.assign(AddOnDuoEnterprise, acme, b.orgPeople["acme"], []string{"owner", "dev"}, 60, 180)
-	b.assign(AddOnDuoPro, globex, b.orgPeople["globex"], nil, 8, 10)
+	b.assign(models.AddOnDuoEnterprise, acme, b.orgPeople["acme"], []string{"owner", "dev"}, 60, 180)
+	b.assign(models.AddOnDuoPro, globex, b.orgPeople["globex"], nil, 8, 10)
 	var everyone []string
 	for _, u := range b.doc.Users {
 		everyone = append(everyone, u.Username)
 	}
-	b.assign(AddOnDuoPro, nil, everyone, []string{"admin", "owner", "dev"}, 50, 140)
+	b.assign(models.AddOnDuoPro, nil, everyone, []string{"admin", "owner", "dev"}, 50, 140)
 }
 
 // assign gives n eligible users of pool (active, not bots) a seat, first
 // the ones named, then at random, within the last maxDays days; about two
 // in three have used Code Suggestions lately.
-func (b *demoBuilder) assign(addOn AddOn, ns *string, pool, first []string, n, maxDays int) {
+func (b *demoBuilder) assign(addOn models.AddOn, ns *string, pool, first []string, n, maxDays int) {
 	var eligible []string
 	for _, name := range pool {
 		u := b.doc.Users[b.userAt[name]]
-		if u.State == StateActive && !*u.Bot {
+		if u.State == models.StateActive && !*u.Bot {
 			eligible = append(eligible, name)
 		}
 	}
@@ -65,7 +69,7 @@ func (b *demoBuilder) assign(addOn AddOn, ns *string, pool, first []string, n, m
 	}
 	for _, name := range holders {
 		at := b.today.AddDays(-b.rnd.IntN(maxDays)).Add(time.Duration(8+b.rnd.IntN(9)) * time.Hour)
-		b.doc.Assignments = append(b.doc.Assignments, AssignmentDoc{User: name, AddOn: addOn, Namespace: ns,
+		b.doc.Assignments = append(b.doc.Assignments, models.AssignmentDoc{User: name, AddOn: addOn, Namespace: ns,
 			AssignedAt: at.UTC().Format(time.RFC3339)})
 		if b.rnd.IntN(3) == 0 {
 			continue
@@ -73,8 +77,8 @@ func (b *demoBuilder) assign(addOn AddOn, ns *string, pool, first []string, n, m
 		u := &b.doc.Users[b.userAt[name]]
 		used := b.today.AddDays(-b.rnd.IntN(min(30, maxDays))).Add(time.Duration(9*60+b.rnd.IntN(8*60)) * time.Minute)
 		if cur := u.LastCodeSuggestionsUsageAt.Value; cur == nil || *cur < used.Format(time.RFC3339) {
-			u.LastCodeSuggestionsUsageAt = NullableOf(new(used.UTC().Format(time.RFC3339)))
-			u.LastDuoActivityOn = NullableOf(new(DateOf(used).String()))
+			u.LastCodeSuggestionsUsageAt = models.NullableOf(new(used.UTC().Format(time.RFC3339)))
+			u.LastDuoActivityOn = models.NullableOf(new(models.DateOf(used).String()))
 		}
 	}
 }

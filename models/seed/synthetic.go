@@ -1,4 +1,4 @@
-package models
+package seed
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	"gorm.io/gorm"
+	"duoadmin/models"
 )
 
 // A synthetic organisation is the benchmarks' data set: one GitLab.com-style
@@ -48,9 +48,9 @@ func (z SyntheticSize) validate() error {
 
 // Synthetic describes a seeded organisation.
 type Synthetic struct {
-	Root     *Group
-	Purchase *AddOnPurchase
-	Owner    *User
+	Root     *models.Group
+	Purchase *models.AddOnPurchase
+	Owner    *models.User
 	Users    int64 // generated users (the owner excluded)
 	Groups   int64 // subgroups below Root
 	Projects int64
@@ -77,11 +77,11 @@ func subtreeLevels(n int) []int {
 	return out
 }
 
-// SeedSynthetic builds the organisation in one transaction. The group and
+// BuildSynthetic builds the organisation in one transaction. The group and
 // the purchase are created through their Store methods (with audit
 // events); the bulk rows are written directly, without per-row audit.
-func (s *Store) SeedSynthetic(ctx context.Context, z SyntheticSize) (*Synthetic, error) {
-	if s.dialect != Postgres {
+func BuildSynthetic(ctx context.Context, s *models.Store, z SyntheticSize) (*Synthetic, error) {
+	if s.Dialect() != models.Postgres {
 		return nil, ErrSyntheticPostgres
 	}
 	if err := z.validate(); err != nil {
@@ -89,13 +89,13 @@ func (s *Store) SeedSynthetic(ctx context.Context, z SyntheticSize) (*Synthetic,
 	}
 	if _, err := s.GroupByFullPath(ctx, SyntheticGroupPath); err == nil {
 		return nil, ErrSyntheticExists
-	} else if !errors.Is(err, ErrNotFound) {
+	} else if !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
-	actor := Actor{Username: "seed-synthetic"}
-	err := s.Tx(ctx, func(tx *Store) error {
+	actor := seedActor
+	err := s.Tx(ctx, func(tx *models.Store) error {
 		exec := func(q string, args ...any) error {
-			if err := tx.q(ctx).Exec(q, args...).Error; err != nil {
+			if err := tx.Exec(ctx, q, args...); err != nil {
 				return fmt.Errorf("%w\n%s", err, q)
 			}
 			return nil
@@ -104,39 +104,38 @@ func (s *Store) SeedSynthetic(ctx context.Context, z SyntheticSize) (*Synthetic,
 		if err != nil {
 			return err
 		}
-		owner := &User{Username: SyntheticOwner, Name: "Synthetic Owner", Email: SyntheticOwner + "@example.com",
-			PasswordHash: hash, State: StateActive}
-		if err := tx.q(ctx).Create(owner).Error; err != nil {
+		if err := exec(`INSERT INTO users (username, name, email, password_hash, state) VALUES (?, ?, ?, ?, ?)`,
+			SyntheticOwner, "Synthetic Owner", SyntheticOwner+"@example.com", hash, models.StateActive); err != nil {
 			return err
 		}
-		root, err := tx.CreateGroup(ctx, actor, nil, GroupInput{Path: SyntheticGroupPath, Name: "Synthetic", Plan: PlanUltimate})
+		root, err := tx.CreateGroup(ctx, actor, nil, models.GroupInput{Path: SyntheticGroupPath, Name: "Synthetic", Plan: models.PlanUltimate})
 		if err != nil {
 			return err
 		}
-		if err := exec(`INSERT INTO members (user_id, source_type, source_id, access_level) VALUES (?, ?, ?, ?)`,
-			owner.ID, SourceGroup, root.ID, Owner); err != nil {
+		if err := exec(`INSERT INTO members (user_id, source_type, source_id, access_level)
+			SELECT id, ?, ?, ? FROM users WHERE username = ?`, models.SourceGroup, root.ID, models.Owner, SyntheticOwner); err != nil {
 			return err
 		}
-		if err := tx.seedSyntheticUsers(ctx, z.Users); err != nil {
+		if err := seedSyntheticUsers(ctx, tx, z.Users); err != nil {
 			return err
 		}
-		if err := tx.seedSyntheticTree(ctx, root, z); err != nil {
+		if err := seedSyntheticTree(ctx, tx, root, z); err != nil {
 			return err
 		}
-		if err := tx.seedSyntheticMembers(ctx, root, z); err != nil {
+		if err := seedSyntheticMembers(ctx, tx, root, z); err != nil {
 			return err
 		}
-		start := Today().AddDays(-60)
-		p, err := tx.CreatePurchase(ctx, actor, GitLabCom, PurchaseInput{AddOn: AddOnDuoPro, NamespaceID: &root.ID,
-			Quantity: z.Seats, StartedAt: &start, ExpiresOn: Today().AddDays(305), PurchaseXID: "A-S00000001"})
+		start := models.Today().AddDays(-60)
+		p, err := tx.CreatePurchase(ctx, actor, models.GitLabCom, models.PurchaseInput{AddOn: models.AddOnDuoPro, NamespaceID: &root.ID,
+			Quantity: z.Seats, StartedAt: &start, ExpiresOn: models.Today().AddDays(305), PurchaseXID: "A-S00000001"})
 		if err != nil {
 			return err
 		}
-		if err := tx.ResetSyntheticSeats(ctx, p.ID, z.Seats, z.Assigned); err != nil {
+		if err := ResetSyntheticSeats(ctx, tx, p.ID, z.Seats, z.Assigned); err != nil {
 			return err
 		}
 		// The bulk rows go in by SQL; the load itself is one audited change.
-		return tx.Audit(ctx, actor, AuditEntry{Action: "organisation_imported", TargetType: "Instance", TargetName: "instance",
+		return tx.Audit(ctx, actor, models.AuditEntry{Action: "organisation_imported", TargetType: "Instance", TargetName: "instance",
 			NamespaceID: &root.ID, Details: map[string]any{"file": "seed-synthetic", "users": z.Users, "groups": z.Groups,
 				"projects": z.Projects, "seats": z.Seats, "assigned": z.Assigned}})
 	})
@@ -146,20 +145,20 @@ func (s *Store) SeedSynthetic(ctx context.Context, z SyntheticSize) (*Synthetic,
 	// As autovacuum would on a live database: fresh statistics, and the
 	// visibility map that lets counts read indexes only.
 	analyze := "ANALYZE"
-	if s.dialect == Postgres {
+	if s.Dialect() == models.Postgres {
 		analyze = "VACUUM ANALYZE"
 	}
-	if err := s.q(ctx).Exec(analyze).Error; err != nil {
+	if err := s.Exec(ctx, analyze); err != nil {
 		return nil, err
 	}
-	return s.LoadSynthetic(ctx)
+	return LoadSynthetic(ctx, s)
 }
 
 // seedSyntheticUsers writes n users with activity spread over 90 days:
 // a tenth never active, a quarter never used Duo, a third never used Code
 // Suggestions.
-func (s *Store) seedSyntheticUsers(ctx context.Context, n int) error {
-	return s.q(ctx).Exec(`INSERT INTO users (username, name, email, last_activity_on, last_duo_activity_on, last_code_suggestions_usage_at)
+func seedSyntheticUsers(ctx context.Context, s *models.Store, n int) error {
+	return s.Exec(ctx, `INSERT INTO users (username, name, email, last_activity_on, last_duo_activity_on, last_code_suggestions_usage_at)
 		SELECT ? || g,
 			(ARRAY['Alice','Bob','Carla','Dmitri','Eve','Farah','Gustav','Hana','Ivan','Jun','Kofi','Lena','Mateo','Nadia','Oskar','Priya','Quinn','Rosa','Sven','Tariq'])[1 + g % 20]
 				|| ' ' || (ARRAY['Smith','Garcia','Müller','Kim','Okafor','Rossi','Nowak','Silva','Tanaka','Dubois','Jensen','Khan','Lopez','Novak','Berg','Costa','Ivanova','Meyer','Sato','Walsh'])[1 + (g / 20) % 20]
@@ -168,15 +167,15 @@ func (s *Store) seedSyntheticUsers(ctx context.Context, n int) error {
 			CASE WHEN g % 10 <> 0 THEN current_date - (g * 7 % 90) END,
 			CASE WHEN g % 4 <> 0 THEN current_date - (g * 31 % 90) END,
 			CASE WHEN g % 3 <> 0 THEN now() - (g * 17 % 90) * interval '1 day' - (g % 1440) * interval '1 minute' END
-		FROM generate_series(1, ?::int) g`, SyntheticUserPrefix, SyntheticUserPrefix, n).Error
+		FROM generate_series(1, ?::int) g`, SyntheticUserPrefix, SyntheticUserPrefix, n)
 }
 
 // seedSyntheticTree adds the subgroups level by level (each new group's
 // traversal path is its parent's plus a '*' until its id is known) and
 // spreads the projects over the whole tree.
-func (s *Store) seedSyntheticTree(ctx context.Context, root *Group, z SyntheticSize) error {
-	exec := func(q string, args ...any) error { return s.q(ctx).Exec(q, args...).Error }
-	lo, hi := subtreeRange(root.TraversalPath)
+func seedSyntheticTree(ctx context.Context, s *models.Store, root *models.Group, z SyntheticSize) error {
+	exec := func(q string, args ...any) error { return s.Exec(ctx, q, args...) }
+	lo, hi := root.SubtreeRange()
 	// Row numbers are matched against a modulo of a constant count: with the
 	// count as a window column the join could not hash and would compare
 	// every pair.
@@ -209,50 +208,62 @@ func (s *Store) seedSyntheticTree(ctx context.Context, root *Group, z SyntheticS
 // seedSyntheticMembers makes every generated user a member somewhere below
 // the root: three in five of a subgroup, the others of a project, and one
 // in ten also of a second project; roles from Guest to Maintainer.
-func (s *Store) seedSyntheticMembers(ctx context.Context, root *Group, z SyntheticSize) error {
-	lo, hi := subtreeRange(root.TraversalPath)
+func seedSyntheticMembers(ctx context.Context, s *models.Store, root *models.Group, z SyntheticSize) error {
+	lo, hi := root.SubtreeRange()
 	// Strictly below the root, unless the root is the only group.
 	groupLo, groups := lo+"0", z.Groups
 	if groups == 0 {
 		groupLo, groups = lo, 1
 	}
 	users := `u AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE username LIKE '` + SyntheticUserPrefix + `%')`
-	err := s.q(ctx).Exec(`WITH `+users+`,
+	err := s.Exec(ctx, `WITH `+users+`,
 			g AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM namespaces WHERE traversal_path >= ? AND traversal_path < ?)
 		INSERT INTO members (user_id, source_type, source_id, access_level)
 		SELECT u.id, ?, g.id, (ARRAY[10, 20, 30, 40])[1 + u.n % 4]
-		FROM u JOIN g ON g.n = (u.n * 7919) % ?::bigint WHERE u.n % 5 < 3`, groupLo, hi, SourceGroup, groups).Error
+		FROM u JOIN g ON g.n = (u.n * 7919) % ?::bigint WHERE u.n % 5 < 3`, groupLo, hi, models.SourceGroup, groups)
 	if err != nil || z.Projects == 0 {
 		return err
 	}
-	return s.q(ctx).Exec(`WITH `+users+`,
+	return s.Exec(ctx, `WITH `+users+`,
 			p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n
 				FROM projects WHERE namespace_id IN (SELECT id FROM namespaces WHERE traversal_path >= ? AND traversal_path < ?))
 		INSERT INTO members (user_id, source_type, source_id, access_level)
 		SELECT u.id, ?, p.id, (ARRAY[10, 20, 30, 40])[1 + u.n % 4]
 		FROM u JOIN p ON p.n = (CASE WHEN u.n % 5 >= 3 THEN u.n * 104729 ELSE u.n * 15485863 END) % ?::bigint
-		WHERE u.n % 5 >= 3 OR u.n % 10 = 0`, lo, hi, SourceProject, z.Projects).Error
+		WHERE u.n % 5 >= 3 OR u.n % 10 = 0`, lo, hi, models.SourceProject, z.Projects)
 }
+
+// seedActor changes the synthetic organisation; its seats are recorded in
+// the ledger as imported, as the load is an import.
+var seedActor = models.Actor{Username: "seed-synthetic", SeatReason: models.SeatReasonImport}
 
 // ResetSyntheticSeats puts the purchase back to quantity seats with the
 // first assigned generated users (by id) holding one, assigned over the
 // last 60 days. The benchmarks call it between runs, outside the timing.
-func (s *Store) ResetSyntheticSeats(ctx context.Context, purchaseID int64, quantity, assigned int) error {
-	return s.Tx(ctx, func(tx *Store) error {
-		if err := tx.q(ctx).Exec(`DELETE FROM seat_assignments WHERE add_on_purchase_id = ?`, purchaseID).Error; err != nil {
+// Like every seat change it keeps the seat ledger: a lost row for each
+// seat removed, a gained row for each seat given.
+func ResetSyntheticSeats(ctx context.Context, s *models.Store, purchaseID int64, quantity, assigned int) error {
+	return s.Tx(ctx, func(tx *models.Store) error {
+		if err := tx.LedgerSeatsHeld(ctx, seedActor, purchaseID, models.SeatLost); err != nil {
 			return err
 		}
-		if err := tx.q(ctx).Exec(`INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
+		if err := tx.Exec(ctx, `DELETE FROM seat_assignments WHERE add_on_purchase_id = ?`, purchaseID); err != nil {
+			return err
+		}
+		if err := tx.Exec(ctx, `INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
 			SELECT ?, id, now() - (id % 60) * interval '1 day', now() FROM users
-			WHERE username LIKE '`+SyntheticUserPrefix+`%' ORDER BY id LIMIT ?`, purchaseID, assigned).Error; err != nil {
+			WHERE username LIKE '`+SyntheticUserPrefix+`%' ORDER BY id LIMIT ?`, purchaseID, assigned); err != nil {
 			return err
 		}
-		return tx.q(ctx).Exec(`UPDATE add_on_purchases SET quantity = ?, updated_at = now() WHERE id = ?`, quantity, purchaseID).Error
+		if err := tx.LedgerSeatsHeld(ctx, seedActor, purchaseID, models.SeatGained); err != nil {
+			return err
+		}
+		return tx.Exec(ctx, `UPDATE add_on_purchases SET quantity = ?, updated_at = now() WHERE id = ?`, quantity, purchaseID)
 	})
 }
 
 // LoadSynthetic finds a seeded organisation (ErrNotFound when there is none).
-func (s *Store) LoadSynthetic(ctx context.Context) (*Synthetic, error) {
+func LoadSynthetic(ctx context.Context, s *models.Store) (*Synthetic, error) {
 	root, err := s.GroupByFullPath(ctx, SyntheticGroupPath)
 	if err != nil {
 		return nil, err
@@ -266,37 +277,17 @@ func (s *Store) LoadSynthetic(ctx context.Context) (*Synthetic, error) {
 		return nil, err
 	}
 	out := &Synthetic{Root: root, Purchase: p, Owner: owner}
-	lo, hi := subtreeRange(root.TraversalPath)
-	err = s.q(ctx).Raw(`SELECT
+	lo, hi := root.SubtreeRange()
+	err = s.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM users WHERE username LIKE '`+SyntheticUserPrefix+`%'),
 			(SELECT count(*) FROM namespaces WHERE traversal_path > ? AND traversal_path < ?),
 			(SELECT count(*) FROM projects WHERE namespace_id IN (SELECT id FROM namespaces WHERE traversal_path >= ? AND traversal_path < ?)),
 			(SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id WHERE u.username LIKE '`+SyntheticUserPrefix+`%'),
 			(SELECT count(*) FROM seat_assignments WHERE add_on_purchase_id = ?)`,
-		lo, hi, lo, hi, p.ID).Row().Scan(&out.Users, &out.Groups, &out.Projects, &out.Members, &out.Assigned)
+		[]any{lo, hi, lo, hi, p.ID}, &out.Users, &out.Groups, &out.Projects, &out.Members, &out.Assigned)
 	return out, err
 }
 
-// SyntheticSubtreeBounds is the traversal-path range of the organisation,
+// SubtreeBounds is the traversal-path range of the organisation,
 // for benchmarks that time raw statements on it.
-func (y *Synthetic) SubtreeBounds() (lo, hi string) { return subtreeRange(y.Root.TraversalPath) }
-
-// SeatTableSQL is the seat table's COUNT and page query as the database
-// receives them (parameters inlined), so a benchmark can time them raw.
-func (s *Store) SeatTableSQL(ctx context.Context, p *AddOnPurchase, f SeatFilter, page Page) (count, list string) {
-	page = page.normalized()
-	dry := &Store{db: s.db.Session(&gorm.Session{DryRun: true}), dialect: s.dialect, opts: s.opts}
-	inline := func(q *gorm.DB) string {
-		return s.db.Dialector.Explain(q.Statement.SQL.String(), q.Statement.Vars...)
-	}
-	sc, err := s.seatScopeOf(ctx, p)
-	if err != nil {
-		return "", ""
-	}
-	var n int64
-	count = inline(dry.seatQuery(ctx, p, sc, f).Count(&n))
-	var rows []SeatRow
-	list = inline(dry.seatQuery(ctx, p, sc, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
-		Offset(page.Offset()).Limit(page.PerPage).Scan(&rows))
-	return count, list
-}
+func (y *Synthetic) SubtreeBounds() (lo, hi string) { return y.Root.SubtreeRange() }

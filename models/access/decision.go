@@ -1,37 +1,41 @@
-package models
+package access
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
-// AccessFacts is everything the decision needs, loaded beforehand: the
-// decision itself touches no database.
-type AccessFacts struct {
-	Deployment Deployment
-	User       AccessUser
+// Facts is everything the decision needs, loaded beforehand by the Store:
+// the decision itself touches no database.
+type Facts struct {
+	GitLabCom bool // the deployment; false is a self-managed instance
+	User      User
 	// Seats the user holds, on purchases active or not.
-	Seats []SeatFact
+	Seats []Seat
 	// GitLab.com: top-level Premium/Ultimate groups the user belongs to.
-	PaidGroups []PaidGroupFact
+	PaidGroups []PaidGroup
 	// Self-managed: the instance.
 	InstanceNeverOn  bool
 	InstancePaidPlan bool
 	InstanceDuoCore  bool
-	Resource         ResourceFact
+	Resource         Resource
 }
 
-type AccessUser struct {
+type User struct {
 	Username string
-	State    UserState
+	Active   bool
+	State    string // named when the account is not active
 	Bot      bool
 }
 
-type SeatFact struct {
-	AddOn     AddOn
+type Seat struct {
+	Tier      Tier   // the purchase's add-on: duo_pro or duo_enterprise
 	Namespace string // top-level group path, "" for the instance
 	Active    bool
-	ExpiresOn Date
+	ExpiresOn time.Time
 }
 
-type PaidGroupFact struct {
+type PaidGroup struct {
 	Path     string
 	NonGuest bool // a Duo Core grant needs more than the Guest role
 	DuoCore  bool
@@ -49,11 +53,11 @@ const (
 	ResourceUnknownOrigin ResourceKind = "unknown_origin"
 )
 
-type ResourceFact struct {
+type Resource struct {
 	Kind       ResourceKind
 	Path       string
 	DuoEnabled bool   // effective
-	Why        string // DuoResolution.SourceLabel()
+	Why        string // where the effective setting comes from
 }
 
 // Step is one question of the flow diagram and its answer.
@@ -95,9 +99,9 @@ const (
 )
 
 type decider struct {
-	f    AccessFacts
+	f    Facts
 	feat FeatureInfo
-	ctx  AccessContext
+	ctx  Context
 	d    Decision
 }
 
@@ -116,9 +120,9 @@ func yesNo(b bool) string {
 	return "No"
 }
 
-// DecideAccess walks GitLab's flow diagram for the deployment: may this
-// user use this feature, in this context, with this resource?
-func DecideAccess(f AccessFacts, feat FeatureInfo, ctx AccessContext) Decision {
+// Decide walks GitLab's flow diagram for the deployment: may this user use
+// this feature, in this context, with this resource?
+func Decide(f Facts, feat FeatureInfo, ctx Context) Decision {
 	x := &decider{f: f, feat: feat, ctx: ctx}
 	x.ask("A", "Start", fmt.Sprintf("@%s asks to use %s in the %s", f.User.Username, feat.Title, contextTitle(ctx)))
 	// Not in the diagrams, but nothing else matters for these accounts.
@@ -126,12 +130,12 @@ func DecideAccess(f AccessFacts, feat FeatureInfo, ctx AccessContext) Decision {
 	case f.User.Bot:
 		x.ask("A0", "Is the account an active human user?", "No — a bot")
 		return x.deny("C", cannotUse, ReasonBotUser, "Bot accounts cannot use GitLab Duo.")
-	case f.User.State != StateActive:
-		x.ask("A0", "Is the account an active human user?", "No — "+string(f.User.State))
+	case !f.User.Active:
+		x.ask("A0", "Is the account an active human user?", "No — "+f.User.State)
 		return x.deny("C", cannotUse, ReasonUserInactive, fmt.Sprintf("The account is %s, so it cannot use GitLab Duo.", f.User.State))
 	}
 
-	if f.Deployment == GitLabCom {
+	if f.GitLabCom {
 		member := len(f.PaidGroups) > 0
 		answer := yesNo(member)
 		if member {
@@ -152,24 +156,24 @@ func DecideAccess(f AccessFacts, feat FeatureInfo, ctx AccessContext) Decision {
 
 	seat, expired := bestSeat(f.Seats)
 	if seat != nil {
-		x.ask("D", "Has Duo Pro/Enterprise license?", "Yes — "+seat.AddOn.Title()+seatWhere(*seat))
-		tier := Tier(seat.AddOn)
+		x.ask("D", "Has Duo Pro/Enterprise license?", "Yes — "+seat.Tier.Title()+seatWhere(*seat))
+		tier := seat.Tier
 		if !feat.InSeatTier(tier) {
 			x.ask("D1", "Does the seat include "+feat.Title+"?", "No — it needs GitLab Duo Enterprise")
 			return x.deny("D2", cannotUse, ReasonFeatureNotInTier,
-				fmt.Sprintf("%s needs a GitLab Duo Enterprise seat; the user has %s.", feat.Title, seat.AddOn.Title()))
+				fmt.Sprintf("%s needs a GitLab Duo Enterprise seat; the user has %s.", feat.Title, seat.Tier.Title()))
 		}
 		x.d.Tier = tier
 		return x.resource("R1", "R2", "RC", "R3", "R4")
 	}
 	answer := "No"
 	if expired != nil {
-		answer = fmt.Sprintf("No — the %s purchase is not active (ended %s)", expired.AddOn.Title(), expired.ExpiresOn.Time.Format("Jan 02, 2006"))
+		answer = fmt.Sprintf("No — the %s purchase is not active (ended %s)", expired.Tier.Title(), expired.ExpiresOn.Format("Jan 02, 2006"))
 	}
 	x.ask("D", "Has Duo Pro/Enterprise license?", answer)
 
 	var core bool
-	if f.Deployment == GitLabCom {
+	if f.GitLabCom {
 		var via string
 		for _, g := range f.PaidGroups {
 			if g.DuoCore && g.NonGuest {
@@ -189,7 +193,7 @@ func DecideAccess(f AccessFacts, feat FeatureInfo, ctx AccessContext) Decision {
 	if !core {
 		reason, msg := ReasonNoSeat, "The user has no GitLab Duo Pro or Enterprise seat, and GitLab Duo Core is not turned on for them."
 		if expired != nil {
-			reason, msg = ReasonPurchaseInactive, fmt.Sprintf("The user's %s seat belongs to a purchase that is not active.", expired.AddOn.Title())
+			reason, msg = ReasonPurchaseInactive, fmt.Sprintf("The user's %s seat belongs to a purchase that is not active.", expired.Tier.Title())
 		}
 		return x.deny("G", cannotUse, reason, msg)
 	}
@@ -234,11 +238,11 @@ func (x *decider) resource(qNode, enabledNode, canNode, cannotNode, canWithNode 
 
 // bestSeat is the active seat of the highest tier, else the latest
 // inactive one (to explain why it does not count).
-func bestSeat(seats []SeatFact) (active, inactive *SeatFact) {
+func bestSeat(seats []Seat) (active, inactive *Seat) {
 	for i := range seats {
 		s := &seats[i]
 		if s.Active {
-			if active == nil || (s.AddOn == AddOnDuoEnterprise && active.AddOn != AddOnDuoEnterprise) {
+			if active == nil || (s.Tier == TierDuoEnterprise && active.Tier != TierDuoEnterprise) {
 				active = s
 			}
 		} else if inactive == nil || inactive.ExpiresOn.Before(s.ExpiresOn) {
@@ -248,14 +252,14 @@ func bestSeat(seats []SeatFact) (active, inactive *SeatFact) {
 	return active, inactive
 }
 
-func seatWhere(s SeatFact) string {
+func seatWhere(s Seat) string {
 	if s.Namespace == "" {
 		return " (instance)"
 	}
 	return " (" + s.Namespace + ")"
 }
 
-func contextTitle(c AccessContext) string {
+func contextTitle(c Context) string {
 	switch c {
 	case ContextWebUI:
 		return "web UI"

@@ -1,4 +1,4 @@
-package models_test
+package seed_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/seed"
 	"duoadmin/models/storetest"
 )
 
@@ -16,12 +17,12 @@ var demoDay = models.NewDate(2026, time.June, 15)
 
 func TestDemoDocumentIsDeterministic(t *testing.T) {
 	t.Parallel()
-	a, _ := json.Marshal(models.DemoDocument(demoDay))
-	b, _ := json.Marshal(models.DemoDocument(demoDay))
+	a, _ := json.Marshal(seed.DemoDocument(demoDay))
+	b, _ := json.Marshal(seed.DemoDocument(demoDay))
 	if string(a) != string(b) {
 		t.Fatal("two demo documents for the same day differ")
 	}
-	c, _ := json.Marshal(models.DemoDocument(demoDay.AddDays(1)))
+	c, _ := json.Marshal(seed.DemoDocument(demoDay.AddDays(1)))
 	if string(a) == string(c) {
 		t.Fatal("activity dates should follow the reference day")
 	}
@@ -39,7 +40,7 @@ func TestSeedDemo(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		start := time.Now()
-		res, err := s.SeedDemo(ctx, demoDay)
+		res, err := seed.Demo(ctx, s, demoDay)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,12 +64,12 @@ func TestSeedDemo(t *testing.T) {
 
 		// The four demo logins, with their roles; nobody else can sign in.
 		users := map[string]*models.User{}
-		for _, a := range models.DemoAccounts {
+		for _, a := range seed.DemoAccounts {
 			u, err := s.UserByUsername(ctx, a.Username)
 			if err != nil {
 				t.Fatalf("%s: %v", a.Username, err)
 			}
-			if !u.Active() || !u.PasswordMatches(models.DemoPassword) {
+			if !u.Active() || !u.PasswordMatches(seed.DemoPassword) {
 				t.Fatalf("%s cannot sign in with the demo password", a.Username)
 			}
 			users[a.Username] = u
@@ -82,8 +83,8 @@ func TestSeedDemo(t *testing.T) {
 		if err := db.QueryRow("SELECT count(*) FROM users WHERE password_hash <> ''").Scan(&withPassword); err != nil {
 			t.Fatal(err)
 		}
-		if withPassword != len(models.DemoAccounts) {
-			t.Fatalf("%d users have a password, want only the %d demo logins", withPassword, len(models.DemoAccounts))
+		if withPassword != len(seed.DemoAccounts) {
+			t.Fatalf("%d users have a password, want only the %d demo logins", withPassword, len(seed.DemoAccounts))
 		}
 
 		acme, err := s.GroupByFullPath(ctx, "acme")
@@ -165,7 +166,7 @@ func TestSeedDemo(t *testing.T) {
 		inRange(t, "users never active", never, 10, 60)
 		inRange(t, "active users seen in the last 90 days", recent, 200, 300)
 
-		if _, err := s.SeedDemo(ctx, demoDay); !errors.Is(err, models.ErrDatabaseNotEmpty) {
+		if _, err := seed.Demo(ctx, s, demoDay); !errors.Is(err, models.ErrDatabaseNotEmpty) {
 			t.Fatalf("second seed: %v", err)
 		}
 	})

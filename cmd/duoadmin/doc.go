@@ -1,0 +1,2 @@
+// Command duoadmin serves the web app and runs its maintenance commands.
+package main

@@ -1,0 +1,2 @@
+// Package members is the members page that groups and projects share.
+package members
