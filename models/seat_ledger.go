@@ -93,15 +93,17 @@ func removalLedgerArgs(purchaseID int64, now time.Time) []any {
 
 // ledgerImported writes a gained row for each imported seat, dated when
 // the file says it was assigned (the seat's created_at), so history read
-// from the ledger starts there.
+// from the ledger starts there; webhooks get them as one delivery.
 func (s *Store) ledgerImported(ctx context.Context, actor Actor, purchaseID int64, ids []int64) error {
 	sub, arg := s.idSet(ids)
 	var actorID *int64
 	if actor.ID != 0 {
 		actorID = &actor.ID
 	}
-	return s.q(ctx).Exec(`INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
+	return s.withSeatHooks(ctx, purchaseID, func() error {
+		return s.q(ctx).Exec(`INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
 		SELECT sa.add_on_purchase_id, sa.user_id, ?, ?, NULL, ?, ?, sa.created_at FROM seat_assignments sa
 		WHERE sa.add_on_purchase_id = ? AND sa.user_id IN (`+sub+`) ORDER BY sa.id`,
-		SeatGained, SeatReasonImport, actorID, actor.Username, purchaseID, arg).Error
+			SeatGained, SeatReasonImport, actorID, actor.Username, purchaseID, arg).Error
+	})
 }
