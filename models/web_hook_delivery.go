@@ -213,3 +213,12 @@ func truncateError(msg string) string {
 	}
 	return msg
 }
+
+// NewWebHookClient is the HTTP client deliveries use: bounded by
+// WebHookTimeout, and it does not follow redirects (a hook answers where
+// it was registered, or the attempt fails with the 3xx).
+func NewWebHookClient() *http.Client {
+	return &http.Client{Timeout: WebHookTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
