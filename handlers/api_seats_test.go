@@ -477,8 +477,8 @@ func TestAPIAssignmentsSelfManaged(t *testing.T) {
 	// come back as stored, in request order.
 	wantAPIJSON(t, s.call("POST", path, "admin", `{"usernames":["dev","OWNER","dev"]}`), http.StatusOK,
 		map[string]any{"users": ref("dev", "owner"), "assigned_quantity": 2})
-	ev := wantAudit(t, s.app, "seat_assigned", "dev", "admin")
-	if !strings.Contains(ev.Details, fmt.Sprintf(`"add_on_purchase_id":%d`, p.ID)) {
+	ev := wantAudit(t, s.app, "seats_assigned", p.AddOn.Title(), "admin")
+	if !strings.Contains(ev.Details, fmt.Sprintf(`"add_on_purchase_id":%d`, p.ID)) || !strings.Contains(ev.Details, `"count":2`) || !strings.Contains(ev.Details, `"reason":"api"`) {
 		t.Fatalf("audit details %s", ev.Details)
 	}
 	// Already assigned counts as success.

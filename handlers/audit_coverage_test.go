@@ -120,7 +120,7 @@ var auditCoverage = map[string]auditCase{
 	"POST /admin/hooks": {want: one("web_hook_created"), form: hookForm},
 	"POST /admin/hooks/:id/delete": {want: one("web_hook_destroyed"), setup: withHook(false),
 		form: func(*coverageFixture) url.Values { return url.Values{"confirm": {"1"}} }},
-	"POST /admin/hooks/:id/test": {setup: withHook(false), none: "a test sends a sample event and logs the attempt; no setting changes"},
+	"POST /admin/hooks/:id/test":       {setup: withHook(false), none: "a test sends a sample event and logs the attempt; no setting changes"},
 	"POST /groups/:group_path/-/hooks": {deployment: models.GitLabCom, want: one("web_hook_created"), form: hookForm},
 	"POST /groups/:group_path/-/hooks/:id/delete": {deployment: models.GitLabCom, want: one("web_hook_destroyed"), setup: withHook(true),
 		form: func(*coverageFixture) url.Values { return url.Values{"confirm": {"1"}} }},
