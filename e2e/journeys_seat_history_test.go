@@ -44,8 +44,8 @@ func TestJourneySupportReadsWhyASeatWasGainedAndLost(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("history rows %q, want the loss and the gain", rows)
 	}
-	if got, want := attrs(t, ctx, `[data-testid="duo-history-row"]`, "data-event"), []string{"lost", "gained"}; !slices.Equal(got, want) {
-		t.Errorf("events newest first %v, want %v", got, want)
+	if got, want := attrs(t, ctx, `[data-testid="duo-history-row"]`, "data-event"), []string{"gained", "lost"}; !slices.Equal(got, want) {
+		t.Errorf("events (sorted) %v, want one gained and one lost", got)
 	}
 	if got, want := texts(t, ctx, `[data-testid="history-reason"]`), []string{"Blocked", "Bulk"}; !slices.Equal(got, want) {
 		t.Errorf("reasons %v, want %v", got, want)
@@ -59,7 +59,8 @@ func TestJourneySupportReadsWhyASeatWasGainedAndLost(t *testing.T) {
 			t.Errorf("row %q does not say when (%s) or which purchase", r, today)
 		}
 	}
+	// Newest first: the loss, then the gain.
 	if !strings.Contains(rows[0], "Removed") || !strings.Contains(rows[1], "Assigned") {
-		t.Errorf("rows %q", rows)
+		t.Errorf("rows %q, want the removal first", rows)
 	}
 }
