@@ -14,7 +14,7 @@ func (s *Server) getAdminSeatUtilizationHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.showSeatHistory(c, sc, adminUserDuoHref)
+	return s.showSeatHistory(c, sc, adminUserDuoLinks)
 }
 
 // GET /admin/gitlab_duo/seat_utilization/history/export.csv
@@ -37,6 +37,12 @@ func (s *Server) getAdminSeatUtilizationHistoryNDJSON(c echo.Context) error {
 
 // adminUserDuoHref is the user's GitLab Duo page in the Admin area; a
 // user deleted since has none.
+// adminUserDuoLinks: the admin area links every user to their GitLab Duo
+// page there.
+func adminUserDuoLinks(echo.Context, []models.SeatEvent) (func(*models.SeatEvent) string, error) {
+	return adminUserDuoHref, nil
+}
+
 func adminUserDuoHref(e *models.SeatEvent) string {
 	if e.Username == "" {
 		return ""

@@ -477,15 +477,15 @@ func TestAPIAssignmentsSelfManaged(t *testing.T) {
 	// come back as stored, in request order.
 	wantAPIJSON(t, s.call("POST", path, "admin", `{"usernames":["dev","OWNER","dev"]}`), http.StatusOK,
 		map[string]any{"users": ref("dev", "owner"), "assigned_quantity": 2})
-	ev := wantAudit(t, s.app, "seat_assigned", "dev", "admin")
-	if !strings.Contains(ev.Details, fmt.Sprintf(`"add_on_purchase_id":%d`, p.ID)) {
+	ev := wantAudit(t, s.app, "seats_assigned", p.AddOn.Title(), "admin")
+	if !strings.Contains(ev.Details, fmt.Sprintf(`"add_on_purchase_id":%d`, p.ID)) || !strings.Contains(ev.Details, `"count":2`) || !strings.Contains(ev.Details, `"reason":"api"`) {
 		t.Fatalf("audit details %s", ev.Details)
 	}
 	// Already assigned counts as success.
 	wantAPIJSON(t, s.call("POST", path, "admin", `{"user_ids":`+ids("dev", "support")+`}`), http.StatusOK,
 		map[string]any{"users": ref("dev", "support"), "assigned_quantity": 3})
 
-	before := s.auditCount("seat_assigned")
+	before := s.auditCount("seats_assigned")
 	wantAPIJSON(t, s.call("POST", path, "admin", `{"user_ids":`+ids("admin")+`}`), http.StatusUnprocessableEntity,
 		apiSeatErr("NOT_ENOUGH_SEATS", "There are not enough seats to assign the GitLab Duo add-on to all selected members."))
 	wantAPIJSON(t, s.call("DELETE", path, "admin", `{"usernames":["support"]}`), http.StatusOK,
@@ -497,7 +497,7 @@ func TestAPIAssignmentsSelfManaged(t *testing.T) {
 	if got := s.holders(p); !reflect.DeepEqual(got, []string{"owner", "dev"}) && !reflect.DeepEqual(got, []string{"dev", "owner"}) {
 		t.Fatalf("holders after rejected requests: %v", got)
 	}
-	if s.auditCount("seat_assigned") != before {
+	if s.auditCount("seats_assigned") != before {
 		t.Fatal("a rejected request wrote audit events")
 	}
 
@@ -509,7 +509,9 @@ func TestAPIAssignmentsSelfManaged(t *testing.T) {
 		apiSeatErr("NO_ASSIGNMENTS_FOUND", "None of the users has a GitLab Duo seat."))
 	wantAPIJSON(t, s.call("DELETE", path, "admin", `{"user_ids":`+ids("dev", "admin")+`}`), http.StatusOK,
 		map[string]any{"users": ref("dev", "admin"), "assigned_quantity": 1})
-	wantAudit(t, s.app, "seat_unassigned", "dev", "admin")
+	if ev := wantAudit(t, s.app, "seats_unassigned", p.AddOn.Title(), "admin"); !strings.Contains(ev.Details, `"count":1`) {
+		t.Fatalf("removal audited as %s", ev.Details)
+	}
 	if got := s.holders(p); !reflect.DeepEqual(got, []string{"owner"}) {
 		t.Fatalf("holders %v", got)
 	}

@@ -72,8 +72,9 @@ var auditCoverage = map[string]auditCase{
 	"POST /admin/gitlab_duo/assignments": {want: one("seat_assigned"), form: func(f *coverageFixture) url.Values {
 		return url.Values{"user_id": {id(f.victim.ID)}, "assign": {"1"}}
 	}},
-	// A bulk assignment writes one seat_assigned per user.
-	"POST /admin/gitlab_duo/seat_utilization/bulk": {want: []string{"seat_assigned", "seat_assigned"}, form: func(f *coverageFixture) url.Values {
+	// A bulk assignment writes one event for the action (with the count);
+	// each user's seat is a row of the seat ledger.
+	"POST /admin/gitlab_duo/seat_utilization/bulk": {want: one("seats_assigned"), form: func(f *coverageFixture) url.Values {
 		return url.Values{"bulk_action": {"assign"}, "user_ids": {id(f.victim.ID), id(f.users["dev"].ID)}, "confirm": {"1"}}
 	}},
 	"POST /admin/gitlab_duo/configuration": {want: one("duo_availability_changed"), form: duoNeverOn},
@@ -122,6 +123,15 @@ var auditCoverage = map[string]auditCase{
 			"user_attribute": {"uid"}, "group_base": {"ou=groups,dc=example,dc=com"}}
 	}},
 	"POST /admin/gitlab_duo/ldap/test_connection": {none: "a connection test only reads the saved settings and binds to the server"},
+	"POST /admin/hooks":                           {want: one("web_hook_created"), form: hookForm},
+	"POST /admin/hooks/:id/delete": {want: one("web_hook_destroyed"), setup: withHook(false),
+		form: func(*coverageFixture) url.Values { return url.Values{"confirm": {"1"}} }},
+	"POST /admin/hooks/:id/test":       {setup: withHook(false), none: "a test sends a sample event and logs the attempt; no setting changes"},
+	"POST /groups/:group_path/-/hooks": {deployment: models.GitLabCom, want: one("web_hook_created"), form: hookForm},
+	"POST /groups/:group_path/-/hooks/:id/delete": {deployment: models.GitLabCom, want: one("web_hook_destroyed"), setup: withHook(true),
+		form: func(*coverageFixture) url.Values { return url.Values{"confirm": {"1"}} }},
+	"POST /groups/:group_path/-/hooks/:id/test": {deployment: models.GitLabCom, setup: withHook(true),
+		none: "a test sends a sample event and logs the attempt; no setting changes"},
 	"POST /admin/feature_flags": {want: one("feature_flag_changed"), form: func(*coverageFixture) url.Values {
 		return url.Values{"name": {models.FlagSeatEmailsSM}, "enabled": {"0"}}
 	}},
@@ -138,7 +148,7 @@ var auditCoverage = map[string]auditCase{
 	"POST /groups/:group_path/-/edit":                     {want: one("duo_availability_changed"), form: duoNeverOn},
 	"POST /groups/:group_path/-/settings/gitlab_duo/assignments": {deployment: models.GitLabCom, want: one("seat_assigned"),
 		form: func(f *coverageFixture) url.Values { return url.Values{"user_id": {id(f.victim.ID)}, "assign": {"1"}} }},
-	"POST /groups/:group_path/-/usage_quotas/gitlab_duo/bulk": {deployment: models.GitLabCom, want: []string{"seat_assigned"},
+	"POST /groups/:group_path/-/usage_quotas/gitlab_duo/bulk": {deployment: models.GitLabCom, want: one("seats_assigned"),
 		form: func(f *coverageFixture) url.Values {
 			return url.Values{"bulk_action": {"assign"}, "user_ids": {id(f.victim.ID)}, "confirm": {"1"}}
 		}},
@@ -165,9 +175,9 @@ var auditCoverage = map[string]auditCase{
 		json: func(*coverageFixture) string { return `{"duo_availability":"never_on"}` }},
 	"PUT /api/v4/projects/:id/duo_settings": {want: one("duo_availability_changed"),
 		json: func(*coverageFixture) string { return `{"duo_features_enabled":false}` }},
-	"POST /api/v4/add_on_purchases/:id/assignments": {deployment: models.GitLabCom, want: one("seat_assigned"),
+	"POST /api/v4/add_on_purchases/:id/assignments": {deployment: models.GitLabCom, want: one("seats_assigned"),
 		json: func(f *coverageFixture) string { return `{"usernames":["victim"]}` }},
-	"DELETE /api/v4/add_on_purchases/:id/assignments": {deployment: models.GitLabCom, want: one("seat_unassigned"),
+	"DELETE /api/v4/add_on_purchases/:id/assignments": {deployment: models.GitLabCom, want: one("seats_unassigned"),
 		setup: withVictimSeat, json: func(f *coverageFixture) string { return `{"usernames":["victim"]}` }},
 	"PUT /api/v4/application/settings": {want: one("duo_availability_changed"),
 		json: func(*coverageFixture) string { return `{"duo_availability":"never_on"}` }},
@@ -223,6 +233,7 @@ type coverageFixture struct {
 	instancePurchase int64
 	groupPurchase    int64
 	model            int64 // a self-hosted model, after withSelfHosted
+	hook             int64 // a webhook, after withHook
 	otherSession     int64 // another session of the admin's, after withOtherAdminSession
 	token            string
 }
@@ -314,6 +325,28 @@ func withSelfHosted(t *testing.T, f *coverageFixture) {
 	f.model = m.ID
 }
 
+func hookForm(*coverageFixture) url.Values {
+	return url.Values{"hook[url]": {"https://hooks.example.com/seats"}, "hook[token]": {"s3cret"}}
+}
+
+// withHook adds a system hook, or acme's (group) hook, at a closed
+// loopback port.
+func withHook(group bool) func(t *testing.T, f *coverageFixture) {
+	return func(t *testing.T, f *coverageFixture) {
+		t.Helper()
+		var ns *int64
+		if group {
+			ns = &f.acme.ID
+		}
+		h, err := f.store.CreateWebHook(context.Background(), models.ActorFor(f.users["admin"]), ns,
+			models.WebHookInput{URL: "http://127.0.0.1:1/hook", Token: "s3cret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.hook = h.ID
+	}
+}
+
 func withVictimSignedIn(t *testing.T, f *coverageFixture) {
 	t.Helper()
 	f.as("victim")
@@ -360,6 +393,8 @@ func (f *coverageFixture) path(t *testing.T, r string) string {
 				segs[i] = id(f.backend.ID)
 			case strings.HasPrefix(r, "/api/v4/add_on_purchases/"):
 				segs[i] = id(f.groupPurchase)
+			case strings.HasPrefix(r, "/groups/:group_path/-/hooks/"), strings.HasPrefix(r, "/admin/hooks/"):
+				segs[i] = id(f.hook)
 			case strings.HasPrefix(r, "/groups/:group_path"):
 				segs[i] = id(f.victimMember)
 			case strings.HasPrefix(r, "/:project_path"):

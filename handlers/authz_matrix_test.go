@@ -50,6 +50,7 @@ type scope struct {
 	groupMemberID   int64 // victim's developer membership of group
 	projectMemberID int64 // dev's developer membership of project
 	purchaseID      int64 // GitLab.com: the group's Duo Pro purchase
+	hookID          int64 // the group's webhook
 }
 
 type matrixFixture struct {
@@ -63,6 +64,7 @@ type matrixFixture struct {
 	instancePurchase int64
 	// Self-managed: a self-hosted model (with Duo Enterprise, so the pages exist).
 	selfHostedModel int64
+	systemHook      int64 // a system hook (/admin/hooks/:id)
 }
 
 // matrixBindDN is the fixture LDAP server's bind DN, which only the admin
@@ -107,6 +109,7 @@ func deploymentsFor(r handlers.RouteInfo) []models.Deployment {
 		"/groups/:group_path/-/settings/gitlab_duo", // top-level groups manage Duo only on GitLab.com
 		"/groups/:group_path/-/usage_quotas/gitlab_duo",
 		"/groups/:group_path/-/billings",
+		"/groups/:group_path/-/hooks", // .com owners of a top-level group
 	} {
 		if strings.HasPrefix(r.Path, prefix) {
 			return []models.Deployment{models.GitLabCom}
@@ -160,6 +163,10 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 		pm, err := a.store.AddMember(ctx, actor, models.ProjectSource(p, g), a.users["dev"], models.Developer)
 		must(err)
 		sc := scope{group: g, project: p, groupMemberID: gm.ID, projectMemberID: pm.ID}
+		// A closed loopback port: a test delivery fails at once.
+		gh, err := a.store.CreateWebHook(ctx, actor, &g.ID, models.WebHookInput{URL: "http://127.0.0.1:1/" + name, Token: "matrix-secret"})
+		must(err)
+		sc.hookID = gh.ID
 		if d == models.GitLabCom {
 			pu, err := a.store.CreatePurchase(ctx, actor, d, models.PurchaseInput{AddOn: models.AddOnDuoPro, NamespaceID: &g.ID,
 				Quantity: 5, ExpiresOn: models.Today().AddDays(30), PurchaseXID: "A-S-" + name})
@@ -192,6 +199,9 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 			GroupBase: "ou=groups,dc=example,dc=org"})
 		must(err)
 	}
+	sh, err := a.store.CreateWebHook(ctx, actor, nil, models.WebHookInput{URL: "http://127.0.0.1:1/system", Token: "matrix-secret"})
+	must(err)
+	f.systemHook = sh.ID
 	for role, u := range a.users {
 		tok, err := a.store.CreatePersonalAccessToken(ctx, models.ActorFor(u), u, "matrix", nil)
 		must(err)
@@ -238,6 +248,10 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 				id = f.selfHostedModel
 			case strings.HasPrefix(r.Path, "/api/v4/users/"):
 				id = f.victim.ID
+			case strings.HasPrefix(r.Path, "/admin/hooks/"):
+				id = f.systemHook
+			case strings.HasPrefix(r.Path, "/groups/:group_path/-/hooks/"):
+				id = sc.hookID
 			case strings.HasPrefix(r.Path, "/groups/:group_path"):
 				id = sc.groupMemberID
 			case strings.HasPrefix(r.Path, "/:project_path"):
@@ -338,6 +352,11 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		}
 	case "/admin/ai/duo_self_hosted/features":
 		v.Set("duo_chat", "disabled")
+	case "/admin/hooks", "/groups/:group_path/-/hooks":
+		v.Set("hook[url]", "https://hooks.example.com/matrix")
+		v.Set("hook[token]", "matrix-secret")
+	case "/admin/hooks/:id/delete", "/groups/:group_path/-/hooks/:id/delete":
+		v.Set("confirm", "1")
 	case "/api/v4/code_suggestions/enabled":
 		v.Set("project_path", sc.project.FullPath)
 	case "/api/v4/groups/:id", "/api/v4/application/settings":

@@ -29,7 +29,8 @@ func (s *Server) adminNav(active string) *layouts.Nav {
 		layouts.NavItem{Text: "Health check", Href: "/admin/gitlab_duo/health_check", Icon: "status-health"})
 	items = append(items, layouts.NavItem{Text: "Subscriptions", Href: "/admin/subscriptions", Icon: "credit-card"})
 	items = append(items, layouts.NavItem{Text: "Feature flags", Href: "/admin/feature_flags", Icon: "flag"},
-		layouts.NavItem{Text: "Email outbox", Href: "/admin/email_outbox", Icon: "mail"})
+		layouts.NavItem{Text: "Email outbox", Href: "/admin/email_outbox", Icon: "mail"},
+		layouts.NavItem{Text: "System hooks", Href: "/admin/hooks", Icon: "hook"})
 	items = append(items, layouts.NavItem{Text: "Audit events", Href: "/admin/audit_events", Icon: "log"})
 	return &layouts.Nav{Context: "Admin area", Title: "Admin area", Href: "/admin", Items: markActive(items, active)}
 }
@@ -46,7 +47,8 @@ func (s *Server) groupNav(g *models.Group, active string) *layouts.Nav {
 		items = append(items, layouts.NavItem{Text: "GitLab Duo", Href: base + "/-/settings/gitlab_duo", Icon: "tanuki-ai"},
 			layouts.NavItem{Text: "Billing", Href: base + "/-/billings", Icon: "credit-card"},
 			layouts.NavItem{Text: "Access check", Href: base + "/-/settings/gitlab_duo/access_check", Icon: "review-checkmark"},
-			layouts.NavItem{Text: "Health check", Href: base + "/-/settings/gitlab_duo/health_check", Icon: "status-health"})
+			layouts.NavItem{Text: "Health check", Href: base + "/-/settings/gitlab_duo/health_check", Icon: "status-health"},
+			layouts.NavItem{Text: "Webhooks", Href: base + "/-/hooks", Icon: "hook"})
 	}
 	items = append(items, layouts.NavItem{Text: "Audit events", Href: base + "/-/audit_events", Icon: "log"})
 	return &layouts.Nav{Context: "Group", Title: g.Name, Href: base, Items: markActive(items, active)}

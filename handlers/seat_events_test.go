@@ -44,9 +44,26 @@ func TestSeatLedgerReasonsFromTheSeatsScreen(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("ledger %v, want %v", got, want)
 	}
-	// The audit events are as before: one per seat.
+	// The audit: a toggle writes one event for its user, a bulk action one
+	// for the action, with the purchase and the count.
 	wantAudit(t, a.app, "seat_assigned", "bob", "admin")
-	wantAudit(t, a.app, "seat_unassigned", "alice", "admin")
+	wantAudit(t, a.app, "seat_unassigned", "bob", "admin")
+	ev := wantAudit(t, a.app, "seats_unassigned", a.purchase.AddOn.Title(), "admin")
+	if !strings.Contains(ev.Details, `"count":1`) || !strings.Contains(ev.Details, `"reason":"bulk"`) ||
+		!strings.Contains(ev.Details, fmt.Sprintf(`"add_on_purchase_id":%d`, a.purchase.ID)) {
+		t.Fatalf("bulk removal audited as %s", ev.Details)
+	}
+	ev = wantAudit(t, a.app, "seats_assigned", a.purchase.AddOn.Title(), "admin")
+	if !strings.Contains(ev.Details, `"count":2`) {
+		t.Fatalf("bulk assignment audited as %s", ev.Details)
+	}
+	for _, name := range []string{"alice", "carol"} {
+		for _, action := range []string{"seat_assigned", "seat_unassigned"} {
+			if n := countAudit(t, a.app, action, name); n != 0 {
+				t.Fatalf("%d per-user %s events for %s after bulk actions", n, action, name)
+			}
+		}
+	}
 }
 
 func TestAPISeatEvents(t *testing.T) {
@@ -169,4 +186,20 @@ func TestSupportReadsWhyAUserLostTheirSeat(t *testing.T) {
 		got[1] != "Assigned | admin | Manual | GitLab Duo Pro · A-S00000077" {
 		t.Fatalf("history rows %q", got)
 	}
+}
+
+// countAudit counts the recent events of an action about a target.
+func countAudit(t *testing.T, a *app, action, targetName string) int {
+	t.Helper()
+	evs, err := a.store.RecentAuditEvents(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range evs {
+		if ev.Action == action && ev.TargetName == targetName {
+			n++
+		}
+	}
+	return n
 }

@@ -63,9 +63,13 @@ func (s *Server) historyPurchase(c echo.Context, sc seatScope) (*models.AddOnPur
 	return p, nil
 }
 
+// seatUserLinks says where a page's usernames link to, for the viewer:
+// given the page's events, a func giving each one's href ("" for none).
+type seatUserLinks func(c echo.Context, evs []models.SeatEvent) (func(*models.SeatEvent) string, error)
+
 // showSeatHistory renders one page of the filtered ledger (422 with the
 // form's errors for a bad reason or date, and then no rows).
-func (s *Server) showSeatHistory(c echo.Context, sc seatScope, userHref func(*models.SeatEvent) string) error {
+func (s *Server) showSeatHistory(c echo.Context, sc seatScope, links seatUserLinks) error {
 	p, err := s.historyPurchase(c, sc)
 	if err != nil {
 		return err
@@ -86,6 +90,10 @@ func (s *Server) showSeatHistory(c echo.Context, sc seatScope, userHref func(*mo
 	}
 	if list.PerPage != models.PerPageChoices[0] {
 		kept.Set("per_page", strconv.Itoa(list.PerPage))
+	}
+	userHref, err := links(c, list.Items)
+	if err != nil {
+		return err
 	}
 	rows := make([]seathistory.Row, len(list.Items))
 	for i := range list.Items {

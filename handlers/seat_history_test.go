@@ -361,3 +361,36 @@ func TestSeatHistoryGitLabCom(t *testing.T) {
 		}
 	}
 }
+
+// On GitLab.com a username links to the user's page the viewer may open:
+// the GitLab Duo tab of their membership of the group for its owners
+// (none for a user who is no direct member), the admin area's page for
+// administrators; and the link opens.
+func TestSeatHistoryGitLabComLinksUsers(t *testing.T) {
+	t.Parallel()
+	a := comSeatsApp(t, 5)
+	insertLedger(t, a, []ledgerRow{
+		{"dev", models.SeatGained, models.SeatReasonManual, "owner", historyBase},
+		{"pat", models.SeatGained, models.SeatReasonManual, "owner", historyBase.Add(time.Hour)},
+	})
+	links := func(as string) map[string]string {
+		out := map[string]string{}
+		a.as(as).get(comHistory).Doc().Find(`[data-testid="seat-history"] tbody tr`).Each(func(_ int, tr *goquery.Selection) {
+			name := strings.TrimSpace(tr.Find("td").Eq(1).Text())
+			out[name] = tr.Find("td").Eq(1).Find("a").AttrOr("href", "")
+		})
+		return out
+	}
+	got := links("owner")
+	if got["pat"] != "" || !strings.HasPrefix(got["dev"], "/groups/acme/-/group_members/") || !strings.HasSuffix(got["dev"], "/gitlab_duo") {
+		t.Fatalf("owner's links %v", got)
+	}
+	r := a.as("owner").get(got["dev"])
+	wantStatus(t, r, http.StatusOK)
+	if !strings.Contains(r.Body, "dev") {
+		t.Fatal("the member page does not name the user")
+	}
+	if got := links("admin"); got["pat"] != "/admin/users/pat/gitlab_duo" || got["dev"] != "/admin/users/dev/gitlab_duo" {
+		t.Fatalf("admin's links %v", got)
+	}
+}

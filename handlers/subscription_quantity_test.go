@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,10 +73,10 @@ func TestReducingSeatsPreviewsThenRemovesTheSameUsers(t *testing.T) {
 				t.Fatalf("%s was previewed but kept the seat", name)
 			}
 		}
-		// Reconciled with GitLab's overage rule: each seat audited and mailed.
-		ev := wantAudit(t, a, "seat_unassigned", name, models.Automation.Username)
-		if !strings.Contains(ev.Details, `"reason":"seat_overage"`) {
-			t.Fatalf("%s removal audited as %s", name, ev.Details)
+		// Reconciled with GitLab's overage rule: each seat in the ledger
+		// and mailed; the removal is one audit event (below).
+		if !slices.Contains(ledgerOf(t, a.store, p.ID), name+" lost overage") {
+			t.Fatalf("%s: no lost overage row in the ledger", name)
 		}
 		mail, err := a.store.ListOutbox(ctx, models.OutboxFilter{}, models.Page{Number: 1, PerPage: 50})
 		if err != nil {
@@ -88,6 +89,11 @@ func TestReducingSeatsPreviewsThenRemovesTheSameUsers(t *testing.T) {
 		if !mailed {
 			t.Fatalf("no removal mail to %s", u.Email)
 		}
+	}
+
+	ev := wantAudit(t, a, "seats_unassigned", p.AddOn.Title(), models.Automation.Username)
+	if !strings.Contains(ev.Details, `"reason":"seat_overage"`) || !strings.Contains(ev.Details, `"count":2`) {
+		t.Fatalf("the removal audited as %s", ev.Details)
 	}
 
 	// More than the subscription's seats: refused, the form keeps the value.

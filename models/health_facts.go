@@ -74,17 +74,17 @@ func (s *Store) healthPurchases(ctx context.Context, d Deployment, f *HealthFact
 // outboxHealth counts unsent mail, and unsent mail that already failed (a
 // first attempt in flight has no error yet and does not count).
 func (s *Store) outboxHealth(ctx context.Context, f *HealthFacts) error {
-	if err := s.q(ctx).Model(&OutboxEmail{}).Where("sent_at IS NULL").Count(&f.PendingEmails).Error; err != nil {
+	if err := s.q(ctx).Model(&OutboxEmail{}).Where("web_hook_id IS NULL AND sent_at IS NULL").Count(&f.PendingEmails).Error; err != nil {
 		return err
 	}
-	if err := s.q(ctx).Model(&OutboxEmail{}).Where("sent_at IS NULL AND attempts > 0 AND last_error <> ''").Count(&f.FailingEmails).Error; err != nil {
+	if err := s.q(ctx).Model(&OutboxEmail{}).Where("web_hook_id IS NULL AND sent_at IS NULL AND attempts > 0 AND last_error <> ''").Count(&f.FailingEmails).Error; err != nil {
 		return err
 	}
 	if f.FailingEmails == 0 {
 		return nil
 	}
 	var last []string
-	err := s.q(ctx).Model(&OutboxEmail{}).Where("sent_at IS NULL AND attempts > 0 AND last_error <> ''").
+	err := s.q(ctx).Model(&OutboxEmail{}).Where("web_hook_id IS NULL AND sent_at IS NULL AND attempts > 0 AND last_error <> ''").
 		Order("id DESC").Limit(1).Pluck("last_error", &last).Error
 	if len(last) > 0 {
 		f.LastEmailError = last[0]

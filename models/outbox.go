@@ -16,9 +16,10 @@ func (s *Store) QueueEmail(ctx context.Context, m OutboxEmail) error {
 	return s.q(ctx).Create(&m).Error
 }
 
-// outbox reads mail with its body, its own or the shared one.
+// outbox reads mail with its body, its own or the shared one. Webhook
+// deliveries share the table (web_hook_id set) and are not mail.
 func (s *Store) outbox(ctx context.Context) *gorm.DB {
-	return s.q(ctx).Table("email_outbox AS o").Joins("LEFT JOIN email_bodies b ON b.id = o.body_id").
+	return s.q(ctx).Table("email_outbox AS o").Joins("LEFT JOIN email_bodies b ON b.id = o.body_id").Where("o.web_hook_id IS NULL").
 		Select(`o.id, o.to_address, o.subject, COALESCE(b.text_body, o.text_body) AS text_body,
 			COALESCE(b.html_body, o.html_body) AS html_body, o.kind, o.attempts, o.last_error, o.next_attempt_at,
 			o.sent_at, o.created_at`)
@@ -57,7 +58,7 @@ type OutboxFilter struct {
 
 func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter, page Page) (Paged[OutboxEmail], error) {
 	page = page.normalized()
-	count := s.q(ctx).Model(&OutboxEmail{})
+	count := s.q(ctx).Model(&OutboxEmail{}).Where("web_hook_id IS NULL")
 	list := s.outbox(ctx)
 	if f.Pending {
 		count, list = count.Where("sent_at IS NULL"), list.Where("o.sent_at IS NULL")

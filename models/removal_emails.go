@@ -40,7 +40,7 @@ func (s *Store) queueRemovalSummary(ctx context.Context, p *AddOnPurchase, rs []
 	const listed = 1000
 	for i, r := range rs {
 		if i == listed {
-			fmt.Fprintf(&b, "… and %d more (see the audit events).\n", len(rs)-listed)
+			fmt.Fprintf(&b, "… and %d more (see the Seat history).\n", len(rs)-listed)
 			break
 		}
 		fmt.Fprintf(&b, "- @%s (%s): %s\n", r.Username, r.Name, ReasonText[r.Reason])

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"duoadmin/models"
@@ -41,8 +42,11 @@ func TestBulkSeatsByUsername(t *testing.T) {
 		if _, ch, err := s.BulkAssignSeatsTo(ctx, tester, pid, names("owner")); err != nil || len(ch.Unchanged) != 1 || len(ch.Changed) != 0 {
 			t.Fatalf("already assigned: %+v %v", ch, err)
 		}
-		if n := sqlCount(t, s, "SELECT count(*) FROM audit_events WHERE action = 'seat_assigned'"); n != 2 {
-			t.Fatalf("%d seat_assigned events, want 2", n)
+		if n := sqlCount(t, s, `SELECT count(*) FROM audit_events WHERE action = 'seats_assigned' AND details LIKE '%"count":2%'`); n != 1 {
+			t.Fatalf("%d seats_assigned events with count 2, want 1", n)
+		}
+		if n := sqlCount(t, s, "SELECT count(*) FROM seat_events WHERE event = 'gained'"); n != 2 {
+			t.Fatalf("%d ledger rows, want 2", n)
 		}
 		if n := sqlCount(t, s, `SELECT count(*) FROM email_outbox o JOIN email_bodies b ON b.id = o.body_id
 			WHERE o.kind = 'seat_assigned_duo_pro'`); n != 2 {
@@ -65,11 +69,11 @@ func TestBulkSeatsByUsername(t *testing.T) {
 		if len(users) != 2 || users[0].Username != "partner" || users[1].Username != "owner" {
 			t.Fatalf("users %+v, want partner, owner", users)
 		}
-		if n := sqlCount(t, s, "SELECT count(*) FROM audit_events WHERE action = 'seat_unassigned' AND target_name = 'owner'"); n != 1 {
-			t.Fatalf("%d removal events for owner, want 1", n)
+		if n := sqlCount(t, s, fmt.Sprintf("SELECT count(*) FROM seat_events WHERE event = 'lost' AND user_id = %d", w.users["owner"].ID)); n != 1 {
+			t.Fatalf("%d lost ledger rows for owner, want 1", n)
 		}
-		if n := sqlCount(t, s, "SELECT count(*) FROM audit_events WHERE action = 'seat_unassigned'"); n != 1 {
-			t.Fatalf("%d removal events, want 1", n)
+		if n := sqlCount(t, s, `SELECT count(*) FROM audit_events WHERE action = 'seats_unassigned' AND details LIKE '%"count":1%'`); n != 1 {
+			t.Fatalf("%d removal events with count 1, want 1", n)
 		}
 	})
 }

@@ -93,7 +93,7 @@ func removalLedgerArgs(purchaseID int64, now time.Time) []any {
 
 // ledgerImported writes a gained row for each imported seat, dated when
 // the file says it was assigned (the seat's created_at), so history read
-// from the ledger starts there.
+// from the ledger starts there; webhooks get them as one delivery.
 func (s *Store) ledgerImported(ctx context.Context, actor Actor, purchaseID int64, ids []int64) error {
 	sub, arg := s.idSet(ids)
 	return s.ledgerHeld(ctx, actor, SeatReasonImport, purchaseID, SeatGained, " AND sa.user_id IN ("+sub+")", arg)
@@ -120,7 +120,9 @@ func (s *Store) ledgerHeld(ctx context.Context, actor Actor, reason string, purc
 		at = time.Now()
 	}
 	args := append([]any{event, reason, actorID, actor.Username, at, purchaseID}, andArgs...)
-	return s.q(ctx).Exec(`INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
+	return s.withSeatHooks(ctx, purchaseID, func() error {
+		return s.q(ctx).Exec(`INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
 		SELECT sa.add_on_purchase_id, sa.user_id, ?, ?, NULL, ?, ?, COALESCE(?, sa.created_at) FROM seat_assignments sa
 		WHERE sa.add_on_purchase_id = ?`+and+` ORDER BY sa.id`, args...).Error
+	})
 }

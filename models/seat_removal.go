@@ -119,16 +119,42 @@ func (s *Store) IneligibleRemovals(ctx context.Context, p *AddOnPurchase) ([]Rem
 	return rows, err
 }
 
-// applyRemovals deletes the seats and writes one audit event per user (with
-// reason and rank), one ledger row per user and the mail — each user, and the purchase's owners —
+// applyRemovals deletes the seats and writes one ledger row per user (with
+// the reason), the audit — one event per user with reason and rank when
+// one seat goes, one event for the action with the count per reason when
+// several do — and the mail, each user and the purchase's owners,
 // set-based: a cut from 100,000 to 60,000 seats is a few statements, not
 // 80,000 rows built in Go. On Postgres the DELETE's returned rows, joined
-// to users once, feed the audit events and the mail in one statement.
+// to users once, feed the ledger and the mail in one statement.
 func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal) error {
 	if len(rs) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
+	perUser := len(rs) == 1
+	err := s.withSeatHooks(ctx, p.ID, func() error { return s.deleteRemovals(ctx, p, rs, perUser, now) })
+	if err != nil {
+		return err
+	}
+	if !perUser {
+		counts := map[string]int{}
+		for _, r := range rs {
+			counts[r.Reason]++
+		}
+		details := map[string]any{"reasons": counts}
+		if len(counts) == 1 {
+			details = map[string]any{"reason": rs[0].Reason}
+		}
+		if err := s.auditSeatAction(ctx, Automation, "seats_unassigned", p, len(rs), details); err != nil {
+			return err
+		}
+	}
+	return s.queueRemovalSummary(ctx, p, rs, now)
+}
+
+// deleteRemovals is applyRemovals' seats, ledger, mail and (perUser) audit
+// events.
+func (s *Store) deleteRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal, perUser bool, now time.Time) error {
 	set, arg := s.removalSet(rs)
 	prefix := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":"`, p.ID, p.AddOn)
 	audit := func(from string) string {
@@ -140,25 +166,28 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 	auditArgs := []any{Automation.Username, p.NamespaceID, prefix, now}
 	if s.dialect == Postgres {
 		mail, mailArgs := s.removalMailSQL(p, "g", now)
-		args := append([]any{arg, p.ID}, auditArgs...)
+		args := append([]any{arg, p.ID}, removalLedgerArgs(p.ID, now)...)
+		auditCTE := ""
+		if perUser {
+			auditCTE = `, a AS (` + audit("g") + `)`
+			args = append(args, auditArgs...)
+		}
 		// The removals come in overage order, which is random to the seats'
 		// and users' tables; joined in user order, the DELETE and the users
 		// lookup read their pages in turn instead of jumping about.
-		err := s.q(ctx).Exec(`WITH r AS (`+set+`),
+		return s.q(ctx).Exec(`WITH r AS (`+set+`),
 			gone AS (DELETE FROM seat_assignments sa USING (SELECT * FROM r ORDER BY r.user_id) AS r WHERE sa.add_on_purchase_id = ? AND sa.user_id = r.user_id
 				RETURNING r.user_id, r.rank, r.reason, r.ord),
-			g AS MATERIALIZED (SELECT gone.*, u.username, u.name, u.email FROM gone JOIN users u ON u.id = gone.user_id),
-			a AS (`+audit("g")+`),
-			led AS (`+removalLedgerSQL("g")+`)
-			`+mail, append(append(args, removalLedgerArgs(p.ID, now)...), mailArgs...)...).Error
-		if err != nil {
-			return err
-		}
-		return s.queueRemovalSummary(ctx, p, rs, now)
+			led AS (`+removalLedgerSQL("gone")+`),
+			g AS MATERIALIZED (SELECT gone.*, u.username, u.name, u.email FROM gone JOIN users u ON u.id = gone.user_id)
+			`+auditCTE+`
+			`+mail, append(args, mailArgs...)...).Error
 	}
 	withUsers := `(SELECT r.*, u.username, u.name, u.email FROM (` + set + `) AS r JOIN users u ON u.id = r.user_id)`
-	if err := s.q(ctx).Exec(audit(withUsers), append(auditArgs, arg)...).Error; err != nil {
-		return err
+	if perUser {
+		if err := s.q(ctx).Exec(audit(withUsers), append(auditArgs, arg)...).Error; err != nil {
+			return err
+		}
 	}
 	if err := s.q(ctx).Exec(removalLedgerSQL("("+set+")"), append(removalLedgerArgs(p.ID, now), arg)...).Error; err != nil {
 		return err
@@ -171,10 +200,7 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 		return err
 	}
 	mail, mailArgs := s.removalMailSQL(p, withUsers, now)
-	if err := s.q(ctx).Exec(mail, append(mailArgs, arg)...).Error; err != nil {
-		return err
-	}
-	return s.queueRemovalSummary(ctx, p, rs, now)
+	return s.q(ctx).Exec(mail, append(mailArgs, arg)...).Error
 }
 
 // RemoveIneligible takes seats from users who may no longer hold them.

@@ -102,7 +102,7 @@ func (s *Store) assign(ctx context.Context, actor Actor, purchaseID int64, who S
 				return out, seatErr(NotEnoughSeats)
 			}
 		}
-		if err := tx.insertAssignments(ctx, actor, p, fresh); err != nil {
+		if err := tx.insertAssignments(ctx, actor, p, fresh, single); err != nil {
 			return out, err
 		}
 		out.Changed = fresh
@@ -144,23 +144,26 @@ func (s *Store) changeSeats(ctx context.Context, purchaseID int64, who SeatUsers
 	return users, out, nil
 }
 
-// insertAssignments writes the seats, one audit event and one ledger row
-// each and the welcome mail, set-based. On Postgres the audit events are made from the rows
-// the INSERT returns, in the same statement.
-func (s *Store) insertAssignments(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64) error {
+// insertAssignments writes the seats, one ledger row each, the audit (one
+// event per user for a single toggle, one for the whole action otherwise)
+// and the welcome mail, set-based. On Postgres the ledger rows (and a
+// toggle's audit event) are made from the rows the INSERT returns, in the
+// same statement.
+func (s *Store) insertAssignments(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64, single bool) error {
 	now := time.Now().UTC()
-	sub, arg := s.idSet(ids)
-	details, _ := json.Marshal(map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn, "reason": "assigned"})
-	insert := `INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
+	err := s.withSeatHooks(ctx, p.ID, func() error {
+		sub, arg := s.idSet(ids)
+		details, _ := json.Marshal(map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn, "reason": "assigned"})
+		insert := `INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
 		SELECT ?, ids.id, ?, ? FROM (` + sub + `) AS ids`
-	if s.dialect == Postgres {
-		args := append([]any{p.ID, now, now, arg}, ledgerArgs(p.ID, SeatGained, actor, now)...)
-		err := s.q(ctx).Exec(`WITH ins AS (`+insert+` RETURNING user_id), led AS (`+ledgerSQL("ins")+`) `+auditUsersSQL("ins"),
-			append(args, auditUsersArgs(actor, "seat_assigned", p.NamespaceID, string(details), now)...)...).Error
-		if err != nil {
-			return err
+		if s.dialect == Postgres {
+			args := append([]any{p.ID, now, now, arg}, ledgerArgs(p.ID, SeatGained, actor, now)...)
+			if !single {
+				return s.q(ctx).Exec(`WITH ins AS (`+insert+` RETURNING user_id) `+ledgerSQL("ins"), args...).Error
+			}
+			return s.q(ctx).Exec(`WITH ins AS (`+insert+` RETURNING user_id), led AS (`+ledgerSQL("ins")+`) `+auditUsersSQL("ins"),
+				append(args, auditUsersArgs(actor, "seat_assigned", p.NamespaceID, string(details), now)...)...).Error
 		}
-	} else {
 		if err := s.q(ctx).Exec(insert, p.ID, now, now, arg).Error; err != nil {
 			return err
 		}
@@ -168,7 +171,16 @@ func (s *Store) insertAssignments(ctx context.Context, actor Actor, p *AddOnPurc
 		if err := s.q(ctx).Exec(ledger, append(ledgerArgs(p.ID, SeatGained, actor, now), arg)...).Error; err != nil {
 			return err
 		}
-		if err := s.auditUsers(ctx, actor, "seat_assigned", p.NamespaceID, string(details), ids, now); err != nil {
+		if single {
+			return s.auditUsers(ctx, actor, "seat_assigned", p.NamespaceID, string(details), ids, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !single {
+		if err := s.auditSeatAction(ctx, actor, "seats_assigned", p, len(ids), map[string]any{"reason": seatReasonOf(actor)}); err != nil {
 			return err
 		}
 	}
@@ -238,7 +250,7 @@ func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, who
 			}
 			return out, nil
 		}
-		if err := tx.RemoveSeats(ctx, actor, p, gone, map[string]any{"reason": "unassigned"}); err != nil {
+		if err := tx.RemoveSeats(ctx, actor, p, gone, bulk); err != nil {
 			return out, err
 		}
 		out.Changed = gone
@@ -247,33 +259,66 @@ func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, who
 	})
 }
 
-// RemoveSeats deletes the given users' seats of p with one audit event
-// each carrying details. Call it inside a transaction. On Postgres the
-// events are made from the rows the DELETE returns, in the same statement.
-func (s *Store) RemoveSeats(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64, details map[string]any) error {
+// RemoveSeats deletes the given users' seats of p with one ledger row
+// each, and one audit event for the action when bulk, one per user
+// otherwise. Call it inside a transaction. On Postgres the ledger rows
+// (and per-user events) are made from the rows the DELETE returns, in the
+// same statement.
+func (s *Store) RemoveSeats(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64, bulk bool) error {
 	now := time.Now().UTC()
-	d := map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn}
-	for k, v := range details {
-		d[k] = v
+	var removed int64
+	err := s.withSeatHooks(ctx, p.ID, func() error {
+		var err error
+		removed, err = s.deleteSeats(ctx, actor, p, ids, !bulk, now)
+		return err
+	})
+	if err != nil || !bulk {
+		return err
 	}
-	b, _ := json.Marshal(d)
+	return s.auditSeatAction(ctx, actor, "seats_unassigned", p, int(removed), map[string]any{"reason": seatReasonOf(actor)})
+}
+
+// deleteSeats deletes the seats and writes their ledger rows (and, when
+// perUser, one audit event each); it returns how many seats went.
+func (s *Store) deleteSeats(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64, perUser bool, now time.Time) (int64, error) {
+	b, _ := json.Marshal(map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn, "reason": "unassigned"})
 	sub, arg := s.idSet(ids)
+	del := `DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (` + sub + `)`
 	held := `SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (` + sub + `)`
 	auditArgs := auditUsersArgs(actor, "seat_unassigned", p.NamespaceID, string(b), now)
 	ledger := ledgerArgs(p.ID, SeatLost, actor, now)
 	if s.dialect == Postgres {
-		args := append(append([]any{p.ID, arg}, ledger...), auditArgs...)
-		return s.q(ctx).Exec(`WITH gone AS (DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)
-			RETURNING user_id), led AS (`+ledgerSQL("gone")+`) `+auditUsersSQL("gone"), args...).Error
+		args := append([]any{p.ID, arg}, ledger...)
+		if !perUser {
+			res := s.q(ctx).Exec(`WITH gone AS (`+del+` RETURNING user_id) `+ledgerSQL("gone"), args...)
+			return res.RowsAffected, res.Error
+		}
+		res := s.q(ctx).Exec(`WITH gone AS (`+del+` RETURNING user_id), led AS (`+ledgerSQL("gone")+`) `+auditUsersSQL("gone"),
+			append(args, auditArgs...)...)
+		return res.RowsAffected, res.Error
 	}
-	// As on Postgres, events for the seats that are there to delete only.
-	if err := s.q(ctx).Exec(auditUsersSQL("("+held+")"), append(auditArgs, p.ID, arg)...).Error; err != nil {
-		return err
+	// As on Postgres, rows for the seats that are there to delete only.
+	if perUser {
+		if err := s.q(ctx).Exec(auditUsersSQL("("+held+")"), append(auditArgs, p.ID, arg)...).Error; err != nil {
+			return 0, err
+		}
 	}
 	if err := s.q(ctx).Exec(ledgerSQL("("+held+")"), append(ledger, p.ID, arg)...).Error; err != nil {
-		return err
+		return 0, err
 	}
-	return s.q(ctx).Exec(`DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)`, p.ID, arg).Error
+	res := s.q(ctx).Exec(del, p.ID, arg)
+	return res.RowsAffected, res.Error
+}
+
+// auditSeatAction writes the one audit event of a bulk seat change: who,
+// which purchase, how many seats, and why.
+func (s *Store) auditSeatAction(ctx context.Context, actor Actor, action string, p *AddOnPurchase, count int, details map[string]any) error {
+	d := map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn, "count": count}
+	for k, v := range details {
+		d[k] = v
+	}
+	return s.Audit(ctx, actor, AuditEntry{Action: action, TargetType: "AddOnPurchase", TargetID: p.ID,
+		TargetName: p.AddOn.Title(), NamespaceID: p.NamespaceID, Details: d})
 }
 
 // SeatHolders lists the users holding a seat of a purchase, oldest first.

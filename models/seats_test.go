@@ -244,8 +244,15 @@ func TestBulkAssignIsAllOrNothing(t *testing.T) {
 		if err != nil || len(res.Changed) != 2 || len(res.Unchanged) != 1 || res.Assigned != 3 {
 			t.Fatalf("bulk: %+v %v", res, err)
 		}
-		if n := sqlCount(t, s, "SELECT count(*) FROM audit_events WHERE action = 'seat_assigned'"); n != 3 {
-			t.Fatalf("%d audit events, want one per assignment (3)", n)
+		// One audit event for the action, one ledger row per seat.
+		if n := sqlCount(t, s, `SELECT count(*) FROM audit_events WHERE action = 'seats_assigned' AND target_type = 'AddOnPurchase' AND details LIKE '%"count":2%'`); n != 1 {
+			t.Fatalf("%d seats_assigned events with count 2, want 1", n)
+		}
+		if n := sqlCount(t, s, "SELECT count(*) FROM audit_events WHERE action = 'seat_assigned'"); n != 1 {
+			t.Fatalf("%d per-user seat_assigned events, want only the single assignment's (1)", n)
+		}
+		if n := sqlCount(t, s, "SELECT count(*) FROM seat_events WHERE event = 'gained'"); n != 3 {
+			t.Fatalf("%d ledger rows, want one per seat (3)", n)
 		}
 		// Removal.
 		_, err = s.BulkUnassignSeats(ctx, tester, w.purchase.ID, w.ids("partner", "vendorboss"))
@@ -256,8 +263,11 @@ func TestBulkAssignIsAllOrNothing(t *testing.T) {
 		if err != nil || len(res.Changed) != 1 || res.Assigned != 2 {
 			t.Fatalf("bulk remove: %+v %v", res, err)
 		}
-		if n := sqlCount(t, s, "SELECT count(*) FROM audit_events WHERE action = 'seat_unassigned'"); n != 1 {
-			t.Fatalf("%d removal events", n)
+		if n := sqlCount(t, s, `SELECT count(*) FROM audit_events WHERE action = 'seats_unassigned' AND details LIKE '%"count":1%'`); n != 1 {
+			t.Fatalf("%d bulk removal events with count 1, want 1", n)
+		}
+		if n := sqlCount(t, s, "SELECT count(*) FROM seat_events WHERE event = 'lost'"); n != 1 {
+			t.Fatalf("%d lost ledger rows, want 1", n)
 		}
 	})
 }

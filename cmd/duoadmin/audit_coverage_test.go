@@ -51,10 +51,10 @@ var cliCoverage = map[string]cliCase{
 		"event is asserted in models/synthetic_test.go"},
 	"token create": {want: []string{"personal_access_token_created"},
 		args: func(*seatsFixture) []string { return []string{"create", "--user", "ada"} }},
-	// One event per user.
-	"seats bulk-assign": {want: []string{"seat_assigned", "seat_assigned"},
+	// One event for the file (with the count); a ledger row per user.
+	"seats bulk-assign": {want: []string{"seats_assigned"},
 		args: func(f *seatsFixture) []string { return []string{"bulk-assign", f.csv("username\nada\ncy\n")} }},
-	"seats bulk-remove": {want: []string{"seat_unassigned", "seat_unassigned"}, setup: seatsFor("ada", "cy"),
+	"seats bulk-remove": {want: []string{"seats_unassigned"}, setup: seatsFor("ada", "cy"),
 		args: func(f *seatsFixture) []string { return []string{"bulk-remove", f.csv("username\nada\ncy\n")} }},
 	"mail send": {none: "delivers queued mail; only the outbox rows change", setup: withMailToSend,
 		args: func(*seatsFixture) []string { return []string{"send"} }},
@@ -84,6 +84,7 @@ var cliCoverage = map[string]cliCase{
 		f.exec(t, "UPDATE users SET state = 'banned' WHERE id = $1", f.ids["ada"])
 		f.exec(t, "UPDATE add_on_purchases SET last_assigned_users_refreshed_at = NULL")
 	}},
+	// One seat: a per-user event (several would be one seats_unassigned).
 	"jobs run overage": {want: []string{"seat_unassigned"}, setup: func(t *testing.T, f *seatsFixture) {
 		seatsFor("ada", "cy")(t, f)
 		f.exec(t, "UPDATE add_on_purchases SET quantity = 1")

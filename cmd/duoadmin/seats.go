@@ -190,45 +190,58 @@ func cliUsers(ctx context.Context, store *models.Store, usernames []string) (map
 }
 
 func cliAssign(ctx context.Context, store *models.Store, p *models.AddOnPurchase, usernames []string) (ok, failed []string, err error) {
-	return cliEachUser(ctx, store, usernames, func(name string, u models.User) (string, string, bool, error) {
-		_, err := store.AssignSeat(ctx, cliActor, p.ID, u.ID)
-		var se *models.SeatError
-		switch {
-		case errors.As(err, &se) && se.Code == models.NoSeatsAvailable:
-			return "", "##No seats are left; users starting from @" + name + " onwards were not assigned.##", true, nil
-		case errors.As(err, &se):
-			return "", fmt.Sprintf("Failed to assign seat to user: %s, Errors: [%s]", name, se.Code), false, nil
-		case err != nil:
-			return "", "", false, err
+	return cliEachUser(ctx, store, usernames, func(ids []int64) ([]models.SeatOutcome, error) {
+		return store.AssignSeatsInOrder(ctx, cliActor, p.ID, ids)
+	}, func(name, code string) (string, string, bool) {
+		switch code {
+		case "":
+			return "User assigned: " + name, "", false
+		case models.NoSeatsAvailable:
+			return "", "##No seats are left; users starting from @" + name + " onwards were not assigned.##", true
 		}
-		return "User assigned: " + name, "", false, nil
+		return "", fmt.Sprintf("Failed to assign seat to user: %s, Errors: [%s]", name, code), false
 	})
 }
 
 // cliUnassign mirrors cliAssign: a user without a seat is a success, as an
 // already assigned user is when assigning.
 func cliUnassign(ctx context.Context, store *models.Store, p *models.AddOnPurchase, usernames []string) (ok, failed []string, err error) {
-	return cliEachUser(ctx, store, usernames, func(name string, u models.User) (string, string, bool, error) {
-		_, err := store.UnassignSeat(ctx, cliActor, p.ID, u.ID)
-		var se *models.SeatError
-		switch {
-		case errors.As(err, &se):
-			return "", fmt.Sprintf("Failed to unassign seat from user: %s, Errors: [%s]", name, se.Code), false, nil
-		case err != nil:
-			return "", "", false, err
+	return cliEachUser(ctx, store, usernames, func(ids []int64) ([]models.SeatOutcome, error) {
+		return store.UnassignSeatsInOrder(ctx, cliActor, p.ID, ids)
+	}, func(name, code string) (string, string, bool) {
+		if code == "" {
+			return "User unassigned: " + name, "", false
 		}
-		return "User unassigned: " + name, "", false, nil
+		return "", fmt.Sprintf("Failed to unassign seat from user: %s, Errors: [%s]", name, code), false
 	})
 }
 
-// cliEachUser runs change for each of the file's users in order, as
-// GitLab's rake task does: an unknown name is a failure line; change says
-// what to print (a success or a failure line) and whether to stop there.
+// cliEachUser reports on the file's users in order, as GitLab's rake task
+// does: an unknown name is a failure line; the known users are changed as
+// one action (change, one transaction) and line says what to print for
+// each outcome and whether to stop there.
 func cliEachUser(ctx context.Context, store *models.Store, usernames []string,
-	change func(name string, u models.User) (okLine, failLine string, stop bool, err error)) (ok, failed []string, err error) {
+	change func(ids []int64) ([]models.SeatOutcome, error),
+	line func(name, code string) (okLine, failLine string, stop bool)) (ok, failed []string, err error) {
 	users, err := cliUsers(ctx, store, usernames)
 	if err != nil {
 		return nil, nil, err
+	}
+	var ids []int64
+	for _, name := range usernames {
+		if u, found := users[strings.ToLower(name)]; found {
+			ids = append(ids, u.ID)
+		}
+	}
+	outcomes := map[int64]string{}
+	if len(ids) > 0 {
+		res, err := change(ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range res {
+			outcomes[o.UserID] = o.Code
+		}
 	}
 	for _, name := range usernames {
 		u, found := users[strings.ToLower(name)]
@@ -236,10 +249,11 @@ func cliEachUser(ctx context.Context, store *models.Store, usernames []string,
 			failed = append(failed, "User is not found: "+name)
 			continue
 		}
-		okLine, failLine, stop, err := change(name, u)
-		if err != nil {
-			return nil, nil, err
+		code, decided := outcomes[u.ID]
+		if !decided {
+			continue // after the user who found no seat left
 		}
+		okLine, failLine, stop := line(name, code)
 		if okLine != "" {
 			ok = append(ok, okLine)
 		}

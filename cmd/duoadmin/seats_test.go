@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"duoadmin/models"
@@ -146,9 +147,15 @@ func TestSeatsBulkAssignSelfManaged(t *testing.T) {
 	}
 	s := f.open()
 	defer s.Close()
-	evs, err := s.AuditEventsFor(context.Background(), "User", f.ids["ada"], 10)
-	if err != nil || len(evs) == 0 || evs[0].Action != "seat_assigned" || evs[0].ActorName != "duoadmin CLI" {
+	// The file is one action: one audit event with the count (ada and cy),
+	// none per user.
+	evs, err := s.RecentAuditEvents(context.Background(), 10)
+	if err != nil || len(evs) == 0 || evs[0].Action != "seats_assigned" || evs[0].ActorName != "duoadmin CLI" ||
+		!strings.Contains(evs[0].Details, `"count":2`) || !strings.Contains(evs[0].Details, `"reason":"cli"`) {
 		t.Fatalf("audit events %+v, %v", evs, err)
+	}
+	if evs, _ := s.AuditEventsFor(context.Background(), "User", f.ids["ada"], 10); len(evs) != 0 && evs[0].Action == "seat_assigned" {
+		t.Fatalf("a per-user event for a bulk file: %+v", evs[0])
 	}
 }
 
@@ -202,8 +209,9 @@ func TestSeatsBulkRemove(t *testing.T) {
 	}
 	s := f.open()
 	defer s.Close()
-	evs, err := s.AuditEventsFor(context.Background(), "User", f.ids["ada"], 10)
-	if err != nil || len(evs) == 0 || evs[0].Action != "seat_unassigned" || evs[0].ActorName != "duoadmin CLI" {
+	evs, err := s.RecentAuditEvents(context.Background(), 10)
+	if err != nil || len(evs) == 0 || evs[0].Action != "seats_unassigned" || evs[0].ActorName != "duoadmin CLI" ||
+		!strings.Contains(evs[0].Details, `"reason":"cli"`) {
 		t.Fatalf("audit events %+v, %v", evs, err)
 	}
 	// The seat ledger says the CLI did it, both ways.

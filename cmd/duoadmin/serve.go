@@ -96,6 +96,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer startMailSender(ctx, store, cfg.SMTP, logger)()
+	defer startWebHookSender(ctx, store, logger)()
 	defer startJobScheduler(ctx, store, logger)()
 	// Every instance learns of every change through Postgres, so each may
 	// keep the access API's reads in memory (models/access_cache.go).

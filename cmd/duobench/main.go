@@ -39,14 +39,10 @@ type Result struct {
 	BaselineP99ms float64 `json:"baseline_p99_ms"`
 	Ratio         float64 `json:"ratio"`
 	RSSMB         float64 `json:"rss_mb"`
-	// FloorP50ms is the median of the writes the rules require of a write
-	// scenario, run raw (floors.go); FloorRatio is p50_ms over it.
-	FloorP50ms   float64 `json:"required_writes_p50_ms,omitempty"`
-	FloorRatio   float64 `json:"required_writes_ratio,omitempty"`
-	ReqS         float64 `json:"req_s,omitempty"`
-	BaselineReqS float64 `json:"baseline_req_s,omitempty"`
-	Pass         bool    `json:"pass"`
-	Target       string  `json:"target"`
+	ReqS          float64 `json:"req_s,omitempty"`
+	BaselineReqS  float64 `json:"baseline_req_s,omitempty"`
+	Pass          bool    `json:"pass"`
+	Target        string  `json:"target"`
 	// Scale is the organisation's generated users (BENCH_SCALES).
 	Scale int `json:"scale,omitempty"`
 	// Samples and BaselineSamples are the timings behind each side's p50
@@ -322,9 +318,6 @@ func printResult(r Result) {
 		return
 	}
 	extra := ""
-	if r.FloorP50ms > 0 {
-		extra = fmt.Sprintf("  required writes p50 %.2f ms (product %.2fx)", r.FloorP50ms, r.FloorRatio)
-	}
 	if r.ReqS > 0 {
 		extra = fmt.Sprintf(" req/s %.0f (baseline %.0f)", r.ReqS, r.BaselineReqS)
 	}
