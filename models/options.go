@@ -22,6 +22,9 @@ type Options struct {
 	// Store refuses to store or read one (and handlers.New refuses to
 	// start): a key generated silently would be lost at the next restart.
 	Secrets *secretbox.Box
+	// Directory resolves LDAP groups for assignment rules; nil: no LDAP
+	// server, and a rule on an LDAP group holds its sync (never removes).
+	Directory DirectoryGroups
 }
 
 const defaultBaseURL = "http://127.0.0.1:8080"
