@@ -40,9 +40,11 @@ func TestJourneyAssignmentRuleAndHeldSync(t *testing.T) {
 	signInAs(t, ctx, s, "olivia")
 	rules := "/groups/acme/-/settings/gitlab_duo/assignment_rules"
 	open(t, ctx, s, rules, 200)
-	do(t, ctx, "add a rule on acme/platform, Developer and up, assign and remove",
+	do(t, ctx, "open the rule form",
 		chromedp.Click(chromedp.CSS(`[data-testid="add-rule"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="rule-form"]`)),
+	)
+	do(t, ctx, "a rule on acme/platform, Developer and up, assign and remove: count",
 		chromedp.SetValue(chromedp.CSS(`[data-testid="rule-source"]`), "acme/platform"),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="rule-role"]`), "developer"),
 		chromedp.Click(chromedp.ID("mode_assign_remove")),

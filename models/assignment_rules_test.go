@@ -320,6 +320,15 @@ func TestRulePreviewIsWhatTheSyncDoes(t *testing.T) {
 	})
 }
 
+func mustUserID(t *testing.T, s *models.Store, name string) int64 {
+	t.Helper()
+	u, err := s.UserByUsername(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
 // fakeDirectory is an LDAP directory for tests: members by CN, or an error.
 type fakeDirectory struct {
 	mu      sync.Mutex
@@ -372,8 +381,16 @@ func TestInstanceAndLDAPRulesOnSelfManaged(t *testing.T) {
 		if got := sorted(diffNames(res2.Diff.Gains)); !slices.Equal(got, []string{"admin", "ldap3", "ldap4"}) {
 			t.Fatalf("instance gains %v", got)
 		}
+		// A user found in the group later (an LDAP sign-in) is queued and applied at once.
+		dir.set("duo-users", []string{"ldap1", "LDAP2@example.com", "ldap5"}, nil)
+		if err := s.QueueRuleSync(ctx, mustUserID(t, s, "ldap5")); err != nil {
+			t.Fatal(err)
+		}
+		if got := holderNames(t, s, p); !slices.Contains(got, "ldap5") {
+			t.Fatalf("ldap5 has no seat after its sync: %v", got)
+		}
 		// Leaving the LDAP group: the instance rule still matches, the seat stays.
-		dir.set("duo-users", []string{"ldap2"}, nil)
+		dir.set("duo-users", []string{"ldap2", "ldap5"}, nil)
 		d, err := s.PreviewRuleSync(ctx, p.ID)
 		if err != nil || !d.Empty() {
 			t.Fatalf("%+v %v", d, err)

@@ -119,3 +119,19 @@ func (tx *Store) applyRulesTo(ctx context.Context, users []int64) error {
 	}
 	return nil
 }
+
+// QueueRuleSync queues users whose membership changed outside the Store's
+// own member and user methods (an LDAP sign-in that found new groups) and
+// applies the rules to them now; what fails now the rule_queue job retries.
+func (s *Store) QueueRuleSync(ctx context.Context, userIDs ...int64) error {
+	queued := false
+	err := s.Tx(ctx, func(tx *Store) error {
+		var err error
+		queued, err = tx.enqueueRuleSync(ctx, userIDs...)
+		return err
+	})
+	if err == nil {
+		s.ruleSyncAfter(ctx, queued)
+	}
+	return err
+}
