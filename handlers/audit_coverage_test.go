@@ -188,12 +188,96 @@ var auditCoverage = map[string]auditCase{
 	"POST /api/graphql": {want: one("duo_availability_changed"), json: func(*coverageFixture) string {
 		return `{"query":"mutation { projectSettingsUpdate(input: {fullPath: \"acme/backend\", duoFeaturesEnabled: false}) { errors } }"}`
 	}},
+	"POST /api/v4/add_on_purchases/:id/assignment_rules": {deployment: models.GitLabCom, want: one("duo_assignment_rule_created"),
+		json: func(*coverageFixture) string { return nobodyRuleJSON }},
+	"PUT /api/v4/add_on_purchases/:id/assignment_rules/:rule_id": {deployment: models.GitLabCom, want: one("duo_assignment_rule_updated"),
+		setup: withRule, json: func(*coverageFixture) string {
+			return strings.Replace(nobodyRuleJSON, `"assign"`, `"assign_remove"`, 1)
+		}},
+	"DELETE /api/v4/add_on_purchases/:id/assignment_rules/:rule_id": {deployment: models.GitLabCom,
+		want: one("duo_assignment_rule_deleted"), setup: withRule},
+	// The three members of acme gain a seat, each audited, and the run.
+	"POST /api/v4/add_on_purchases/:id/assignment_rules/sync": {deployment: models.GitLabCom, setup: withUnsyncedRule,
+		want: []string{"seat_assigned", "seat_assigned", "seat_assigned", "seat_sync_applied"}},
 	"POST /api/v4/code_suggestions/enabled": {none: "asks whether a project has GitLab Duo on; changes nothing",
 		json: func(*coverageFixture) string { return `{"project_path":"acme/backend"}` }},
 	"POST /api/v4/duo/usage_events": {none: "usage is telemetry: it moves last-activity dates, which are not audited",
 		json: func(f *coverageFixture) string {
 			return `{"events":[{"username":"dev","feature":"duo_chat","timestamp":"` + models.Today().String() + `T10:00:00Z"}]}`
 		}},
+}
+
+// ruleCoverage: the assignment rule screens, at both of their homes.
+func ruleCoverage() map[string]auditCase {
+	out := map[string]auditCase{}
+	homes := map[string]models.Deployment{"/admin/gitlab_duo/assignment_rules": models.SelfManaged,
+		"/groups/:group_path/-/settings/gitlab_duo/assignment_rules": models.GitLabCom}
+	for base, d := range homes {
+		for suffix, tc := range map[string]auditCase{
+			"/preview":          {none: "a preview writes nothing: its transaction is rolled back", form: nobodyRule},
+			"":                  {want: one("duo_assignment_rule_created"), form: nobodyRule},
+			"/:id/preview":      {none: "a preview writes nothing: its transaction is rolled back", setup: withRule, form: nobodyRule},
+			"/:id":              {want: one("duo_assignment_rule_updated"), setup: withRule, form: removingNobodyRule},
+			"/:id/delete":       {want: one("duo_assignment_rule_deleted"), setup: withRule},
+			"/sync":             {want: []string{"seat_assigned", "seat_assigned", "seat_assigned", "seat_sync_applied"}, setup: withUnsyncedRule},
+			"/guard":            {want: one("seat_removal_guard_changed"), form: func(*coverageFixture) url.Values { return url.Values{"max_percent": {"50"}, "max_seats": {"9"}} }},
+			"/runs/:id/approve": {want: one("seat_sync_approved"), setup: withHeldRun},
+			"/runs/:id/discard": {want: one("seat_sync_discarded"), setup: withHeldRun},
+		} {
+			tc.deployment = d
+			out["POST "+base+suffix] = tc
+		}
+	}
+	return out
+}
+
+// nobodyRule matches no one (acme's only Owner is excluded): creating it
+// writes the rule's event and no seat.
+const nobodyRuleJSON = `{"source_kind":"group","source":"acme","min_access_level":"owner","mode":"assign","excluded_usernames":["owner"]}`
+
+func nobodyRule(*coverageFixture) url.Values {
+	return url.Values{"source_kind": {"group"}, "source": {"acme"}, "min_access_level": {"owner"}, "mode": {"assign"}, "excluded": {"owner"}}
+}
+
+func removingNobodyRule(f *coverageFixture) url.Values {
+	v := nobodyRule(f)
+	v.Set("mode", "assign_remove")
+	return v
+}
+
+func (f *coverageFixture) rulePurchase() int64 {
+	if f.groupPurchase != 0 {
+		return f.groupPurchase
+	}
+	return f.instancePurchase
+}
+
+func withRule(t *testing.T, f *coverageFixture) {
+	t.Helper()
+	res, err := f.store.ChangeRule(context.Background(), models.ActorFor(f.users["admin"]), f.rulePurchase(),
+		models.RuleChange{Op: models.RuleCreate, Input: models.RuleInput{SourceKind: "group", Source: "acme", MinAccessLevel: "owner",
+			Mode: "assign", Excluded: "owner"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.rule = res.Rule.ID
+}
+
+// withUnsyncedRule: a rule on acme's Developers and up (owner, victim, dev)
+// written behind the sync's back, so the sync has seats to assign.
+func withUnsyncedRule(t *testing.T, f *coverageFixture) {
+	f.exec(t, `INSERT INTO duo_assignment_rules (add_on_purchase_id, source_kind, source_group_id, source_value, min_access_level, mode,
+		ldap_member_count, created_at, updated_at) VALUES ($1, 'group', $2, '', 30, 'assign', 0, $3, $3)`, f.rulePurchase(), f.acme.ID, time.Now().UTC())
+}
+
+func withHeldRun(t *testing.T, f *coverageFixture) {
+	t.Helper()
+	f.exec(t, `INSERT INTO seat_sync_runs (add_on_purchase_id, kind, trigger, status, hold_reason, diff, created_at, expires_at)
+		VALUES ($1, 'rules', 'scheduled', 'held', 'test', '{}', $2, $3)`, f.rulePurchase(), time.Now().UTC(), time.Now().UTC().Add(time.Hour))
+	db, _ := f.store.SQLDB()
+	if err := db.QueryRow(`SELECT max(id) FROM seat_sync_runs`).Scan(&f.heldRun); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (tc auditCase) sender() string {
@@ -235,6 +319,7 @@ type coverageFixture struct {
 	model            int64 // a self-hosted model, after withSelfHosted
 	hook             int64 // a webhook, after withHook
 	otherSession     int64 // another session of the admin's, after withOtherAdminSession
+	rule, heldRun    int64 // an assignment rule and a held sync run, after withRule / withHeldRun
 	token            string
 }
 
@@ -385,8 +470,14 @@ func (f *coverageFixture) path(t *testing.T, r string) string {
 			segs[i] = "block"
 		case ":name":
 			segs[i] = f.subscription
+		case ":rule_id":
+			segs[i] = id(f.rule)
 		case ":id":
 			switch {
+			case strings.Contains(r, "assignment_rules/runs/"):
+				segs[i] = id(f.heldRun)
+			case strings.Contains(r, "assignment_rules/") && !strings.HasPrefix(r, "/api/"):
+				segs[i] = id(f.rule)
 			case strings.HasPrefix(r, "/api/v4/groups/"):
 				segs[i] = id(f.acme.ID)
 			case strings.HasPrefix(r, "/api/v4/projects/"):
@@ -503,6 +594,9 @@ func TestEveryStateChangingRouteIsAudited(t *testing.T) {
 		}
 		tc, ok := auditCoverage[key]
 		if !ok {
+			tc, ok = ruleCoverage()[key]
+		}
+		if !ok {
 			t.Errorf("%s: add the route to the audit coverage table (handlers/audit_coverage_test.go) with the audit event(s) it writes", key)
 			continue
 		}
@@ -540,6 +634,11 @@ func TestEveryStateChangingRouteIsAudited(t *testing.T) {
 				wellFormed(t, e, f.users[tc.sender()])
 			}
 		})
+	}
+	for key := range ruleCoverage() {
+		if !seen[key] {
+			t.Errorf("the audit coverage table lists %s, which is not a route any more", key)
+		}
 	}
 	for key := range auditCoverage {
 		if !seen[key] {

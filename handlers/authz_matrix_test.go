@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -51,6 +52,7 @@ type scope struct {
 	projectMemberID int64 // dev's developer membership of project
 	purchaseID      int64 // GitLab.com: the group's Duo Pro purchase
 	hookID          int64 // the group's webhook
+	ruleID, runID   int64 // GitLab.com: an assignment rule and a held run of it
 }
 
 type matrixFixture struct {
@@ -65,6 +67,30 @@ type matrixFixture struct {
 	// Self-managed: a self-hosted model (with Duo Enterprise, so the pages exist).
 	selfHostedModel int64
 	systemHook      int64 // a system hook (/admin/hooks/:id)
+	// Self-managed: an assignment rule and a held run of the instance's Duo
+	// Pro purchase (the API's) and of the one the screens manage (Duo
+	// Enterprise, when there are both).
+	instanceRule, instanceRun int64
+	screenRule, screenRun     int64
+}
+
+// ruleAndHeldRun gives a purchase an assignment rule (matching nobody) and
+// a held sync run, so the rule screens' ids exist.
+func ruleAndHeldRun(t *testing.T, a *app, purchaseID int64, group string) (int64, int64) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := a.store.ChangeRule(ctx, models.ActorFor(a.users["admin"]), purchaseID, models.RuleChange{Op: models.RuleCreate,
+		Input: models.RuleInput{SourceKind: "group", Source: group, MinAccessLevel: "owner", Mode: "assign", Excluded: "owner"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := a.store.SQLDB()
+	var run int64
+	if err := db.QueryRow(`INSERT INTO seat_sync_runs (add_on_purchase_id, kind, trigger, status, hold_reason, diff, created_at, expires_at)
+		VALUES ($1, 'rules', 'scheduled', 'held', 'test', '{}', $2, $3) RETURNING id`, purchaseID, time.Now().UTC(), time.Now().UTC().Add(time.Hour)).Scan(&run); err != nil {
+		t.Fatal(err)
+	}
+	return res.Rule.ID, run
 }
 
 // matrixBindDN is the fixture LDAP server's bind DN, which only the admin
@@ -184,9 +210,11 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 			ExpiresOn: models.Today().AddDays(30), PurchaseXID: f.subscription})
 		must(err)
 		f.instancePurchase = pu.ID
-		_, err = a.store.CreatePurchase(ctx, actor, d, models.PurchaseInput{AddOn: models.AddOnDuoEnterprise, Quantity: 5,
+		f.instanceRule, f.instanceRun = ruleAndHeldRun(t, a, pu.ID, "acme")
+		ent, err := a.store.CreatePurchase(ctx, actor, d, models.PurchaseInput{AddOn: models.AddOnDuoEnterprise, Quantity: 5,
 			ExpiresOn: models.Today().AddDays(30), PurchaseXID: f.subscription})
 		must(err)
+		f.screenRule, f.screenRun = ruleAndHeldRun(t, a, ent.ID, "acme")
 		// A closed loopback port: test connection fails at once.
 		m, err := a.store.CreateSelfHostedModel(ctx, actor, models.SelfHostedModelInput{Name: "matrix", Platform: models.PlatformVLLM,
 			ModelFamily: models.FamilyGPT, Endpoint: "http://127.0.0.1:1", Identifier: "gpt"})
@@ -202,6 +230,12 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 	sh, err := a.store.CreateWebHook(ctx, actor, nil, models.WebHookInput{URL: "http://127.0.0.1:1/system", Token: "matrix-secret"})
 	must(err)
 	f.systemHook = sh.ID
+	if d == models.GitLabCom {
+		for name, sc := range f.scopes {
+			sc.ruleID, sc.runID = ruleAndHeldRun(t, a, sc.purchaseID, sc.group.FullPath)
+			f.scopes[name] = sc
+		}
+	}
 	for role, u := range a.users {
 		tok, err := a.store.CreatePersonalAccessToken(ctx, models.ActorFor(u), u, "matrix", nil)
 		must(err)
@@ -232,9 +266,15 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 			segs[i] = "block"
 		case ":name":
 			segs[i] = f.subscription
+		case ":rule_id":
+			segs[i] = strconv.FormatInt(max(sc.ruleID, f.instanceRule), 10)
 		case ":id":
 			var id int64
 			switch {
+			case strings.Contains(r.Path, "assignment_rules/runs/"):
+				id = max(sc.runID, f.screenRun)
+			case strings.Contains(r.Path, "assignment_rules/") && !isAPIPath(r.Path):
+				id = max(sc.ruleID, f.screenRule)
 			case strings.HasPrefix(r.Path, "/api/v4/groups/"):
 				id = sc.group.ID
 			case strings.HasPrefix(r.Path, "/api/v4/projects/"):

@@ -101,6 +101,9 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handle(e, get, "/admin/gitlab_duo/seat_utilization/history", AdminArea, s.getAdminSeatUtilizationHistory)
 	s.handle(e, get, "/admin/gitlab_duo/seat_utilization/history/export.csv", AdminArea, s.getAdminSeatUtilizationHistoryCSV)
 	s.handle(e, get, "/admin/gitlab_duo/seat_utilization/history/export.ndjson", AdminArea, s.getAdminSeatUtilizationHistoryNDJSON)
+	for _, r := range s.ruleRoutes() {
+		s.handle(e, r.method, adminRulesPath+r.suffix, AdminArea, s.inRuleScope(s.adminRuleScope, r.suffix == "", r.h))
+	}
 	s.handle(e, get, "/admin/subscription", AdminArea, s.getAdminSubscription)
 	s.handle(e, post, "/admin/subscription/sync", AdminArea, s.postAdminSubscriptionSync)
 	s.handle(e, post, "/admin/subscription/trials", AdminArea, s.postAdminSubscriptionTrials)
@@ -162,6 +165,9 @@ func (s *Server) routes(e *echo.Echo) {
 	g.add(post, "-/edit", GroupOwner, s.postGroupEdit)
 	g.add(get, "-/settings/gitlab_duo", GroupOwner, s.getGroupSettingsGitlabDuo)
 	g.add(post, "-/settings/gitlab_duo/assignments", GroupOwner, s.postGroupGitlabDuoAssignments)
+	for _, r := range s.ruleRoutes() {
+		g.add(r.method, "-/settings/gitlab_duo/assignment_rules"+r.suffix, GroupOwner, s.inRuleScope(s.groupRuleScope, r.suffix == "", r.h))
+	}
 	g.add(get, "-/usage_quotas/gitlab_duo", GroupOwner, s.getGroupUsageQuotasGitlabDuo)
 	g.add(post, "-/usage_quotas/gitlab_duo/bulk", GroupOwner, s.postGroupUsageQuotasGitlabDuoBulk)
 	g.add(get, "-/usage_quotas/gitlab_duo/export.csv", GroupOwner, s.getGroupUsageQuotasGitlabDuoCSV)
@@ -219,6 +225,12 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handleAPI(api, post, "/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.postAPIAddOnPurchaseAssignments)
 	s.handleAPI(api, del, "/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.deleteAPIAddOnPurchaseAssignments)
 	s.handleAPI(api, get, "/add_on_purchases/:id/seat_events", seats, apiPurchaseID, s.getAPIAddOnPurchaseSeatEvents)
+	s.handleAPI(api, get, "/add_on_purchases/:id/assignment_rules", seats, apiPurchaseID, s.getAPIAssignmentRules)
+	s.handleAPI(api, post, "/add_on_purchases/:id/assignment_rules", seats, apiPurchaseID, s.postAPIAssignmentRules)
+	s.handleAPI(api, post, "/add_on_purchases/:id/assignment_rules/sync", seats, apiPurchaseID, s.postAPIAssignmentRulesSync)
+	s.handleAPI(api, get, "/add_on_purchases/:id/assignment_rules/:rule_id", seats, apiPurchaseID, s.getAPIAssignmentRule)
+	s.handleAPI(api, put, "/add_on_purchases/:id/assignment_rules/:rule_id", seats, apiPurchaseID, s.putAPIAssignmentRule)
+	s.handleAPI(api, del, "/add_on_purchases/:id/assignment_rules/:rule_id", seats, apiPurchaseID, s.deleteAPIAssignmentRule)
 	// Users ask about themselves; what they may ask about others, and
 	// which resources they may name, the query itself limits (see the
 	// handler): no resource of another's is read.

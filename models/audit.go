@@ -13,11 +13,19 @@ type Actor struct {
 	// the seat ledger: the path (screen, API, CLI, import, trial) says it
 	// with WithSeatReason.
 	SeatReason string
+	// RuleID is the assignment rule the seats change by (reason rule).
+	RuleID int64
 }
 
 // WithSeatReason is the actor changing seats for reason.
 func (a Actor) WithSeatReason(reason string) Actor {
 	a.SeatReason = reason
+	return a
+}
+
+// WithRule is the actor changing seats by an assignment rule.
+func (a Actor) WithRule(ruleID int64) Actor {
+	a.SeatReason, a.RuleID = SeatReasonRule, ruleID
 	return a
 }
 

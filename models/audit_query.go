@@ -12,11 +12,13 @@ import (
 // A test checks every action found in models/*.go is listed here.
 var AuditActions = []string{
 	"add_on_purchase_created", "add_on_purchase_updated", "ai_feature_settings_changed", "audit_events_pruned",
+	"duo_assignment_rule_created", "duo_assignment_rule_deleted", "duo_assignment_rule_updated",
 	"duo_availability_changed", "duo_core_changed", "duo_trial_started",
 	"feature_flag_changed", "group_created", "group_plan_changed", "group_shared",
 	"instance_ai_settings_changed", "instance_plan_changed", "ldap_settings_updated", "member_access_changed", "member_added", "member_removed",
 	"organisation_imported", "personal_access_token_created", "project_created", "project_shared",
-	"seat_assigned", "seat_unassigned", "seats_assigned", "seats_unassigned", "self_hosted_model_created", "self_hosted_model_deleted",
+	"seat_assigned", "seat_removal_guard_changed", "seat_sync_applied", "seat_sync_approved", "seat_sync_discarded",
+	"seat_sync_held", "seat_unassigned", "seats_assigned", "seats_unassigned", "self_hosted_model_created", "self_hosted_model_deleted",
 	"self_hosted_model_updated", "subscription_created", "subscription_synchronized",
 	"user_created", "user_session_revoked", "user_sessions_revoked", "user_state_changed", "user_updated",
 	"web_hook_created", "web_hook_destroyed",

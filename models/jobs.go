@@ -23,6 +23,8 @@ var Jobs = []Job{
 	{Name: "overage", Every: 4 * time.Hour, Run: runOverageJob},
 	{Name: "audit_retention", Every: 24 * time.Hour, Run: runAuditRetentionJob},
 	{Name: "session_cleanup", Every: time.Hour, Run: runSessionCleanupJob},
+	{Name: "assignment_rules", Every: time.Hour, Run: runAssignmentRulesJob},
+	{Name: "rule_queue", Every: RuleQueueEvery, Run: runRuleQueueJob},
 }
 
 func JobByName(name string) (Job, bool) {
@@ -49,15 +51,19 @@ func runIneligibleJob(ctx context.Context, s *Store, _ time.Time) (string, error
 	if err != nil {
 		return "", err
 	}
-	n := 0
+	n, held := 0, 0
 	for _, id := range ids {
-		rs, err := s.RemoveIneligible(ctx, id)
+		// Guarded: a mass removal waits for a person (seat_removal_guard.go).
+		rs, run, err := s.RemoveIneligibleGuarded(ctx, id)
 		if err != nil {
 			return "", err
 		}
 		n += len(rs)
+		if run != nil {
+			held++
+		}
 	}
-	return fmt.Sprintf("removed %d seat(s) of ineligible users from %d purchase(s)", n, len(ids)), nil
+	return fmt.Sprintf("removed %d seat(s) of ineligible users from %d purchase(s)%s", n, len(ids), heldSuffix(held)), nil
 }
 
 func runOverageJob(ctx context.Context, s *Store, _ time.Time) (string, error) {

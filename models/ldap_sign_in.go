@@ -73,7 +73,12 @@ func (s *Store) CheckSignInPassword(ctx context.Context, u *User, login, passwor
 		return PasswordCheck{}, nil
 	case ldapErr == nil:
 		dummy()
-		return PasswordCheck{OK: true}, s.linkLDAPIdentity(ctx, u.ID, m.DN)
+		if err := s.linkLDAPIdentity(ctx, u.ID, m.DN); err != nil {
+			return PasswordCheck{}, err
+		}
+		// Their LDAP groups may have changed since the last sync: the
+		// assignment rules look at them now, not at the next hourly run.
+		return PasswordCheck{OK: true}, s.QueueRuleSync(ctx, u.ID)
 	case errors.Is(ldapErr, ldapdir.ErrInvalidCredentials), errors.Is(ldapErr, ldapdir.ErrAmbiguousUser):
 		dummy()
 		return PasswordCheck{}, nil

@@ -68,6 +68,7 @@ func (s *Store) AddMember(ctx context.Context, actor Actor, src Source, user *Us
 		return nil, FieldErrors{"access_level": "is not a role"}
 	}
 	m := &Member{UserID: user.ID, SourceType: src.Type, SourceID: src.ID, AccessLevel: level}
+	queued := false
 	err := s.Tx(ctx, func(tx *Store) error {
 		var n int64
 		if err := tx.q(ctx).Model(&Member{}).Where("source_type = ? AND source_id = ? AND user_id = ?", src.Type, src.ID, user.ID).Count(&n).Error; err != nil {
@@ -79,13 +80,19 @@ func (s *Store) AddMember(ctx context.Context, actor Actor, src Source, user *Us
 		if err := tx.q(ctx).Create(m).Error; err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, AuditEntry{Action: "member_added", TargetType: "User", TargetID: user.ID,
+		if err := tx.Audit(ctx, actor, AuditEntry{Action: "member_added", TargetType: "User", TargetID: user.ID,
 			TargetName: user.Username, NamespaceID: &src.RootID,
-			Details: map[string]any{"source": src.FullPath, "source_type": src.Type, "access_level": level.Key()}})
+			Details: map[string]any{"source": src.FullPath, "source_type": src.Type, "access_level": level.Key()}}); err != nil {
+			return err
+		}
+		var err error
+		queued, err = tx.enqueueRuleSync(ctx, user.ID)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.ruleSyncAfter(ctx, queued)
 	return m, nil
 }
 
@@ -93,7 +100,8 @@ func (s *Store) ChangeMemberAccess(ctx context.Context, actor Actor, src Source,
 	if !level.Valid() {
 		return FieldErrors{"access_level": "is not a role"}
 	}
-	return s.Tx(ctx, func(tx *Store) error {
+	queued := false
+	err := s.Tx(ctx, func(tx *Store) error {
 		m, err := tx.MemberByID(ctx, src, memberID)
 		if err != nil {
 			return err
@@ -114,14 +122,23 @@ func (s *Store) ChangeMemberAccess(ctx context.Context, actor Actor, src Source,
 		if err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, AuditEntry{Action: "member_access_changed", TargetType: "User", TargetID: u.ID,
+		if err := tx.Audit(ctx, actor, AuditEntry{Action: "member_access_changed", TargetType: "User", TargetID: u.ID,
 			TargetName: u.Username, NamespaceID: &src.RootID,
-			Details: map[string]any{"source": src.FullPath, "access_level": change(before.Key(), level.Key())}})
+			Details: map[string]any{"source": src.FullPath, "access_level": change(before.Key(), level.Key())}}); err != nil {
+			return err
+		}
+		queued, err = tx.enqueueRuleSync(ctx, u.ID)
+		return err
 	})
+	if err == nil {
+		s.ruleSyncAfter(ctx, queued)
+	}
+	return err
 }
 
 func (s *Store) RemoveMember(ctx context.Context, actor Actor, src Source, memberID int64) error {
-	return s.Tx(ctx, func(tx *Store) error {
+	queued := false
+	err := s.Tx(ctx, func(tx *Store) error {
 		m, err := tx.MemberByID(ctx, src, memberID)
 		if err != nil {
 			return err
@@ -145,8 +162,16 @@ func (s *Store) RemoveMember(ctx context.Context, actor Actor, src Source, membe
 		}
 		// On GitLab.com, leaving the hierarchy loses its seats, in the
 		// same transaction.
-		return tx.removeSeatsAfterMembershipRemoval(ctx, m, src)
+		if err := tx.removeSeatsAfterMembershipRemoval(ctx, m, src); err != nil {
+			return err
+		}
+		queued, err = tx.enqueueRuleSync(ctx, u.ID)
+		return err
 	})
+	if err == nil {
+		s.ruleSyncAfter(ctx, queued)
+	}
+	return err
 }
 
 func (s *Store) ensureAnotherOwner(ctx context.Context, src Source, exceptMemberID int64) error {

@@ -28,6 +28,9 @@ type Options struct {
 	// nil uses the system's roots (SSL_CERT_FILE adds a private CA). Tests
 	// trust their slapd's certificate with it.
 	LDAPRootCAs *x509.CertPool
+	// Directory resolves LDAP groups for assignment rules; nil: no LDAP
+	// server, and a rule on an LDAP group holds its sync (never removes).
+	Directory DirectoryGroups
 }
 
 const defaultBaseURL = "http://127.0.0.1:8080"

@@ -31,12 +31,13 @@ const (
 	SeatReasonBot               = "bot"
 	SeatReasonMembershipRemoved = "membership_removed"
 	SeatReasonExpired           = "expired"
+	SeatReasonRule              = "rule" // an assignment rule (rule_id says which)
 )
 
 // SeatReasons lists the ledger reasons, for filters.
 var SeatReasons = []string{SeatReasonManual, SeatReasonBulk, SeatReasonAPI, SeatReasonCLI, SeatReasonImport,
 	SeatReasonTrial, SeatReasonOverage, SeatReasonBlocked, SeatReasonBanned, SeatReasonDeactivated,
-	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired}
+	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonRule}
 
 // removalLedgerReason maps automation's removal reasons (kept in audit
 // details and mail) to ledger reasons.
@@ -59,7 +60,7 @@ func seatReasonOf(a Actor) string {
 // with a user_id column; the placeholders are ledgerArgs', then from's.
 func ledgerSQL(from string) string {
 	return `INSERT INTO seat_events (add_on_purchase_id, user_id, event, reason, rule_id, actor_id, actor_name, created_at)
-		SELECT ?, l.user_id, ?, ?, NULL, ?, ?, ? FROM ` + from + ` AS l`
+		SELECT ?, l.user_id, ?, ?, ?, ?, ?, ? FROM ` + from + ` AS l`
 }
 
 func ledgerArgs(purchaseID int64, event string, actor Actor, now time.Time) []any {
@@ -67,7 +68,11 @@ func ledgerArgs(purchaseID int64, event string, actor Actor, now time.Time) []an
 	if actor.ID != 0 {
 		actorID = &actor.ID
 	}
-	return []any{purchaseID, event, seatReasonOf(actor), actorID, actor.Username, now}
+	var ruleID *int64
+	if actor.RuleID != 0 {
+		ruleID = &actor.RuleID
+	}
+	return []any{purchaseID, event, seatReasonOf(actor), ruleID, actorID, actor.Username, now}
 }
 
 // removalLedgerSQL writes a lost row per row of from (columns user_id and

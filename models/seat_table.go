@@ -35,7 +35,9 @@ type SeatFilter struct {
 type SeatRow struct {
 	User
 	AssignedAt *time.Time
-	MaxRole    AccessLevel // 0: no membership
+	// RuleID is the assignment rule that gave the seat (nil: by hand).
+	RuleID  *int64
+	MaxRole AccessLevel // 0: no membership
 	// Invite is "Group invite" or "Project invite" on GitLab.com when the
 	// user is in the hierarchy only through one.
 	Invite string
@@ -165,7 +167,7 @@ func (s *Store) EachSeatRow(ctx context.Context, p *AddOnPurchase, f SeatFilter,
 	}
 	for offset := 0; ; offset += batch {
 		var rows []SeatRow
-		err := s.seatQuery(ctx, p, sc, f).Select("u.*, sa.created_at AS assigned_at").Order(seatOrder(f.Sort)).
+		err := s.seatQuery(ctx, p, sc, f).Select("u.*, sa.created_at AS assigned_at, sa.rule_id").Order(seatOrder(f.Sort)).
 			Offset(offset).Limit(batch).Scan(&rows).Error
 		if err != nil {
 			return err

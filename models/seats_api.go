@@ -53,7 +53,7 @@ func (s *Store) seatRows(ctx context.Context, p *AddOnPurchase, sc seatScope, f 
 		offset = from
 	}
 	var rows []SeatRow
-	err := s.seatQuery(ctx, p, sc, f).Select("u.*, sa.created_at AS assigned_at").Order(order).
+	err := s.seatQuery(ctx, p, sc, f).Select("u.*, sa.created_at AS assigned_at, sa.rule_id").Order(order).
 		Offset(offset).Limit(limit).Scan(&rows).Error
 	if backwards {
 		slices.Reverse(rows)

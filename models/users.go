@@ -172,12 +172,19 @@ func (s *Store) CreateUser(ctx context.Context, actor Actor, in UserInput) (*Use
 		}
 		u.PasswordHash = h
 	}
+	queued := false
 	err := s.Tx(ctx, func(tx *Store) error {
 		if err := tx.q(ctx).Create(u).Error; err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, AuditEntry{Action: "user_created", TargetType: "User", TargetID: u.ID,
-			TargetName: u.Username, Details: map[string]any{"state": u.State, "admin": u.Admin, "auditor": u.Auditor, "bot": u.Bot}})
+		if err := tx.Audit(ctx, actor, AuditEntry{Action: "user_created", TargetType: "User", TargetID: u.ID,
+			TargetName: u.Username, Details: map[string]any{"state": u.State, "admin": u.Admin, "auditor": u.Auditor, "bot": u.Bot}}); err != nil {
+			return err
+		}
+		// A rule on every user of the instance gives newcomers a seat.
+		var err error
+		queued, err = tx.enqueueRuleSync(ctx, u.ID)
+		return err
 	})
 	if IsUniqueViolation(err) {
 		// Another request took the username or email meanwhile.
@@ -186,6 +193,7 @@ func (s *Store) CreateUser(ctx context.Context, actor Actor, in UserInput) (*Use
 	if err != nil {
 		return nil, err
 	}
+	s.ruleSyncAfter(ctx, queued)
 	return u, nil
 }
 
@@ -278,6 +286,7 @@ func (s *Store) ChangeUserState(ctx context.Context, actor Actor, id int64, from
 		return nil, FieldErrors{"state": "is not a state (active, blocked, banned, deactivated)"}
 	}
 	var out *User
+	queued := false
 	err := s.Tx(ctx, func(tx *Store) error {
 		u, err := first[User](tx.forUpdate(ctx).Where("id = ?", id))
 		if err != nil {
@@ -308,8 +317,16 @@ func (s *Store) ChangeUserState(ctx context.Context, actor Actor, id int64, from
 		}
 		// A blocked, banned or deactivated user loses their seats in the
 		// same transaction: never a moment with a seat they cannot use.
-		return tx.removeSeatsOfInactiveUser(ctx, u)
+		if err := tx.removeSeatsOfInactiveUser(ctx, u); err != nil {
+			return err
+		}
+		// Reactivated, the rules may give them one again.
+		queued, err = tx.enqueueRuleSync(ctx, u.ID)
+		return err
 	})
+	if err == nil {
+		s.ruleSyncAfter(ctx, queued)
+	}
 	return out, err
 }
 
