@@ -43,6 +43,26 @@ type RuleDiff struct {
 
 	// ldapCounts are the LDAP groups' sizes, recorded when applied.
 	ldapCounts map[int64]int
+	// ldapRules are the rules whose source is an LDAP group: the seats
+	// they give or take are ledger rows of reason ldap, not rule.
+	ldapRules map[int64]bool
+}
+
+// markLDAPRule notes that rule id's source is an LDAP group.
+func (d *RuleDiff) markLDAPRule(id int64) {
+	if d.ldapRules == nil {
+		d.ldapRules = map[int64]bool{}
+	}
+	d.ldapRules[id] = true
+}
+
+// ruleActor is actor acting for rule id, with the ledger reason of its source.
+func (d *RuleDiff) ruleActor(actor Actor, id int64) Actor {
+	a := actor.WithRule(id)
+	if d.ldapRules[id] {
+		a.SeatReason = SeatReasonLDAP
+	}
+	return a
 }
 
 // Empty: the sync would change nothing.
@@ -213,6 +233,7 @@ func (s *Store) matchRule(ctx context.Context, p *AddOnPurchase, r *AssignmentRu
 			q = s.whereIDIn(q, "u.id", in.only)
 		}
 	case RuleSourceLDAPGroup:
+		d.markLDAPRule(r.ID)
 		names, err := s.ldapMembers(ctx, r.SourceValue)
 		switch {
 		case err != nil:

@@ -38,13 +38,13 @@ func (tx *Store) applyRuleDiff(ctx context.Context, actor Actor, p *AddOnPurchas
 		gains[g.RuleID] = append(gains[g.RuleID], g.UserID)
 	}
 	for _, rid := range sortedRuleIDs(losses) {
-		if err := tx.RemoveSeats(ctx, actor.WithRule(rid), p, losses[rid], true); err != nil {
+		if err := tx.RemoveSeats(ctx, d.ruleActor(actor, rid), p, losses[rid], true); err != nil {
 			return err
 		}
 	}
 	for _, rid := range sortedRuleIDs(gains) {
 		ids := gains[rid]
-		if err := tx.insertAssignments(ctx, actor.WithRule(rid), p, ids, false); err != nil {
+		if err := tx.insertAssignments(ctx, d.ruleActor(actor, rid), p, ids, false); err != nil {
 			return err
 		}
 		sub, arg := tx.idSet(ids)

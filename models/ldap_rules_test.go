@@ -38,5 +38,15 @@ func TestLDAPGroupRuleReadsTheSavedServer(t *testing.T) {
 		if got := sorted(holderNames(t, s, p)); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
 			t.Fatalf("seat holders = %v", got)
 		}
+		// Their ledger rows say LDAP, with the rule.
+		ev, err := s.SeatEvents(ctx, p.ID, models.SeatEventFilter{}, models.Page{Number: 1, PerPage: 20})
+		if err != nil || len(ev.Items) != 3 {
+			t.Fatalf("ledger %+v, %v", ev, err)
+		}
+		for _, e := range ev.Items {
+			if e.Reason != models.SeatReasonLDAP || e.RuleID == nil || *e.RuleID != res.Rule.ID {
+				t.Errorf("ledger row %+v: want reason ldap and rule %d", e, res.Rule.ID)
+			}
+		}
 	})
 }

@@ -32,12 +32,13 @@ const (
 	SeatReasonMembershipRemoved = "membership_removed"
 	SeatReasonExpired           = "expired"
 	SeatReasonRule              = "rule" // an assignment rule (rule_id says which)
+	SeatReasonLDAP              = "ldap" // an assignment rule on an LDAP group (rule_id says which)
 )
 
 // SeatReasons lists the ledger reasons, for filters.
 var SeatReasons = []string{SeatReasonManual, SeatReasonBulk, SeatReasonAPI, SeatReasonCLI, SeatReasonImport,
 	SeatReasonTrial, SeatReasonOverage, SeatReasonBlocked, SeatReasonBanned, SeatReasonDeactivated,
-	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonRule}
+	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonRule, SeatReasonLDAP}
 
 // removalLedgerReason maps automation's removal reasons (kept in audit
 // details and mail) to ledger reasons.

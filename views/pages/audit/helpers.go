@@ -124,7 +124,7 @@ func ActionTitle(a string) string {
 // → "Membership removed", "api" → "API".
 func SeatReasonTitle(r string) string {
 	switch r {
-	case models.SeatReasonAPI, models.SeatReasonCLI:
+	case models.SeatReasonAPI, models.SeatReasonCLI, models.SeatReasonLDAP:
 		return strings.ToUpper(r)
 	}
 	return ActionTitle(r)
