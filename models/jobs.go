@@ -23,6 +23,7 @@ var Jobs = []Job{
 	{Name: "overage", Every: 4 * time.Hour, Run: runOverageJob},
 	{Name: "audit_retention", Every: 24 * time.Hour, Run: runAuditRetentionJob},
 	{Name: "session_cleanup", Every: time.Hour, Run: runSessionCleanupJob},
+	{Name: "usage_snapshot", Every: time.Hour, Run: runUsageSnapshotJob},
 }
 
 func JobByName(name string) (Job, bool) {
