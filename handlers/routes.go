@@ -101,6 +101,8 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handle(e, get, "/admin/gitlab_duo/seat_utilization/history", AdminArea, s.getAdminSeatUtilizationHistory)
 	s.handle(e, get, "/admin/gitlab_duo/seat_utilization/history/export.csv", AdminArea, s.getAdminSeatUtilizationHistoryCSV)
 	s.handle(e, get, "/admin/gitlab_duo/seat_utilization/history/export.ndjson", AdminArea, s.getAdminSeatUtilizationHistoryNDJSON)
+	s.handle(e, get, "/admin/gitlab_duo/seat_utilization/usage", AdminArea, s.getAdminSeatUtilizationUsage)
+	s.handle(e, get, "/admin/gitlab_duo/seat_utilization/usage/export.csv", AdminArea, s.getAdminSeatUtilizationUsageCSV)
 	s.handle(e, get, "/admin/subscription", AdminArea, s.getAdminSubscription)
 	s.handle(e, post, "/admin/subscription/sync", AdminArea, s.postAdminSubscriptionSync)
 	s.handle(e, post, "/admin/subscription/trials", AdminArea, s.postAdminSubscriptionTrials)
@@ -159,6 +161,8 @@ func (s *Server) routes(e *echo.Echo) {
 	g.add(get, "-/usage_quotas/gitlab_duo/history", GroupOwner, s.getGroupUsageQuotasGitlabDuoHistory)
 	g.add(get, "-/usage_quotas/gitlab_duo/history/export.csv", GroupOwner, s.getGroupUsageQuotasGitlabDuoHistoryCSV)
 	g.add(get, "-/usage_quotas/gitlab_duo/history/export.ndjson", GroupOwner, s.getGroupUsageQuotasGitlabDuoHistoryNDJSON)
+	g.add(get, "-/usage_quotas/gitlab_duo/usage", GroupOwner, s.getGroupUsageQuotasGitlabDuoUsage)
+	g.add(get, "-/usage_quotas/gitlab_duo/usage/export.csv", GroupOwner, s.getGroupUsageQuotasGitlabDuoUsageCSV)
 	g.add(get, "-/billings", GroupOwner, s.getGroupBillings)
 	g.add(post, "-/billings/trials", GroupOwner, s.postGroupBillingsTrials)
 	g.add(get, "-/settings/gitlab_duo/configuration", GroupOwner, s.getGroupGitlabDuoConfiguration)
@@ -204,6 +208,7 @@ func (s *Server) routes(e *echo.Echo) {
 	s.handleAPI(api, post, "/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.postAPIAddOnPurchaseAssignments)
 	s.handleAPI(api, del, "/add_on_purchases/:id/assignments", seats, apiPurchaseID, s.deleteAPIAddOnPurchaseAssignments)
 	s.handleAPI(api, get, "/add_on_purchases/:id/seat_events", seats, apiPurchaseID, s.getAPIAddOnPurchaseSeatEvents)
+	s.handleAPI(api, get, "/add_on_purchases/:id/usage", seats, apiPurchaseID, s.getAPIAddOnPurchaseUsage)
 	// Users ask about themselves; what they may ask about others, and
 	// which resources they may name, the query itself limits (see the
 	// handler): no resource of another's is read.

@@ -16,10 +16,10 @@ func Color(i int) string { return palette[i%len(palette)] }
 const (
 	width   = 720
 	height  = 300
-	left    = 64  // room for the y axis labels
-	right   = 16  //
-	top     = 40  // room for the title
-	bottom  = 64  // room for the x labels, axis title and legend
+	left    = 64 // room for the y axis labels
+	right   = 16 //
+	top     = 40 // room for the title
+	bottom  = 64 // room for the x labels, axis title and legend
 	tickLen = 4
 )
 
