@@ -24,6 +24,7 @@ var Jobs = []Job{
 	{Name: "audit_retention", Every: 24 * time.Hour, Run: runAuditRetentionJob},
 	{Name: "session_cleanup", Every: time.Hour, Run: runSessionCleanupJob},
 	{Name: "usage_snapshot", Every: time.Hour, Run: runUsageSnapshotJob},
+	{Name: "reclaim", Every: 24 * time.Hour, Run: runReclaimJob},
 }
 
 func JobByName(name string) (Job, bool) {

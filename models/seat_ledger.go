@@ -31,12 +31,13 @@ const (
 	SeatReasonBot               = "bot"
 	SeatReasonMembershipRemoved = "membership_removed"
 	SeatReasonExpired           = "expired"
+	SeatReasonReclaim           = "reclaim" // an idle seat taken back by the reclaim policy
 )
 
 // SeatReasons lists the ledger reasons, for filters.
 var SeatReasons = []string{SeatReasonManual, SeatReasonBulk, SeatReasonAPI, SeatReasonCLI, SeatReasonImport,
 	SeatReasonTrial, SeatReasonOverage, SeatReasonBlocked, SeatReasonBanned, SeatReasonDeactivated,
-	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired}
+	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonReclaim}
 
 // removalLedgerReason maps automation's removal reasons (kept in audit
 // details and mail) to ledger reasons.
@@ -44,6 +45,7 @@ var removalLedgerReason = map[string]string{
 	ReasonSeatOverage: SeatReasonOverage, ReasonUserBlocked: SeatReasonBlocked, ReasonUserBanned: SeatReasonBanned,
 	ReasonUserDeactivated: SeatReasonDeactivated, ReasonBot: SeatReasonBot,
 	ReasonMembershipRemoved: SeatReasonMembershipRemoved, ReasonExpired: SeatReasonExpired,
+	ReasonIdleReclaimed: SeatReasonReclaim,
 }
 
 // seatReasonOf is the actor's seat reason; an actor that names none

@@ -15,6 +15,7 @@ const (
 	ReasonBot               = "bot"
 	ReasonMembershipRemoved = "membership_removed"
 	ReasonExpired           = "expired"
+	ReasonIdleReclaimed     = "idle_reclaimed"
 )
 
 // ReasonText explains a removal reason to people.
@@ -26,11 +27,12 @@ var ReasonText = map[string]string{
 	ReasonBot:               "bot accounts cannot hold a seat",
 	ReasonMembershipRemoved: "the user is no longer a member of the group",
 	ReasonExpired:           "the subscription expired more than 28 days ago",
+	ReasonIdleReclaimed:     "GitLab Duo was not used during the idle period of the seat reclaim policy, nor after the notice",
 }
 
 // removalReasons lists the codes in a fixed order (for SQL built from them).
 var removalReasons = []string{ReasonSeatOverage, ReasonUserBlocked, ReasonUserBanned, ReasonUserDeactivated,
-	ReasonBot, ReasonMembershipRemoved, ReasonExpired}
+	ReasonBot, ReasonMembershipRemoved, ReasonExpired, ReasonIdleReclaimed}
 
 // ExpiryGraceDays is how long assignments outlive their purchase's expiry.
 const ExpiryGraceDays = 28
