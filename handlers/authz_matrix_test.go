@@ -320,6 +320,10 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		}
 	case "/admin/ai/duo_self_hosted/features":
 		v.Set("duo_chat", "disabled")
+	case "/admin/gitlab_duo/seat_utilization/reclaim", "/groups/:group_path/-/usage_quotas/gitlab_duo/reclaim":
+		for k, val := range map[string]string{"enabled": "1", "idle_days": "60", "notice_days": "7", "save": "1"} {
+			v.Set(k, val)
+		}
 	case "/api/v4/code_suggestions/enabled":
 		v.Set("project_path", sc.project.FullPath)
 	default:
