@@ -32,12 +32,13 @@ const (
 	SeatReasonMembershipRemoved = "membership_removed"
 	SeatReasonExpired           = "expired"
 	SeatReasonReclaim           = "reclaim" // an idle seat taken back by the reclaim policy
+	SeatReasonRequest           = "request" // a seat request assigned, by a person or from the queue
 )
 
 // SeatReasons lists the ledger reasons, for filters.
 var SeatReasons = []string{SeatReasonManual, SeatReasonBulk, SeatReasonAPI, SeatReasonCLI, SeatReasonImport,
 	SeatReasonTrial, SeatReasonOverage, SeatReasonBlocked, SeatReasonBanned, SeatReasonDeactivated,
-	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonReclaim}
+	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonReclaim, SeatReasonRequest}
 
 // removalLedgerReason maps automation's removal reasons (kept in audit
 // details and mail) to ledger reasons.

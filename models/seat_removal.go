@@ -156,7 +156,7 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 		if err != nil {
 			return err
 		}
-		return s.queueRemovalSummary(ctx, p, rs, now)
+		return s.afterRemovals(ctx, p, rs, now)
 	}
 	withUsers := `(SELECT r.*, u.username, u.name, u.email FROM (` + set + `) AS r JOIN users u ON u.id = r.user_id)`
 	if err := s.q(ctx).Exec(audit(withUsers), append(auditArgs, arg)...).Error; err != nil {
@@ -176,7 +176,17 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 	if err := s.q(ctx).Exec(mail, append(mailArgs, arg)...).Error; err != nil {
 		return err
 	}
-	return s.queueRemovalSummary(ctx, p, rs, now)
+	return s.afterRemovals(ctx, p, rs, now)
+}
+
+// afterRemovals tells the owners, then gives the freed seats to the
+// oldest seat requests when the purchase says so (seat_requests.go).
+func (s *Store) afterRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
+	if err := s.queueRemovalSummary(ctx, p, rs, now); err != nil {
+		return err
+	}
+	_, err := s.fillFreedSeats(ctx, p)
+	return err
 }
 
 // RemoveIneligible takes seats from users who may no longer hold them.
@@ -237,6 +247,11 @@ func (s *Store) refreshInTx(ctx context.Context, p *AddOnPurchase) ([]Removal, e
 	now := time.Now().UTC()
 	p.LastAssignedUsersRefreshedAt = &now
 	err = s.q(ctx).Model(&AddOnPurchase{}).Where("id = ?", p.ID).Update("last_assigned_users_refreshed_at", now).Error
+	if err != nil {
+		return nil, err
+	}
+	// A larger quantity frees seats for the queue (seat_requests.go).
+	_, err = s.fillFreedSeats(ctx, p)
 	return append(gone, over...), err
 }
 

@@ -244,8 +244,10 @@ func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, who
 			return err
 		}
 		out.Changed = gone
-		out.Assigned = assigned - int64(len(gone))
-		return nil
+		// A freed seat may go to the oldest seat request (seat_requests.go).
+		granted, err := tx.fillFreedSeats(ctx, p)
+		out.Assigned = assigned - int64(len(gone)) + int64(granted)
+		return err
 	})
 	if err != nil {
 		return nil, SeatChange{}, err
