@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -50,6 +51,7 @@ type scope struct {
 	groupMemberID   int64 // victim's developer membership of group
 	projectMemberID int64 // dev's developer membership of project
 	purchaseID      int64 // GitLab.com: the group's Duo Pro purchase
+	requestID       int64 // GitLab.com: victim's pending seat request of it
 }
 
 type matrixFixture struct {
@@ -63,6 +65,23 @@ type matrixFixture struct {
 	instancePurchase int64
 	// Self-managed: a self-hosted model (with Duo Enterprise, so the pages exist).
 	selfHostedModel int64
+	// Self-managed: the Duo Enterprise purchase (the one the seat screens
+	// manage) and victim's pending seat requests of it and of the Duo Pro one.
+	screenPurchase  int64
+	screenRequest   int64
+	instanceRequest int64
+}
+
+// mkSeatRequest writes victim's pending request of a purchase.
+func (f *matrixFixture) mkSeatRequest(t *testing.T, purchaseID int64) int64 {
+	t.Helper()
+	db, _ := f.store.SQLDB()
+	var id int64
+	if err := db.QueryRow(`INSERT INTO seat_requests (add_on_purchase_id, user_id, note, state, created_at)
+		VALUES ($1, $2, 'matrix', 'pending', $3) RETURNING id`, purchaseID, f.victim.ID, time.Now().UTC()).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 func isAPIPath(p string) bool { return strings.HasPrefix(p, "/api/") }
@@ -161,6 +180,7 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 				Quantity: 5, ExpiresOn: models.Today().AddDays(30), PurchaseXID: "A-S-" + name})
 			must(err)
 			sc.purchaseID = pu.ID
+			sc.requestID = f.mkSeatRequest(t, pu.ID)
 		}
 		f.scopes[name] = sc
 	}
@@ -173,9 +193,12 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 			ExpiresOn: models.Today().AddDays(30), PurchaseXID: f.subscription})
 		must(err)
 		f.instancePurchase = pu.ID
-		_, err = a.store.CreatePurchase(ctx, actor, d, models.PurchaseInput{AddOn: models.AddOnDuoEnterprise, Quantity: 5,
+		ent, err := a.store.CreatePurchase(ctx, actor, d, models.PurchaseInput{AddOn: models.AddOnDuoEnterprise, Quantity: 5,
 			ExpiresOn: models.Today().AddDays(30), PurchaseXID: f.subscription})
 		must(err)
+		f.screenPurchase = ent.ID
+		f.screenRequest = f.mkSeatRequest(t, ent.ID)
+		f.instanceRequest = f.mkSeatRequest(t, pu.ID)
 		// A closed loopback port: test connection fails at once.
 		m, err := a.store.CreateSelfHostedModel(ctx, actor, models.SelfHostedModelInput{Name: "matrix", Platform: models.PlatformVLLM,
 			ModelFamily: models.FamilyGPT, Endpoint: "http://127.0.0.1:1", Identifier: "gpt"})
@@ -212,6 +235,12 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 			segs[i] = "block"
 		case ":name":
 			segs[i] = f.subscription
+		case ":request_id":
+			id := sc.requestID
+			if id == 0 {
+				id = f.instanceRequest // self-managed
+			}
+			segs[i] = strconv.FormatInt(id, 10)
 		case ":id":
 			var id int64
 			switch {
@@ -320,6 +349,16 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		}
 	case "/admin/ai/duo_self_hosted/features":
 		v.Set("duo_chat", "disabled")
+	case "/admin/gitlab_duo/seat_utilization/seat_requests/assign", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/assign":
+		v.Set("request_ids", strconv.FormatInt(f.requestOf(sc), 10))
+	case "/admin/gitlab_duo/seat_utilization/seat_requests/decline", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/decline":
+		v.Set("request_id", strconv.FormatInt(f.requestOf(sc), 10))
+		v.Set("reason", "matrix")
+	case "/admin/gitlab_duo/seat_utilization/seat_requests/settings", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/settings":
+		v.Set("fill_freed_seats", "1")
+	case "/-/profile/gitlab_duo/seat_requests", "/api/v4/user/duo/seat_requests":
+		v.Set("add_on_purchase_id", strconv.FormatInt(f.screenPurchase, 10))
+		v.Set("note", "matrix")
 	case "/admin/gitlab_duo/seat_utilization/reclaim", "/groups/:group_path/-/usage_quotas/gitlab_duo/reclaim":
 		for k, val := range map[string]string{"enabled": "1", "idle_days": "60", "notice_days": "7", "save": "1"} {
 			v.Set(k, val)
@@ -342,6 +381,14 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		}
 	}
 	return v
+}
+
+// requestOf is the pending request the seat screens of sc show.
+func (f *matrixFixture) requestOf(sc scope) int64 {
+	if sc.requestID != 0 {
+		return sc.requestID
+	}
+	return f.screenRequest
 }
 
 // snapshot is the state a denied request must leave alone.

@@ -14,6 +14,7 @@ func (sc seatScope) tabs(active string) []components.Tab {
 		{Text: "Seats", Href: sc.bulkPath, TestID: "tab-seats"},
 		{Text: "Usage", Href: sc.usagePath(), TestID: "tab-usage"},
 		{Text: "Reclaim idle seats", Href: sc.reclaimPath(), TestID: "tab-reclaim"},
+		{Text: "Seat requests", Href: sc.requestsPath(), TestID: "tab-requests"},
 	}
 	for i := range tabs {
 		tabs[i].Active = tabs[i].TestID == "tab-"+active
