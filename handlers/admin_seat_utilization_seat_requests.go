@@ -6,7 +6,9 @@ import "github.com/labstack/echo/v4"
 // instance's purchase around the shared screens (seat_requests.go).
 
 // GET /admin/gitlab_duo/seat_utilization/seat_requests
-func (s *Server) getAdminSeatRequests(c echo.Context) error { return s.inAdminSeats(c, s.showSeatRequests) }
+func (s *Server) getAdminSeatRequests(c echo.Context) error {
+	return s.inAdminSeats(c, s.showSeatRequests)
+}
 
 // POST /admin/gitlab_duo/seat_utilization/seat_requests/assign
 func (s *Server) postAdminSeatRequestsAssign(c echo.Context) error {

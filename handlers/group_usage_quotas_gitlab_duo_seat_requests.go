@@ -6,7 +6,9 @@ import "github.com/labstack/echo/v4"
 // around the shared screens (seat_requests.go).
 
 // GET /groups/:path/-/usage_quotas/gitlab_duo/seat_requests
-func (s *Server) getGroupSeatRequests(c echo.Context) error { return s.inGroupSeats(c, s.showSeatRequests) }
+func (s *Server) getGroupSeatRequests(c echo.Context) error {
+	return s.inGroupSeats(c, s.showSeatRequests)
+}
 
 // POST /groups/:path/-/usage_quotas/gitlab_duo/seat_requests/assign
 func (s *Server) postGroupSeatRequestsAssign(c echo.Context) error {
