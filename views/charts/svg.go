@@ -17,7 +17,7 @@ const (
 	width   = 720
 	height  = 300
 	left    = 64 // room for the y axis labels
-	right   = 16 //
+	right   = 40 // room for the last date label
 	top     = 40 // room for the title
 	bottom  = 64 // room for the x labels, axis title and legend
 	tickLen = 4
