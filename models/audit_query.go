@@ -16,7 +16,8 @@ var AuditActions = []string{
 	"feature_flag_changed", "group_created", "group_plan_changed", "group_shared",
 	"instance_ai_settings_changed", "instance_plan_changed", "member_access_changed", "member_added", "member_removed",
 	"organisation_imported", "personal_access_token_created", "project_created", "project_shared",
-	"seat_assigned", "seat_unassigned", "self_hosted_model_created", "self_hosted_model_deleted",
+	"seat_assigned", "seat_reclaim_policy_updated", "seat_request_declined", "seat_request_settings_updated",
+	"seat_requested", "seat_unassigned", "self_hosted_model_created", "self_hosted_model_deleted",
 	"self_hosted_model_updated", "subscription_created", "subscription_synchronized",
 	"user_created", "user_session_revoked", "user_sessions_revoked", "user_state_changed", "user_updated",
 }
