@@ -159,6 +159,9 @@ func TestAdminAccessCheckSelfManaged(t *testing.T) {
 
 	res = c.get(adminAccessCheck + explainQuery("owner", "code_suggestions", "ide", "unknown_origin", ""))
 	wantExplained(t, res, "Not allowed", access.ReasonNoSeat, "A B D F G")
+	if res.Doc().Find(`[data-testid="verdict-request-seat"] a[href="/-/profile/gitlab_duo#request-seat"]`).Length() != 1 {
+		t.Error("the no-seat verdict does not say where to request a seat")
+	}
 
 	if err := a.store.SetInstanceDuoCore(context.Background(), models.Automation, true); err != nil {
 		t.Fatal(err)

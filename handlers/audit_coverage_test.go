@@ -199,6 +199,37 @@ var auditCoverage = map[string]auditCase{
 	// The three members of acme gain a seat, each audited, and the run.
 	"POST /api/v4/add_on_purchases/:id/assignment_rules/sync": {deployment: models.GitLabCom, setup: withUnsyncedRule,
 		want: []string{"seat_assigned", "seat_assigned", "seat_assigned", "seat_sync_applied"}},
+	"POST /admin/gitlab_duo/seat_utilization/reclaim": {want: one("seat_reclaim_policy_updated"), form: reclaimPolicyForm},
+	"POST /groups/:group_path/-/usage_quotas/gitlab_duo/reclaim": {deployment: models.GitLabCom,
+		want: one("seat_reclaim_policy_updated"), form: reclaimPolicyForm},
+	"POST /admin/gitlab_duo/seat_utilization/seat_requests/assign": {want: one("seat_assigned"), setup: withVictimRequest,
+		form: func(f *coverageFixture) url.Values { return url.Values{"request_ids": {id(f.request)}} }},
+	"POST /groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/assign": {deployment: models.GitLabCom,
+		want: one("seat_assigned"), setup: withVictimRequest,
+		form: func(f *coverageFixture) url.Values { return url.Values{"request_ids": {id(f.request)}} }},
+	"POST /admin/gitlab_duo/seat_utilization/seat_requests/decline": {want: one("seat_request_declined"), setup: withVictimRequest,
+		form: func(f *coverageFixture) url.Values {
+			return url.Values{"request_id": {id(f.request)}, "reason": {"no budget"}}
+		}},
+	"POST /groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/decline": {deployment: models.GitLabCom,
+		want: one("seat_request_declined"), setup: withVictimRequest,
+		form: func(f *coverageFixture) url.Values {
+			return url.Values{"request_id": {id(f.request)}, "reason": {"no budget"}}
+		}},
+	"POST /admin/gitlab_duo/seat_utilization/seat_requests/settings": {want: one("seat_request_settings_updated"),
+		form: func(*coverageFixture) url.Values { return url.Values{"fill_freed_seats": {"1"}} }},
+	"POST /groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/settings": {deployment: models.GitLabCom,
+		want: one("seat_request_settings_updated"),
+		form: func(*coverageFixture) url.Values { return url.Values{"fill_freed_seats": {"1"}} }},
+	"POST /-/profile/gitlab_duo/seat_requests": {want: one("seat_requested"),
+		form: func(f *coverageFixture) url.Values { return url.Values{"add_on_purchase_id": {id(f.instancePurchase)}} }},
+	"POST /api/v4/user/duo/seat_requests": {want: one("seat_requested"),
+		json: func(f *coverageFixture) string { return `{"add_on_purchase_id":` + id(f.instancePurchase) + `}` }},
+	"POST /api/v4/add_on_purchases/:id/seat_requests/:request_id/approve": {deployment: models.GitLabCom,
+		want: one("seat_assigned"), setup: withVictimRequest},
+	"POST /api/v4/add_on_purchases/:id/seat_requests/:request_id/decline": {deployment: models.GitLabCom,
+		want: one("seat_request_declined"), setup: withVictimRequest,
+		json: func(*coverageFixture) string { return `{"reason":"no budget"}` }},
 	"POST /api/v4/code_suggestions/enabled": {none: "asks whether a project has GitLab Duo on; changes nothing",
 		json: func(*coverageFixture) string { return `{"project_path":"acme/backend"}` }},
 	"POST /api/v4/duo/usage_events": {none: "usage is telemetry: it moves last-activity dates, which are not audited",
@@ -320,6 +351,7 @@ type coverageFixture struct {
 	hook             int64 // a webhook, after withHook
 	otherSession     int64 // another session of the admin's, after withOtherAdminSession
 	rule, heldRun    int64 // an assignment rule and a held sync run, after withRule / withHeldRun
+	request          int64 // victim's pending seat request, after withVictimRequest
 	token            string
 }
 
@@ -454,6 +486,25 @@ func withVictimSeat(t *testing.T, f *coverageFixture) {
 	}
 }
 
+func reclaimPolicyForm(*coverageFixture) url.Values {
+	return url.Values{"enabled": {"1"}, "idle_days": {"60"}, "notice_days": {"7"}, "save": {"1"}}
+}
+
+// withVictimRequest: victim asks for a seat of the purchase the seat
+// screens manage (the instance's, or acme's).
+func withVictimRequest(t *testing.T, f *coverageFixture) {
+	t.Helper()
+	pid := f.instancePurchase
+	if pid == 0 {
+		pid = f.groupPurchase
+	}
+	r, err := f.store.RequestSeat(context.Background(), f.victim, pid, "coverage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.request = r.ID
+}
+
 // path fills the route's params with the fixture's.
 func (f *coverageFixture) path(t *testing.T, r string) string {
 	t.Helper()
@@ -472,6 +523,8 @@ func (f *coverageFixture) path(t *testing.T, r string) string {
 			segs[i] = f.subscription
 		case ":rule_id":
 			segs[i] = id(f.rule)
+		case ":request_id":
+			segs[i] = id(f.request)
 		case ":id":
 			switch {
 			case strings.Contains(r, "assignment_rules/runs/"):

@@ -53,6 +53,7 @@ type scope struct {
 	purchaseID      int64 // GitLab.com: the group's Duo Pro purchase
 	hookID          int64 // the group's webhook
 	ruleID, runID   int64 // GitLab.com: an assignment rule and a held run of it
+	requestID       int64 // GitLab.com: victim's pending seat request of it
 }
 
 type matrixFixture struct {
@@ -72,6 +73,23 @@ type matrixFixture struct {
 	// Enterprise, when there are both).
 	instanceRule, instanceRun int64
 	screenRule, screenRun     int64
+	// Self-managed: the Duo Enterprise purchase (the one the seat screens
+	// manage) and victim's pending seat requests of it and of the Duo Pro one.
+	screenPurchase  int64
+	screenRequest   int64
+	instanceRequest int64
+}
+
+// mkSeatRequest writes victim's pending request of a purchase.
+func (f *matrixFixture) mkSeatRequest(t *testing.T, purchaseID int64) int64 {
+	t.Helper()
+	db, _ := f.store.SQLDB()
+	var id int64
+	if err := db.QueryRow(`INSERT INTO seat_requests (add_on_purchase_id, user_id, note, state, created_at)
+		VALUES ($1, $2, 'matrix', 'pending', $3) RETURNING id`, purchaseID, f.victim.ID, time.Now().UTC()).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // ruleAndHeldRun gives a purchase an assignment rule (matching nobody) and
@@ -198,6 +216,7 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 				Quantity: 5, ExpiresOn: models.Today().AddDays(30), PurchaseXID: "A-S-" + name})
 			must(err)
 			sc.purchaseID = pu.ID
+			sc.requestID = f.mkSeatRequest(t, pu.ID)
 		}
 		f.scopes[name] = sc
 	}
@@ -215,6 +234,9 @@ func newMatrixFixtureOn(t *testing.T, d models.Deployment) *matrixFixture {
 			ExpiresOn: models.Today().AddDays(30), PurchaseXID: f.subscription})
 		must(err)
 		f.screenRule, f.screenRun = ruleAndHeldRun(t, a, ent.ID, "acme")
+		f.screenPurchase = ent.ID
+		f.screenRequest = f.mkSeatRequest(t, ent.ID)
+		f.instanceRequest = f.mkSeatRequest(t, pu.ID)
 		// A closed loopback port: test connection fails at once.
 		m, err := a.store.CreateSelfHostedModel(ctx, actor, models.SelfHostedModelInput{Name: "matrix", Platform: models.PlatformVLLM,
 			ModelFamily: models.FamilyGPT, Endpoint: "http://127.0.0.1:1", Identifier: "gpt"})
@@ -268,6 +290,12 @@ func (f *matrixFixture) concretePath(r handlers.RouteInfo, sc scope) (string, er
 			segs[i] = f.subscription
 		case ":rule_id":
 			segs[i] = strconv.FormatInt(max(sc.ruleID, f.instanceRule), 10)
+		case ":request_id":
+			id := sc.requestID
+			if id == 0 {
+				id = f.instanceRequest // self-managed
+			}
+			segs[i] = strconv.FormatInt(id, 10)
 		case ":id":
 			var id int64
 			switch {
@@ -397,6 +425,20 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		v.Set("hook[token]", "matrix-secret")
 	case "/admin/hooks/:id/delete", "/groups/:group_path/-/hooks/:id/delete":
 		v.Set("confirm", "1")
+	case "/admin/gitlab_duo/seat_utilization/seat_requests/assign", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/assign":
+		v.Set("request_ids", strconv.FormatInt(f.requestOf(sc), 10))
+	case "/admin/gitlab_duo/seat_utilization/seat_requests/decline", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/decline":
+		v.Set("request_id", strconv.FormatInt(f.requestOf(sc), 10))
+		v.Set("reason", "matrix")
+	case "/admin/gitlab_duo/seat_utilization/seat_requests/settings", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/settings":
+		v.Set("fill_freed_seats", "1")
+	case "/-/profile/gitlab_duo/seat_requests", "/api/v4/user/duo/seat_requests":
+		v.Set("add_on_purchase_id", strconv.FormatInt(f.screenPurchase, 10))
+		v.Set("note", "matrix")
+	case "/admin/gitlab_duo/seat_utilization/reclaim", "/groups/:group_path/-/usage_quotas/gitlab_duo/reclaim":
+		for k, val := range map[string]string{"enabled": "1", "idle_days": "60", "notice_days": "7", "save": "1"} {
+			v.Set(k, val)
+		}
 	case "/api/v4/code_suggestions/enabled":
 		v.Set("project_path", sc.project.FullPath)
 	case "/api/v4/groups/:id", "/api/v4/application/settings":
@@ -417,6 +459,14 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		}
 	}
 	return v
+}
+
+// requestOf is the pending request the seat screens of sc show.
+func (f *matrixFixture) requestOf(sc scope) int64 {
+	if sc.requestID != 0 {
+		return sc.requestID
+	}
+	return f.screenRequest
 }
 
 // snapshot is the state a denied request must leave alone.

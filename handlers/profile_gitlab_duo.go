@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
 	"duoadmin/models"
@@ -12,6 +14,12 @@ import (
 // GET /-/profile/gitlab_duo: the signed-in user's own status. The facts
 // are loaded once; every feature × context cell is decided in memory.
 func (s *Server) getProfileGitlabDuo(c echo.Context) error {
+	return s.renderProfileGitlabDuo(c, http.StatusOK, "", nil)
+}
+
+// renderProfileGitlabDuo shows the page, with the seat request form's note
+// and errors after a refused request.
+func (s *Server) renderProfileGitlabDuo(c echo.Context, status int, note string, errs models.FieldErrors) error {
 	ctx := c.Request().Context()
 	v := viewer(c)
 	facts, err := s.store.AccessFacts(ctx, s.deployment, v, models.ResourceRef{Kind: access.ResourceNone})
@@ -40,8 +48,12 @@ func (s *Server) getProfileGitlabDuo(c echo.Context) error {
 		p.Rows = append(p.Rows, row)
 	}
 	p.Reasons = accessview.Notes(p.Rows)
+	if p.Offers, err = s.seatRequestOffers(c, v); err != nil {
+		return err
+	}
+	p.RequestNote, p.RequestErrs = note, errs
 	ch := s.chrome(c, "GitLab Duo")
 	ch.Nav = s.userSettingsNav("GitLab Duo")
 	ch.Breadcrumbs = []layouts.Crumb{{Text: "User settings"}, {Text: "GitLab Duo"}}
-	return ok(c, accessview.Profile(ch, p))
+	return render(c, status, accessview.Profile(ch, p))
 }

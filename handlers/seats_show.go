@@ -55,6 +55,7 @@ func (s *Server) showSeats(c echo.Context, sc seatScope, bulk bool) error {
 		CanAssign: p.ActiveOn(today), ShowInvite: sc.group != nil}
 	if bulk {
 		props.Table.HistoryHref = sc.historyPath()
+		props.Tabs = sc.tabs("seats")
 	}
 	return ok(c, seats.Page(s.seatChrome(c, sc, title, crumbs), props))
 }

@@ -25,6 +25,8 @@ var Jobs = []Job{
 	{Name: "session_cleanup", Every: time.Hour, Run: runSessionCleanupJob},
 	{Name: "assignment_rules", Every: time.Hour, Run: runAssignmentRulesJob},
 	{Name: "rule_queue", Every: RuleQueueEvery, Run: runRuleQueueJob},
+	{Name: "usage_snapshot", Every: time.Hour, Run: runUsageSnapshotJob},
+	{Name: "reclaim", Every: 24 * time.Hour, Run: runReclaimJob},
 }
 
 func JobByName(name string) (Job, bool) {

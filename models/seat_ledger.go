@@ -31,14 +31,16 @@ const (
 	SeatReasonBot               = "bot"
 	SeatReasonMembershipRemoved = "membership_removed"
 	SeatReasonExpired           = "expired"
-	SeatReasonRule              = "rule" // an assignment rule (rule_id says which)
-	SeatReasonLDAP              = "ldap" // an assignment rule on an LDAP group (rule_id says which)
+	SeatReasonRule              = "rule"    // an assignment rule (rule_id says which)
+	SeatReasonLDAP              = "ldap"    // an assignment rule on an LDAP group (rule_id says which)
+	SeatReasonReclaim           = "reclaim" // an idle seat taken back by the reclaim policy
+	SeatReasonRequest           = "request" // a seat request assigned, by a person or from the queue
 )
 
 // SeatReasons lists the ledger reasons, for filters.
 var SeatReasons = []string{SeatReasonManual, SeatReasonBulk, SeatReasonAPI, SeatReasonCLI, SeatReasonImport,
 	SeatReasonTrial, SeatReasonOverage, SeatReasonBlocked, SeatReasonBanned, SeatReasonDeactivated,
-	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonRule, SeatReasonLDAP}
+	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonRule, SeatReasonLDAP, SeatReasonReclaim, SeatReasonRequest}
 
 // removalLedgerReason maps automation's removal reasons (kept in audit
 // details and mail) to ledger reasons.
@@ -46,6 +48,7 @@ var removalLedgerReason = map[string]string{
 	ReasonSeatOverage: SeatReasonOverage, ReasonUserBlocked: SeatReasonBlocked, ReasonUserBanned: SeatReasonBanned,
 	ReasonUserDeactivated: SeatReasonDeactivated, ReasonBot: SeatReasonBot,
 	ReasonMembershipRemoved: SeatReasonMembershipRemoved, ReasonExpired: SeatReasonExpired,
+	ReasonIdleReclaimed: SeatReasonReclaim,
 }
 
 // seatReasonOf is the actor's seat reason; an actor that names none

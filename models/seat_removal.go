@@ -15,6 +15,7 @@ const (
 	ReasonBot               = "bot"
 	ReasonMembershipRemoved = "membership_removed"
 	ReasonExpired           = "expired"
+	ReasonIdleReclaimed     = "idle_reclaimed"
 )
 
 // ReasonText explains a removal reason to people.
@@ -26,11 +27,12 @@ var ReasonText = map[string]string{
 	ReasonBot:               "bot accounts cannot hold a seat",
 	ReasonMembershipRemoved: "the user is no longer a member of the group",
 	ReasonExpired:           "the subscription expired more than 28 days ago",
+	ReasonIdleReclaimed:     "GitLab Duo was not used during the idle period of the seat reclaim policy, nor after the notice",
 }
 
 // removalReasons lists the codes in a fixed order (for SQL built from them).
 var removalReasons = []string{ReasonSeatOverage, ReasonUserBlocked, ReasonUserBanned, ReasonUserDeactivated,
-	ReasonBot, ReasonMembershipRemoved, ReasonExpired}
+	ReasonBot, ReasonMembershipRemoved, ReasonExpired, ReasonIdleReclaimed}
 
 // ExpiryGraceDays is how long assignments outlive their purchase's expiry.
 const ExpiryGraceDays = 28
@@ -149,7 +151,17 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 			return err
 		}
 	}
-	return s.queueRemovalSummary(ctx, p, rs, now)
+	return s.afterRemovals(ctx, p, rs, now)
+}
+
+// afterRemovals tells the owners, then gives the freed seats to the
+// oldest seat requests when the purchase says so (seat_requests.go).
+func (s *Store) afterRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
+	if err := s.queueRemovalSummary(ctx, p, rs, now); err != nil {
+		return err
+	}
+	_, err := s.fillFreedSeats(ctx, p)
+	return err
 }
 
 // deleteRemovals is applyRemovals' seats, ledger, mail and (perUser) audit
@@ -261,6 +273,11 @@ func (s *Store) refreshInTx(ctx context.Context, p *AddOnPurchase) ([]Removal, e
 	now := time.Now().UTC()
 	p.LastAssignedUsersRefreshedAt = &now
 	err = s.q(ctx).Model(&AddOnPurchase{}).Where("id = ?", p.ID).Update("last_assigned_users_refreshed_at", now).Error
+	if err != nil {
+		return nil, err
+	}
+	// A larger quantity frees seats for the queue (seat_requests.go).
+	_, err = s.fillFreedSeats(ctx, p)
 	return append(gone, over...), err
 }
 

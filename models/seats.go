@@ -254,8 +254,10 @@ func (s *Store) unassign(ctx context.Context, actor Actor, purchaseID int64, who
 			return out, err
 		}
 		out.Changed = gone
-		out.Assigned = assigned - int64(len(gone))
-		return out, nil
+		// A freed seat may go to the oldest seat request (seat_requests.go).
+		granted, err := tx.fillFreedSeats(ctx, p)
+		out.Assigned = assigned - int64(len(gone)) + int64(granted)
+		return out, err
 	})
 }
 

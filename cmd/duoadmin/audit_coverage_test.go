@@ -102,6 +102,14 @@ var cliCoverage = map[string]cliCase{
 		seatsFor("ada", "cy")(t, f)
 		f.exec(t, "UPDATE add_on_purchases SET quantity = 1")
 	}},
+	"jobs run usage_snapshot": {none: "writes the daily usage snapshot, telemetry like usage import: nobody changed seats or settings"},
+	// A seat idle past the policy (notice period 0): noticed and reclaimed in one run.
+	"jobs run reclaim": {want: []string{"seat_unassigned"}, setup: func(t *testing.T, f *seatsFixture) {
+		seatsFor("ada")(t, f)
+		f.exec(t, "UPDATE seat_assignments SET created_at = $1", time.Now().UTC().AddDate(0, 0, -40))
+		f.exec(t, `INSERT INTO seat_reclaim_policies (add_on_purchase_id, enabled, idle_days, notice_days, updated_at)
+			SELECT id, true, 30, 0, CURRENT_TIMESTAMP FROM add_on_purchases`)
+	}},
 	"jobs run session_cleanup": {none: "deletes expired sessions and stale sign-in counters; ending a session is audited where a person does it (sign-out is not)"},
 	// Pruning deletes events and writes the one that says so.
 	"jobs run audit_retention": {want: []string{"audit_events_pruned"}, setup: func(t *testing.T, f *seatsFixture) {

@@ -21,6 +21,27 @@ type ProfileProps struct {
 	Rows             []FeatureRow
 	Reasons          []ReasonNote
 	OffPlaces        []models.DuoOffPlace
+	// Seat requests: purchases the user may ask a seat of, and the form's
+	// note and errors after a refused request.
+	Offers      []SeatRequestOffer
+	RequestNote string
+	RequestErrs models.FieldErrors
+}
+
+func approverWord(com bool) string {
+	if com {
+		return "owners"
+	}
+	return "administrators"
+}
+
+func pendingText(o SeatRequestOffer, com bool) string {
+	return "You requested a " + o.AddOnTitle + " seat of " + o.Owner + " on " + o.RequestedOn + ". Its " +
+		approverWord(com) + " will assign or decline it."
+}
+
+func offerText(o SeatRequestOffer, com bool) string {
+	return "Ask for a " + o.AddOnTitle + " seat of " + o.Owner + ". Its " + approverWord(com) + " are emailed."
 }
 
 type FeatureRow struct {

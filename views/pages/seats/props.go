@@ -75,6 +75,7 @@ type Props struct {
 	Notice   *Notice
 	Cards    Cards
 	Table    Table
+	Tabs     []components.Tab // the bulk table's: Seats, Usage, …
 }
 
 // EmptyProps is GitLab's empty state when there is no purchase to manage.
