@@ -70,7 +70,11 @@ func (s *Server) renderGroupEdit(c echo.Context, status int, g *models.Group, er
 	if err != nil {
 		return err
 	}
-	p := duo.GroupEditProps{Group: g, Duo: groupDuoProps(st, errs), Errs: errs}
+	dp, err := s.groupDuoProps(c, st, errs)
+	if err != nil {
+		return err
+	}
+	p := duo.GroupEditProps{Group: g, Duo: dp, Errs: errs}
 	if s.duoOnConfigPage(g) {
 		p.ConfigureHref = groupDuoConfigPath(g)
 	}
