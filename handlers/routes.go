@@ -168,6 +168,7 @@ func (s *Server) routes(e *echo.Echo) {
 	g.add(get, "-/audit_events/export.csv", GroupOwner, s.getGroupAuditEventsCSV)
 	g.add(get, "-/group_members/:id/gitlab_duo", GroupOwner, s.getGroupMemberGitlabDuo)
 	g.add(post, "-/settings/gitlab_duo/configuration", GroupOwner, s.postGroupGitlabDuoConfiguration)
+	g.addIn(post, "-/settings/gitlab_duo/enforcement", GroupOwner, duoEnforcerInPath, s.postGroupGitlabDuoEnforcement)
 
 	s.projectRoutes = s.newScopedRouter("/:project_path", projectInPath)
 	p := s.projectRoutes
