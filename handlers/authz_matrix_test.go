@@ -328,6 +328,12 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		v.Set("duo_chat", "disabled")
 	case "/api/v4/code_suggestions/enabled":
 		v.Set("project_path", sc.project.FullPath)
+	case "/admin/gitlab_duo/availability_map/apply":
+		v.Set("yaml", "groups:\n  acme: never_on\n")
+		v.Set("confirm", "1")
+	case "/groups/:group_path/-/settings/gitlab_duo/availability_map/apply":
+		v.Set("yaml", "groups:\n  "+sc.group.FullPath+": never_on\n")
+		v.Set("confirm", "1")
 	case "/groups/:group_path/-/settings/gitlab_duo/enforcement":
 		v.Set("duo_availability", "never_on")
 		v.Set("reason", "matrix")
