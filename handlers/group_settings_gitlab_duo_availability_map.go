@@ -51,4 +51,3 @@ func (s *Server) postGroupGitlabDuoAvailabilityMapApply(c echo.Context) error {
 	}
 	return s.applyAvailabilityYAML(c, sc)
 }
-
