@@ -38,7 +38,7 @@ func ParseAvailability(s string) (Availability, error) {
 func (a Availability) Locks() bool { return a == AlwaysOn || a == NeverOn }
 
 // ErrAlwaysOnNotOffered refuses Always on where GitLab does not offer it.
-var ErrAlwaysOnNotOffered = errors.New("Always on can only be set for the instance (self-managed) or a top-level group (GitLab.com)")
+var ErrAlwaysOnNotOffered = errors.New("the Always on option can only be set for the instance (self-managed) or a top-level group (GitLab.com)")
 
 // AlwaysOnOffered: GitLab offers Always on for the instance on
 // self-managed and for top-level groups on GitLab.com (g nil is the
