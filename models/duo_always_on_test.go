@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"duoadmin/models"
@@ -164,6 +165,36 @@ func TestAccessUnderAlwaysOnStillNeedsASeat(t *testing.T) {
 		last := d.Path[len(d.Path)-1]
 		if !d.Allowed || last.Node != "R2" || last.Answer != "Yes — Always on: Enforced by acme" || d.LockSource != "acme" {
 			t.Fatalf("with a seat under Always on: %+v", d)
+		}
+	})
+}
+
+// Import and export carry always_on: an export imports back.
+func TestAlwaysOnImportExport(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		mustImport(t, s, parseString(t, `{"instance": {"duo_availability": "always_on"},
+			"groups": [{"path": "a", "name": "a", "duo_availability": "always_on"}, {"path": "a/b", "name": "b"}],
+			"projects": [{"path": "a/b/p", "name": "P"}]}`))
+		a, _ := s.GroupByFullPath(ctx, "a")
+		if gs := groupState(t, s, a); gs.Availability() != models.AlwaysOn {
+			t.Fatalf("imported a is %s", gs.Availability())
+		}
+		doc, err := s.Export(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if doc.Instance.DuoAvailability != models.AlwaysOn || doc.Groups[0].DuoAvailability != models.AlwaysOn {
+			t.Fatalf("export: instance %s, a %s", doc.Instance.DuoAvailability, doc.Groups[0].DuoAvailability)
+		}
+		if _, err := s.Import(ctx, models.ImportActor, "again.json", doc); err != nil {
+			t.Fatalf("the export does not import back: %v", err)
+		}
+		// Under an Always on instance a project's off is refused.
+		_, err = s.Import(ctx, models.ImportActor, "off.json", parseString(t, `{"projects": [{"path": "a/b/p", "name": "P", "duo_features_enabled": false}]}`))
+		if err == nil || !strings.Contains(err.Error(), "(the instance is Always on)") {
+			t.Fatalf("want the lock refusal naming Always on, got %v", err)
 		}
 	})
 }
