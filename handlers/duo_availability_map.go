@@ -43,7 +43,7 @@ func (s *Server) renderAvailabilityMap(c echo.Context, status int, sc mapScope, 
 		return err
 	}
 	page := pageParam(c.QueryParam("page"))
-	p := duo.AvailabilityMapProps{Base: sc.base, Counts: m.Counts, Filter: mapFilterOf(c), Page: page,
+	p := duo.AvailabilityMapProps{Base: sc.base, Counts: m.Counts, InstanceLock: m.InstanceLock, Filter: mapFilterOf(c), Page: page,
 		Plan: plan, YAML: yamlText, Errs: errs, ReadOnly: viewer(c).Auditor && !viewer(c).Admin}
 	q := c.QueryParams()
 	link := func(n int) string {

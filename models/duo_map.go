@@ -65,6 +65,9 @@ type DuoMap struct {
 	res      map[int64]DuoResolution
 	chains   map[int64][]DuoNode // a group's chain of groups, top-level first, ending with itself
 	Counts   MapCounts
+	// InstanceLock is "Always on" or "Always off" when the instance locks
+	// the setting (instance scope only).
+	InstanceLock string
 }
 
 // MapCounts are the figures at the top of the map.
@@ -128,6 +131,11 @@ func (s *Store) LoadDuoMap(ctx context.Context, root *Group) (*DuoMap, error) {
 		}
 	}
 	m.Counts.Groups = int64(len(m.Groups))
+	if root == nil && st.LockDuoFeaturesEnabled {
+		// The instance's own lock is one of the scope's locks.
+		m.Counts.Locks++
+		m.InstanceLock = InstanceAvailability(st.DuoFeaturesEnabled, true).Title()
+	}
 	return m, m.countProjects(ctx, s)
 }
 
