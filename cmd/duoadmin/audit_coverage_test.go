@@ -73,7 +73,9 @@ var cliCoverage = map[string]cliCase{
 		args: func(f *seatsFixture) []string { return []string{"check", f.file("duo.yaml", "instance: default_on\n")} }},
 	// One event for the whole file.
 	"availability apply": {want: []string{"duo_availability_applied"},
-		args: func(f *seatsFixture) []string { return []string{"apply", f.file("duo.yaml", "instance: default_off\n")} }},
+		args: func(f *seatsFixture) []string {
+			return []string{"apply", f.file("duo.yaml", "instance: default_off\n")}
+		}},
 	"jobs list": {none: "prints the schedule",
 		args: func(*seatsFixture) []string { return []string{"list"} }},
 
