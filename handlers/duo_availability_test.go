@@ -120,7 +120,8 @@ func wantText(t *testing.T, r *response, sel, want string) {
 
 func wantDisabledRadios(t *testing.T, r *response, want bool) {
 	t.Helper()
-	radios := r.Doc().Find(`input[name="duo_availability"]`)
+	// The setting's own radios (not the enforcement form's, #21).
+	radios := r.Doc().Find(`[data-testid="duo-availability"] input[name="duo_availability"]`)
 	// GitLab's three, and Always on where it is offered or applies (#21).
 	if n := radios.Length(); n != 3 && (n != 4 || radios.Filter(`[value="always_on"]`).Length() != 1) {
 		t.Fatalf("%d duo_availability radios, want 3 (or 4 with always_on)", n)
