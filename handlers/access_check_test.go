@@ -33,6 +33,9 @@ func explainedFlow(t *testing.T, r *response) (highlighted, implied, steps strin
 	t.Helper()
 	var all, on, imp, st []string
 	r.Doc().Find(`svg [data-node]`).Each(func(_ int, s *goquery.Selection) {
+		if s.AttrOr("data-node", "") == "LK" {
+			return // the lock source, drawn beside the path (#21)
+		}
 		all = append(all, s.AttrOr("data-node", ""))
 		if s.AttrOr("data-on-path", "") == "true" {
 			on = append(on, s.AttrOr("data-node", ""))

@@ -90,7 +90,8 @@ func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErr
 	current := models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled)
 	com := s.deployment == models.GitLabCom
 	props := components.DuoAvailabilityProps{Scope: components.DuoScopeInstance, Selected: current,
-		Effective: components.DuoEffective{Enabled: st.DuoFeaturesEnabled, Source: "Set here"}, Errs: errs, WarnTurnsOff: !com}
+		Effective: components.DuoEffective{Enabled: st.DuoFeaturesEnabled, Source: "Set here"}, Errs: errs, WarnTurnsOff: !com,
+		Options: s.duoOptions(nil)}
 	if com {
 		props.Effective.Source = "Set by GitLab.com"
 	}

@@ -32,8 +32,8 @@ func (s *Server) getAPIApplicationSettings(c echo.Context) error {
 
 // PUT /api/v4/application/settings: duo_availability, or
 // duo_features_enabled and/or lock_duo_features_enabled (the other keeps
-// its value). On and locked is GitLab 19's always_on, which duoadmin does
-// not offer: refused rather than read as never_on.
+// its value). On and locked is always_on, which GitLab offers for the
+// instance on self-managed.
 func (s *Server) putAPIApplicationSettings(c echo.Context) error {
 	if s.deployment == models.GitLabCom {
 		return apiFail(http.StatusForbidden, "GitLab Duo availability cannot be changed on GitLab.com")
@@ -60,9 +60,6 @@ func (s *Server) putAPIApplicationSettings(c echo.Context) error {
 	}
 	if change.Lock != nil {
 		locked = *change.Lock
-	}
-	if enabled && locked {
-		return apiFail(http.StatusBadRequest, apiInvalidAvailability)
 	}
 	a := models.InstanceAvailability(enabled, locked)
 	if _, err := s.store.SetInstanceDuoAvailability(ctx, models.ActorFor(viewer(c)), a); err != nil {

@@ -37,7 +37,7 @@ type apiProjectDuo struct {
 	Source             string  `json:"source"`
 }
 
-const apiBadOption = "duo_availability must be one of default_on, default_off, never_on"
+const apiBadOption = "duo_availability " + models.ErrBadAvailability
 
 // GET /api/v4/application/duo_settings
 func (s *Server) getAPIApplicationDuoSettings(c echo.Context) error {
@@ -79,6 +79,9 @@ func (s *Server) putAPIGroupDuoSettings(c echo.Context) error {
 	a, err := apiAvailability(c)
 	if err != nil {
 		return err
+	}
+	if _, err := s.previewGroupDuo(c, g, a); err != nil {
+		return apiRuleError(err)
 	}
 	_, err = s.store.SetGroupDuoAvailability(c.Request().Context(), models.ActorFor(viewer(c)), g, a)
 	if err != nil {
@@ -137,7 +140,7 @@ func (s *Server) projectDuoJSON(c echo.Context, p *models.Project) error {
 // apiRuleError answers the store's rule violations with 422 and their
 // text; other errors pass through.
 func apiRuleError(err error) error {
-	if errors.As(err, new(*models.LockedError)) || errors.Is(err, models.ErrNilWhenLocking) {
+	if isDuoRuleError(err) {
 		return apiFail(http.StatusUnprocessableEntity, err.Error())
 	}
 	var fe models.FieldErrors

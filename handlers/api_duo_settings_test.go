@@ -98,9 +98,9 @@ func TestAPIApplicationDuoSettings(t *testing.T) {
 	wantAPI(t, a.api("PUT", path, support, `{"duo_availability":"never_on"}`), http.StatusForbidden, apiMessage("403 Forbidden"))
 	wantAPI(t, a.api("PUT", path, owner, `{"duo_availability":"never_on"}`), http.StatusForbidden, apiMessage("403 Forbidden"))
 	wantAPI(t, a.api("PUT", path, admin, `{"duo_availability":"sometimes"}`), http.StatusUnprocessableEntity,
-		apiMessage("duo_availability must be one of default_on, default_off, never_on"))
+		apiMessage("duo_availability must be one of always_on, default_on, default_off, never_on"))
 	wantAPI(t, a.api("PUT", path, admin, `{"duo_availability":true}`), http.StatusUnprocessableEntity,
-		apiMessage("duo_availability must be one of default_on, default_off, never_on"))
+		apiMessage("duo_availability must be one of always_on, default_on, default_off, never_on"))
 	if r := a.api("PUT", path, admin, `{"duo_availability":`); r.Status != http.StatusBadRequest {
 		t.Fatalf("broken JSON: %d %s", r.Status, r.Raw)
 	}
@@ -162,7 +162,7 @@ func TestAPIGroupDuoSettings(t *testing.T) {
 	wantAPI(t, a.api("PUT", "/api/v4/groups/acme%2Fplatform%2Fapi/duo_settings", owner, `{"duo_availability":"default_on"}`),
 		http.StatusUnprocessableEntity, apiMessage("cannot be changed because it is locked by an ancestor"))
 	wantAPI(t, a.api("PUT", "/api/v4/groups/acme/duo_settings", owner, `{"duo_availability":"on"}`),
-		http.StatusUnprocessableEntity, apiMessage("duo_availability must be one of default_on, default_off, never_on"))
+		http.StatusUnprocessableEntity, apiMessage("duo_availability must be one of always_on, default_on, default_off, never_on"))
 	wantAPI(t, a.api("PUT", "/api/v4/groups/acme/duo_settings", owner, `[1]`), http.StatusBadRequest,
 		apiMessage("The request body must be a JSON object"))
 

@@ -61,9 +61,19 @@ func TestClientGoGroupsSettingsUsers(t *testing.T) {
 		if statusOf(t, err) != http.StatusBadRequest {
 			t.Fatalf("locked subgroup: %v", err)
 		}
-		bad := gitlab.DuoAvailabilityValue("always_on")
-		if _, _, err = owner.UpdateGroup("acme", &gitlab.UpdateGroupOptions{DuoAvailability: &bad}); statusOf(t, err) != http.StatusBadRequest {
-			t.Fatalf("always_on: %v", err)
+		// Always on: a top-level group's option on GitLab.com only (self-managed
+		// offers it for the instance); a subgroup never.
+		alwaysOn := gitlab.DuoAvailabilityValue("always_on")
+		g, _, err = owner.UpdateGroup("acme", &gitlab.UpdateGroupOptions{DuoAvailability: &alwaysOn})
+		if w.d == models.GitLabCom {
+			if err != nil || g.DuoAvailability != alwaysOn || !g.DuoFeaturesEnabled || !g.LockDuoFeaturesEnabled {
+				t.Fatalf("always_on on a top-level group: %+v %v", g, err)
+			}
+			if _, _, err = owner.UpdateGroup("acme/sub", &gitlab.UpdateGroupOptions{DuoFeaturesEnabled: gitlab.Ptr(false)}); statusOf(t, err) != http.StatusBadRequest {
+				t.Fatalf("a subgroup under Always on: %v", err)
+			}
+		} else if statusOf(t, err) != http.StatusBadRequest {
+			t.Fatalf("always_on on a self-managed group: %v", err)
 		}
 		// Others: a developer cannot see the group, an auditor cannot change it.
 		if _, _, err = dev.Groups.GetGroup("acme", nil); statusOf(t, err) != http.StatusNotFound {
@@ -96,8 +106,9 @@ func TestClientGoGroupsSettingsUsers(t *testing.T) {
 			if err != nil || st.DuoFeaturesEnabled || st.LockDuoFeaturesEnabled {
 				t.Fatalf("after update: %+v %v", st, err)
 			}
-			if _, _, err = admin.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{DuoFeaturesEnabled: gitlab.Ptr(true), LockDuoFeaturesEnabled: gitlab.Ptr(true)}); statusOf(t, err) != http.StatusBadRequest {
-				t.Fatalf("always_on: %v", err)
+			st, _, err = admin.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{DuoFeaturesEnabled: gitlab.Ptr(true), LockDuoFeaturesEnabled: gitlab.Ptr(true)})
+			if err != nil || !st.DuoFeaturesEnabled || !st.LockDuoFeaturesEnabled {
+				t.Fatalf("always_on on the instance: %+v %v", st, err)
 			}
 		}
 		if _, _, err = w.clients["owner"].Settings.GetSettings(); statusOf(t, err) != http.StatusForbidden {

@@ -59,8 +59,9 @@ func (s *Server) getAPIGroup(c echo.Context) error {
 	return s.groupWithDuoJSON(c, currentGroup(c))
 }
 
-// PUT /api/v4/groups/:id: duo_availability (default_on, default_off,
-// never_on; GitLab's group API has no always_on), or duo_features_enabled
+// PUT /api/v4/groups/:id: duo_availability (always_on where GitLab offers
+// it: a top-level group on GitLab.com; default_on, default_off, never_on),
+// or duo_features_enabled
 // and/or lock_duo_features_enabled, under the cascade and lock rules of
 // the group screens; a change cascades at once (no confirmation step).
 func (s *Server) putAPIGroup(c echo.Context) error {
@@ -74,12 +75,32 @@ func (s *Server) putAPIGroup(c echo.Context) error {
 		return err
 	}
 	if any {
+		if err := alwaysOnRefused(s.deployment, g, change); err != nil {
+			return apiValidationError(c, err)
+		}
 		_, err = s.store.UpdateGroupDuo(c.Request().Context(), models.ActorFor(viewer(c)), g, change, nil)
 		if err != nil {
 			return apiValidationError(c, err)
 		}
 	}
 	return s.groupWithDuoJSON(c, g)
+}
+
+// alwaysOnRefused refuses a change that leaves g on and locked (Always on)
+// where GitLab does not offer that option (models.AlwaysOnOffered), as
+// the screens do.
+func alwaysOnRefused(d models.Deployment, g *models.Group, ch models.DuoChange) error {
+	enabled, locked := g.DuoFeaturesEnabled != nil && *g.DuoFeaturesEnabled, g.LockDuoFeaturesEnabled
+	if ch.SetEnabled {
+		enabled = ch.Enabled != nil && *ch.Enabled
+	}
+	if ch.Lock != nil {
+		locked = *ch.Lock
+	}
+	if enabled && locked && !models.AlwaysOnOffered(d, g) {
+		return models.ErrAlwaysOnNotOffered
+	}
+	return nil
 }
 
 // apiDuoChange reads the GitLab Duo parameters of a PUT; any is false
@@ -128,7 +149,7 @@ func apiBool(params map[string]json.RawMessage, name string) (v, ok bool, err er
 // does: 400 with the attribute's messages.
 func apiValidationError(c echo.Context, err error) error {
 	var fe models.FieldErrors
-	if !errors.Is(err, models.ErrLockedByAncestor) && !errors.Is(err, models.ErrNilWhenLocking) && !errors.As(err, &fe) {
+	if !errors.Is(err, models.ErrLockedByAncestor) && !isDuoRuleError(err) && !errors.As(err, &fe) {
 		return err
 	}
 	return c.JSON(http.StatusBadRequest, map[string]any{"message": map[string][]string{"duo_features_enabled": {err.Error()}}})

@@ -157,6 +157,14 @@ var auditCoverage = map[string]auditCase{
 		want: []string{"add_on_purchase_created", "duo_trial_started", "seat_assigned"}, setup: withoutGroupPurchase, form: func(*coverageFixture) url.Values { return url.Values{"add_on": {"duo_enterprise"}} }},
 	"POST /groups/:group_path/-/settings/gitlab_duo/configuration": {deployment: models.GitLabCom, want: one("duo_availability_changed"),
 		form: duoNeverOn},
+	"POST /groups/:group_path/-/settings/gitlab_duo/enforcement": {want: one("duo_availability_enforced"),
+		form: func(*coverageFixture) url.Values {
+			return url.Values{"duo_availability": {"never_on"}, "reason": {"Audit"}}
+		}},
+	// A whole file is one change.
+	"POST /admin/gitlab_duo/availability_map/apply": {want: one("duo_availability_applied"), form: duoYAML},
+	"POST /groups/:group_path/-/settings/gitlab_duo/availability_map/apply": {deployment: models.GitLabCom,
+		want: one("duo_availability_applied"), form: duoYAML},
 
 	"POST /:project_path/-/project_members": {want: one("member_added"), form: func(f *coverageFixture) url.Values {
 		return url.Values{"username": {f.invitee.Username}, "access_level": {strconv.Itoa(int(models.Reporter))}}
@@ -319,6 +327,10 @@ func (tc auditCase) sender() string {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+func duoYAML(f *coverageFixture) url.Values {
+	return url.Values{"yaml": {"groups:\n  " + f.acme.FullPath + ": never_on\n"}, "confirm": {"1"}}
+}
 
 func duoNeverOn(*coverageFixture) url.Values {
 	return url.Values{"duo_availability": {"never_on"}, "confirm": {"1"}}

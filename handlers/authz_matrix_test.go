@@ -145,7 +145,7 @@ func effectiveAccess(r handlers.RouteInfo, d models.Deployment) handlers.Access 
 // deploymentsFor is where a route's screen exists; elsewhere it is a 404
 // for everyone, which would hide what authorization does.
 func deploymentsFor(r handlers.RouteInfo) []models.Deployment {
-	if strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/") {
+	if strings.HasPrefix(r.Path, "/api/v4/add_on_purchases/") || enforcerOnly[r.Path] {
 		// A group's purchase on GitLab.com, the instance's on self-managed.
 		return []models.Deployment{models.GitLabCom, models.SelfManaged}
 	}
@@ -161,6 +161,12 @@ func deploymentsFor(r handlers.RouteInfo) []models.Deployment {
 	}
 	return []models.Deployment{models.SelfManaged}
 }
+
+// enforcerOnly routes belong to those who may enforce a group's GitLab Duo
+// setting (#21): administrators, and on GitLab.com the owners of a
+// subgroup's top-level group. The fixture's groups are top-level, so their
+// owner may not: hidden, as from any other user.
+var enforcerOnly = map[string]bool{"/groups/:group_path/-/settings/gitlab_duo/enforcement": true}
 
 // isScoped: the route is about a group or project of the fixture.
 func isScoped(r handlers.RouteInfo) bool {
@@ -443,6 +449,15 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 		v.Set("project_path", sc.project.FullPath)
 	case "/api/v4/groups/:id", "/api/v4/application/settings":
 		v.Set("duo_availability", "never_on")
+	case "/admin/gitlab_duo/availability_map/apply":
+		v.Set("yaml", "groups:\n  acme: never_on\n")
+		v.Set("confirm", "1")
+	case "/groups/:group_path/-/settings/gitlab_duo/availability_map/apply":
+		v.Set("yaml", "groups:\n  "+sc.group.FullPath+": never_on\n")
+		v.Set("confirm", "1")
+	case "/groups/:group_path/-/settings/gitlab_duo/enforcement":
+		v.Set("duo_availability", "never_on")
+		v.Set("reason", "matrix")
 	default:
 		if strings.Contains(r.Path, "duo") {
 			v.Set("duo_availability", "never_on")
@@ -577,7 +592,7 @@ func expect(r handlers.RouteInfo, d models.Deployment, role, scopeName string) (
 			return allowed, nil
 		case role == "support":
 			return readOnly, nil
-		case role == "owner" && scopeName == "acme":
+		case role == "owner" && scopeName == "acme" && !enforcerOnly[r.Path]:
 			return allowed, nil
 		}
 		return hidden, nil

@@ -55,7 +55,7 @@ func lastFormValue(c echo.Context, name string) (string, bool) {
 // duoFieldErrors turns the store's rule violations into a field error, so
 // the form re-renders (422) instead of failing.
 func duoFieldErrors(err error, field string) (models.FieldErrors, bool) {
-	if errors.As(err, new(*models.LockedError)) || errors.Is(err, models.ErrNilWhenLocking) {
+	if isDuoRuleError(err) {
 		return models.FieldErrors{field: err.Error()}, true
 	}
 	var fe models.FieldErrors
@@ -65,8 +65,16 @@ func duoFieldErrors(err error, field string) (models.FieldErrors, bool) {
 	return nil, false
 }
 
+// isDuoRuleError: the availability rules refused the request (a lock, an
+// enforcement, Always on where it is not offered), answered with 422.
+func isDuoRuleError(err error) bool {
+	return errors.As(err, new(*models.LockedError)) || errors.As(err, new(*models.EnforcedError)) ||
+		errors.Is(err, models.ErrNilWhenLocking) || errors.Is(err, models.ErrAlwaysOnNotOffered)
+}
+
 // duoLock names whoever locks a setting; ancestors run from the top-level
-// group down, so the locking group's full name is the names up to it.
+// group down, so the locking group's full name is the names up to it. A
+// locking group whose setting is enforced says so.
 func duoLock(res models.DuoResolution, ancestors []models.Group) *components.DuoLock {
 	if res.LockedBy == nil {
 		return nil
@@ -75,13 +83,27 @@ func duoLock(res models.DuoResolution, ancestors []models.Group) *components.Duo
 		return &components.DuoLock{ByInstance: true}
 	}
 	var names []string
+	lock := &components.DuoLock{AncestorPath: res.LockedBy.FullPath}
 	for _, a := range ancestors {
 		names = append(names, a.Name)
 		if a.ID == res.LockedBy.ID {
+			if a.DuoEnforced() {
+				lock.Enforced = &components.DuoEnforced{GroupPath: a.FullPath, ByAdmin: a.DuoEnforcedByAdmin, Reason: a.DuoEnforcedReason}
+			}
 			break
 		}
 	}
-	return &components.DuoLock{AncestorPath: res.LockedBy.FullPath, AncestorFullName: strings.Join(names, " / ")}
+	lock.AncestorFullName = strings.Join(names, " / ")
+	return lock
+}
+
+// duoOptions are the radios a scope offers: Always on only where GitLab
+// offers it (models.AlwaysOnOffered).
+func (s *Server) duoOptions(g *models.Group) []models.Availability {
+	if models.AlwaysOnOffered(s.deployment, g) {
+		return models.AllAvailabilities
+	}
+	return nil
 }
 
 func duoEffective(res models.DuoResolution) components.DuoEffective {
@@ -91,9 +113,30 @@ func duoEffective(res models.DuoResolution) components.DuoEffective {
 // groupDuoProps shows a group's radios with the stored option: the only
 // valid option a form is re-rendered for is one a lock refused, and then
 // the lock's value is the one to show.
-func groupDuoProps(st models.GroupDuoState, errs models.FieldErrors) components.DuoAvailabilityProps {
-	return components.DuoAvailabilityProps{Scope: components.DuoScopeGroup, Selected: st.Availability(),
-		Effective: duoEffective(st.Resolution), Lock: duoLock(st.Resolution, st.Ancestors), Errs: errs}
+// An enforced group is read-only for its owners: shown as locked, by whom.
+func (s *Server) groupDuoProps(c echo.Context, st models.GroupDuoState, errs models.FieldErrors) (components.DuoAvailabilityProps, error) {
+	p := components.DuoAvailabilityProps{Scope: components.DuoScopeGroup, Selected: st.Availability(),
+		Effective: duoEffective(st.Resolution), Lock: duoLock(st.Resolution, st.Ancestors), Errs: errs,
+		Options: s.duoOptions(st.Group)}
+	if g := st.Group; g.DuoEnforced() && p.Lock == nil {
+		by, err := s.store.DuoEnforcer(c.Request().Context(), g)
+		if err != nil {
+			return p, err
+		}
+		p.Lock = &components.DuoLock{Enforced: &components.DuoEnforced{By: by, ByAdmin: g.DuoEnforcedByAdmin, Reason: g.DuoEnforcedReason}}
+	}
+	return p, nil
+}
+
+// previewGroupDuo validates a group's change, Always on included, and
+// counts what it resets. The lock and enforcement refuse first, so a
+// locked group answers with the lock whatever was asked.
+func (s *Server) previewGroupDuo(c echo.Context, g *models.Group, a models.Availability) (models.CascadeImpact, error) {
+	impact, err := s.store.PreviewGroupDuoChange(c.Request().Context(), g, models.ChangeFor(a))
+	if err == nil && a == models.AlwaysOn && !models.AlwaysOnOffered(s.deployment, g) {
+		err = models.ErrAlwaysOnNotOffered
+	}
+	return impact, err
 }
 
 // resetMessage is the confirmation text: "This resets 2 subgroups and 3
@@ -121,17 +164,15 @@ func (s *Server) changeGroupDuo(c echo.Context, g *models.Group, in duoInput, ex
 	var change models.DuoChange
 	if in.Given {
 		change = models.ChangeFor(in.Value)
-		if c.FormValue("confirm") != "1" {
-			impact, err := s.store.PreviewGroupDuoChange(ctx, g, change)
-			if fe, ok := duoFieldErrors(err, duoField); ok {
-				return "", fe, nil
-			}
-			if err != nil {
-				return "", nil, err
-			}
-			if impact.Any() {
-				return resetMessage(impact, in.Value, false), nil, nil
-			}
+		impact, err := s.previewGroupDuo(c, g, in.Value)
+		if fe, ok := duoFieldErrors(err, duoField); ok {
+			return "", fe, nil
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if impact.Any() && c.FormValue("confirm") != "1" {
+			return resetMessage(impact, in.Value, false), nil, nil
 		}
 	} else if experiment == nil {
 		return "", nil, nil

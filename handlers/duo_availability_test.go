@@ -120,9 +120,11 @@ func wantText(t *testing.T, r *response, sel, want string) {
 
 func wantDisabledRadios(t *testing.T, r *response, want bool) {
 	t.Helper()
-	radios := r.Doc().Find(`input[name="duo_availability"]`)
-	if radios.Length() != 3 {
-		t.Fatalf("%d duo_availability radios, want 3", radios.Length())
+	// The setting's own radios (not the enforcement form's, #21).
+	radios := r.Doc().Find(`[data-testid="duo-availability"] input[name="duo_availability"]`)
+	// GitLab's three, and Always on where it is offered or applies (#21).
+	if n := radios.Length(); n != 3 && (n != 4 || radios.Filter(`[value="always_on"]`).Length() != 1) {
+		t.Fatalf("%d duo_availability radios, want 3 (or 4 with always_on)", n)
 	}
 	radios.Each(func(_ int, s *goquery.Selection) {
 		if _, disabled := s.Attr("disabled"); disabled != want {
@@ -265,9 +267,9 @@ func TestAdminDuoConfigurationRejectsUnknownOption(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	before := a.duoAuditCount()
-	res := a.as("admin").post("/admin/gitlab_duo/configuration", duoForm("always_on"))
+	res := a.as("admin").post("/admin/gitlab_duo/configuration", duoForm("sometimes_on"))
 	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantFieldError(t, res, "duo_availability", "must be one of default_on, default_off, never_on")
+	wantFieldError(t, res, "duo_availability", "must be one of always_on, default_on, default_off, never_on")
 	if got := checkedDuo(t, res); got != "default_on" {
 		t.Fatalf("re-rendered with %q checked", got)
 	}
@@ -466,7 +468,7 @@ func TestGroupEditRejectsUnknownOption(t *testing.T) {
 	a.duoOrg()
 	res := a.as("owner").post("/groups/acme/-/edit", duoForm("sometimes"))
 	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantFieldError(t, res, "duo_availability", "must be one of default_on, default_off, never_on")
+	wantFieldError(t, res, "duo_availability", "must be one of always_on, default_on, default_off, never_on")
 }
 
 func TestGroupEditOnGitLabComLinksTopLevelGroupsToConfiguration(t *testing.T) {

@@ -62,6 +62,12 @@ func (s *Server) groupEditChrome(c echo.Context, g *models.Group, title string) 
 }
 
 func (s *Server) renderGroupEdit(c echo.Context, status int, g *models.Group, errs models.FieldErrors) error {
+	return s.renderGroupEditWith(c, status, g, errs, nil, nil)
+}
+
+// renderGroupEditWith also re-renders a refused enforcement form (#21).
+func (s *Server) renderGroupEditWith(c echo.Context, status int, g *models.Group, errs models.FieldErrors,
+	enforce *models.DuoEnforcement, enforceErrs models.FieldErrors) error {
 	st, err := s.store.GroupDuo(c.Request().Context(), g)
 	if err != nil {
 		return err
@@ -70,7 +76,14 @@ func (s *Server) renderGroupEdit(c echo.Context, status int, g *models.Group, er
 	if err != nil {
 		return err
 	}
-	p := duo.GroupEditProps{Group: g, Duo: groupDuoProps(st, errs), Errs: errs}
+	dp, err := s.groupDuoProps(c, st, errs)
+	if err != nil {
+		return err
+	}
+	p := duo.GroupEditProps{Group: g, Duo: dp, Errs: errs}
+	if p.Enforcement, err = s.enforcementProps(c, g, enforce, enforceErrs); err != nil {
+		return err
+	}
 	if s.duoOnConfigPage(g) {
 		p.ConfigureHref = groupDuoConfigPath(g)
 	}

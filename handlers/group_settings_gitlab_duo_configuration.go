@@ -116,6 +116,10 @@ func (s *Server) renderGroupDuoConfig(c echo.Context, status int, g *models.Grou
 	if core != nil {
 		dc.Enabled = *core
 	}
-	return render(c, status, duo.GroupConfiguration(ch, duo.GroupConfigurationProps{Group: g, Duo: groupDuoProps(st, errs),
+	dp, err := s.groupDuoProps(c, st, errs)
+	if err != nil {
+		return err
+	}
+	return render(c, status, duo.GroupConfiguration(ch, duo.GroupConfigurationProps{Group: g, Duo: dp,
 		Experiment: exp, ExperimentUnavailable: st.Availability() == models.NeverOn, DuoCore: dc, Errs: errs}))
 }

@@ -25,7 +25,13 @@ func (s *Server) newScopedRouter(prefix string, sc scope) *scopedRouter {
 // "-/group_members", "-/group_members/:id" (one :id segment is allowed),
 // behind the guard of its access rule.
 func (r *scopedRouter) add(method, suffix string, access Access, h echo.HandlerFunc) {
-	r.routes[method+" "+suffix] = r.server.guard(access, r.scope, false, h)
+	r.addIn(method, suffix, access, r.scope, h)
+}
+
+// addIn is add with a scope of its own, for a route whose owners are not
+// the resource's (the enforcement of a group's GitLab Duo setting).
+func (r *scopedRouter) addIn(method, suffix string, access Access, sc scope, h echo.HandlerFunc) {
+	r.routes[method+" "+suffix] = r.server.guard(access, sc, false, h)
 	path := r.prefix
 	if suffix != "" {
 		path += "/" + suffix

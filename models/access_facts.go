@@ -74,6 +74,7 @@ func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref 
 		}
 		res := r.resolve(st, ref.Kind)
 		f.Resource.Path, f.Resource.DuoEnabled, f.Resource.Why = r.self.FullPath, res.Enabled, res.SourceLabel()
+		f.Resource.LockSource = res.LockSource()
 	}
 	if d != GitLabCom {
 		f.InstanceNeverOn = InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled) == NeverOn

@@ -53,7 +53,7 @@ func TestAccessFactsFeedTheDecision(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := decide("partner", models.ResourceRef{Kind: access.ResourceProject, Path: "acme/sub/p"})
-		if d.Reason != access.ReasonResourceDisabled || d.Path[len(d.Path)-1].Answer != "No — Enforced by acme/sub" {
+		if d.Reason != access.ReasonResourceDisabled || d.Path[len(d.Path)-1].Answer != "No — Always off: Enforced by acme/sub" {
 			t.Fatalf("locked project: %+v", d)
 		}
 		if _, err := s.AccessFacts(ctx, models.GitLabCom, w.users["partner"], models.ResourceRef{Kind: access.ResourceProject, Path: "nope/x"}); err != models.ErrNotFound {

@@ -13,7 +13,8 @@ import (
 var AuditActions = []string{
 	"add_on_purchase_created", "add_on_purchase_updated", "ai_feature_settings_changed", "audit_events_pruned",
 	"duo_assignment_rule_created", "duo_assignment_rule_deleted", "duo_assignment_rule_updated",
-	"duo_availability_changed", "duo_core_changed", "duo_trial_started",
+	"duo_availability_applied", "duo_availability_changed", "duo_availability_enforced", "duo_availability_enforcement_released",
+	"duo_core_changed", "duo_trial_started",
 	"feature_flag_changed", "group_created", "group_plan_changed", "group_shared",
 	"instance_ai_settings_changed", "instance_plan_changed", "ldap_settings_updated", "member_access_changed", "member_added", "member_removed",
 	"organisation_imported", "personal_access_token_created", "project_created", "project_shared",

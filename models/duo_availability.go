@@ -2,32 +2,59 @@ package models
 
 import (
 	"errors"
-	"fmt"
 )
 
-// Availability is the three-way "GitLab Duo availability" setting.
+// Availability is the "GitLab Duo availability" setting: GitLab's three
+// options and Always on (gitlab-org&22382), its locked-on mirror.
 type Availability string
 
 const (
+	AlwaysOn   Availability = "always_on"
 	DefaultOn  Availability = "default_on"
 	DefaultOff Availability = "default_off"
 	NeverOn    Availability = "never_on"
 )
 
+// Availabilities are the options every scope offers; Always on is offered
+// only where AlwaysOnOffered says.
 var Availabilities = []Availability{DefaultOn, DefaultOff, NeverOn}
 
+// AllAvailabilities adds Always on, in the order the radios show them.
+var AllAvailabilities = []Availability{AlwaysOn, DefaultOn, DefaultOff, NeverOn}
+
+// ErrBadAvailability is the text a value outside the four options gets.
+const ErrBadAvailability = "must be one of always_on, default_on, default_off, never_on"
+
 func ParseAvailability(s string) (Availability, error) {
-	for _, a := range Availabilities {
+	for _, a := range AllAvailabilities {
 		if string(a) == s {
 			return a, nil
 		}
 	}
-	return "", fmt.Errorf("must be one of default_on, default_off, never_on")
+	return "", errors.New(ErrBadAvailability)
+}
+
+// Locks tells whether the option locks the setting for everything below.
+func (a Availability) Locks() bool { return a == AlwaysOn || a == NeverOn }
+
+// ErrAlwaysOnNotOffered refuses Always on where GitLab does not offer it.
+var ErrAlwaysOnNotOffered = errors.New("the Always on option can only be set for the instance (self-managed) or a top-level group (GitLab.com)")
+
+// AlwaysOnOffered: GitLab offers Always on for the instance on
+// self-managed and for top-level groups on GitLab.com (g nil is the
+// instance). Elsewhere only an enforcement (duo_enforcement.go) sets it.
+func AlwaysOnOffered(d Deployment, g *Group) bool {
+	if g == nil {
+		return d != GitLabCom
+	}
+	return d == GitLabCom && g.TopLevel()
 }
 
 // Stored is how the option is kept: (duo_features_enabled, lock_duo_features_enabled).
 func (a Availability) Stored() (enabled, locked bool) {
 	switch a {
+	case AlwaysOn:
+		return true, true
 	case DefaultOn:
 		return true, false
 	case NeverOn:
@@ -38,6 +65,8 @@ func (a Availability) Stored() (enabled, locked bool) {
 
 func (a Availability) Title() string {
 	switch a {
+	case AlwaysOn:
+		return "Always on"
 	case DefaultOn:
 		return "On by default"
 	case NeverOn:
@@ -53,6 +82,8 @@ func InstanceAvailability(enabled, locked bool) Availability {
 		return DefaultOn
 	case !enabled && !locked:
 		return DefaultOff
+	case enabled:
+		return AlwaysOn
 	}
 	return NeverOn
 }
@@ -99,9 +130,13 @@ type DuoResolution struct {
 // Locked is GitLab's X_locked?: locked by an ancestor or the instance.
 func (r DuoResolution) Locked() bool { return r.LockedBy != nil }
 
-// Availability reads the three-way option back for a group.
+// Availability reads the option back for a group: a lock (its own, an
+// ancestor's or the instance's) is Always on or Always off by its value.
 func (r DuoResolution) Availability() Availability {
 	if r.LockedBy != nil || r.LockedBySelf {
+		if r.Enabled {
+			return AlwaysOn
+		}
 		return NeverOn
 	}
 	if r.Enabled {
@@ -166,6 +201,9 @@ type DuoChange struct {
 	SetEnabled bool
 	Enabled    *bool
 	Lock       *bool
+	// Enforce makes the change an enforcement or its release
+	// (duo_enforcement.go).
+	Enforce *DuoEnforcement
 }
 
 // ChangeFor expresses a three-way option as a change.
@@ -250,4 +288,16 @@ func (r DuoResolution) APILockedBy() *string {
 		s = "instance"
 	}
 	return &s
+}
+
+// LockSource is who locks the value: "instance", the locking group's path
+// (the record's own when it is itself Always on/off), or "".
+func (r DuoResolution) LockSource() string {
+	if l := r.APILockedBy(); l != nil {
+		return *l
+	}
+	if r.LockedBySelf && r.Source != nil {
+		return r.Source.FullPath
+	}
+	return ""
 }

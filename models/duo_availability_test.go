@@ -113,18 +113,18 @@ func fmtBool(b *bool) string {
 }
 
 // Each option is stored as its pair of columns and read back as itself;
-// the three pairs are the only ones an option writes.
+// the four pairs are the ones the options write.
 func TestInstanceAvailabilityReadBack(t *testing.T) {
 	t.Parallel()
 	stored := map[[2]bool]Availability{}
-	for _, a := range Availabilities {
+	for _, a := range AllAvailabilities {
 		e, l := a.Stored()
 		if got := InstanceAvailability(e, l); got != a {
 			t.Errorf("%s stored as (%v,%v) reads back as %s", a, e, l, got)
 		}
 		stored[[2]bool{e, l}] = a
 	}
-	want := map[[2]bool]Availability{{true, false}: DefaultOn, {false, false}: DefaultOff, {false, true}: NeverOn}
+	want := map[[2]bool]Availability{{true, false}: DefaultOn, {false, false}: DefaultOff, {false, true}: NeverOn, {true, true}: AlwaysOn}
 	if len(stored) != len(want) {
 		t.Fatalf("the options write %v, want %v", stored, want)
 	}
@@ -132,12 +132,6 @@ func TestInstanceAvailabilityReadBack(t *testing.T) {
 		if stored[pair] != a {
 			t.Errorf("(%v,%v) is written by %q, want %s", pair[0], pair[1], stored[pair], a)
 		}
-	}
-	// (true, locked) is written by no option, only by hand in the database;
-	// read as GitLab reads it (anything locked is never_on), a lock is
-	// never ignored.
-	if got := InstanceAvailability(true, true); got != NeverOn {
-		t.Errorf("(true,true), which no option writes, reads as %s, want never_on", got)
 	}
 }
 

@@ -104,6 +104,9 @@ func (s *Store) planGroup(ctx context.Context, g *Group, ch DuoChange) (groupPla
 	if err != nil {
 		return groupPlan{}, err
 	}
+	if err := s.checkEnforcement(ctx, g, st.Resolution, ch); err != nil {
+		return groupPlan{}, err
+	}
 	enabled, locked, err := PlanGroupDuo(st.Resolution, groupNode(g), ch)
 	if err != nil {
 		return groupPlan{}, err
@@ -130,7 +133,13 @@ func (s *Store) impact(ctx context.Context, g *Group, p groupPlan, apply bool, n
 	subtreeIDs := s.q(ctx).Model(&Group{}).Select("id").Where("traversal_path >= ? AND traversal_path < ?", lo, hi)
 	switch {
 	case p.cascadeValue:
-		return takeValue(s.q(ctx).Model(&Group{}).Where(where, args...),
+		// The value stops at enforced subgroups (duo_enforcement.go).
+		enforced, err := s.enforcedBelow(ctx, g, 0)
+		if err != nil {
+			return c, err
+		}
+		subtreeIDs = withoutEnforced(subtreeIDs, enforced, "traversal_path")
+		return takeValue(withoutEnforced(s.q(ctx).Model(&Group{}).Where(where, args...), enforced, "traversal_path"),
 			s.q(ctx).Model(&Project{}).Where("namespace_id IN (?)", subtreeIDs), *p.enabled, apply, now)
 	case p.resetLocksBelow:
 		groups := s.q(ctx).Model(&Group{}).Where(where, args...).Where("lock_duo_features_enabled")
@@ -177,9 +186,14 @@ func (s *Store) UpdateGroupDuo(ctx context.Context, actor Actor, g *Group, ch Du
 		if p.experimentDisabled {
 			exp = false
 		}
-		if err := tx.q(ctx).Model(&Group{}).Where("id = ?", fresh.ID).Updates(map[string]any{
-			"duo_features_enabled": p.enabled, "lock_duo_features_enabled": p.locked,
-			"experiment_features_enabled": exp, "updated_at": now}).Error; err != nil {
+		cols := map[string]any{"duo_features_enabled": p.enabled, "lock_duo_features_enabled": p.locked,
+			"experiment_features_enabled": exp, "updated_at": now}
+		if ch.Enforce != nil {
+			for k, v := range enforcementColumns(actor, ch.Enforce, now) {
+				cols[k] = v
+			}
+		}
+		if err := tx.q(ctx).Model(&Group{}).Where("id = ?", fresh.ID).Updates(cols).Error; err != nil {
 			return err
 		}
 		if out, err = tx.impact(ctx, fresh, p, true, now); err != nil {
@@ -188,20 +202,32 @@ func (s *Store) UpdateGroupDuo(ctx context.Context, actor Actor, g *Group, ch Du
 		after := orig
 		after.DuoFeaturesEnabled, after.LockDuoFeaturesEnabled, after.ExperimentFeaturesEnabled = p.enabled, p.locked, exp
 		*g = after
+		if ch.Enforce != nil {
+			reread, err := first[Group](tx.q(ctx).Where("id = ?", fresh.ID))
+			if err != nil {
+				return err
+			}
+			*g = *reread
+		}
 		changed := !sameBoolPtr(p.enabled, orig.DuoFeaturesEnabled) || p.locked != orig.LockDuoFeaturesEnabled
-		if !changed && exp == orig.ExperimentFeaturesEnabled {
+		if !changed && exp == orig.ExperimentFeaturesEnabled && ch.Enforce == nil {
 			return nil
 		}
-		afterState := ResolveDuo(instanceNode(p.state.Instance), nodesOf(p.state.Ancestors), groupNode(&after))
+		afterState := ResolveDuo(instanceNode(p.state.Instance), nodesOf(p.state.Ancestors), groupNode(g))
 		root := orig.RootID()
-		return tx.Audit(ctx, actor, AuditEntry{Action: "duo_availability_changed", TargetType: "Group", TargetID: orig.ID,
-			TargetName: orig.FullPath, NamespaceID: &root, Details: map[string]any{
-				"duo_availability":            change(before, afterState.Availability()),
-				"duo_features_enabled":        change(orig.DuoFeaturesEnabled, p.enabled),
-				"lock_duo_features_enabled":   change(orig.LockDuoFeaturesEnabled, p.locked),
-				"experiment_features_enabled": change(orig.ExperimentFeaturesEnabled, exp),
-				"descendants_reset":           map[string]int64{"subgroups": out.Subgroups, "projects": out.Projects},
-			}})
+		action, extra := enforcementAudit(ch.Enforce)
+		details := map[string]any{
+			"duo_availability":            change(before, afterState.Availability()),
+			"duo_features_enabled":        change(orig.DuoFeaturesEnabled, p.enabled),
+			"lock_duo_features_enabled":   change(orig.LockDuoFeaturesEnabled, p.locked),
+			"experiment_features_enabled": change(orig.ExperimentFeaturesEnabled, exp),
+			"descendants_reset":           map[string]int64{"subgroups": out.Subgroups, "projects": out.Projects},
+		}
+		for k, v := range extra {
+			details[k] = v
+		}
+		return tx.Audit(ctx, actor, AuditEntry{Action: action, TargetType: "Group", TargetID: orig.ID,
+			TargetName: orig.FullPath, NamespaceID: &root, Details: details})
 	})
 	return out, err
 }
@@ -246,7 +272,17 @@ func (s *Store) SetProjectDuoEnabled(ctx context.Context, actor Actor, p *Projec
 // instanceImpact counts (or resets) every group and project that takes a
 // new instance value.
 func (s *Store) instanceImpact(ctx context.Context, v bool, apply bool, now time.Time) (CascadeImpact, error) {
-	return takeValue(s.q(ctx).Model(&Group{}), s.q(ctx).Model(&Project{}), v, apply, now)
+	// The value stops at enforced groups (duo_enforcement.go).
+	var enforced []Group
+	if err := s.q(ctx).Where("duo_enforced_at IS NOT NULL").Find(&enforced).Error; err != nil {
+		return CascadeImpact{}, err
+	}
+	projects := s.q(ctx).Model(&Project{})
+	if len(enforced) > 0 {
+		outside := withoutEnforced(s.q(ctx).Model(&Group{}).Select("id"), enforced, "traversal_path")
+		projects = projects.Where("namespace_id IN (?)", outside)
+	}
+	return takeValue(withoutEnforced(s.q(ctx).Model(&Group{}), enforced, "traversal_path"), projects, v, apply, now)
 }
 
 // takeValue counts (or, with apply, makes) the groups and projects in scope

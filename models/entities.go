@@ -88,8 +88,14 @@ type Group struct {
 	ExperimentFeaturesEnabled bool
 	// DuoCoreFeaturesEnabled is set on top-level groups only (GitLab.com).
 	DuoCoreFeaturesEnabled bool
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	// DuoEnforcedAt is set while an administrator (or, on GitLab.com, an
+	// owner of the top-level group) enforces the setting (duo_enforcement.go).
+	DuoEnforcedAt      *time.Time
+	DuoEnforcedByID    *int64
+	DuoEnforcedByAdmin bool
+	DuoEnforcedReason  string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (Group) TableName() string { return "namespaces" }

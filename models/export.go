@@ -157,6 +157,8 @@ func WriteDocument(w io.Writer, doc *Document) error {
 // storedAvailability is a group's own option, or "" when it inherits.
 func storedAvailability(g Group) Availability {
 	switch {
+	case g.LockDuoFeaturesEnabled && g.DuoFeaturesEnabled != nil && *g.DuoFeaturesEnabled:
+		return AlwaysOn
 	case g.LockDuoFeaturesEnabled:
 		return NeverOn
 	case g.DuoFeaturesEnabled == nil:

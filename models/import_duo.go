@@ -88,7 +88,7 @@ func lockProblem(res DuoResolution, value bool) string {
 	if err == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s (%s is %s)", err, err.(*LockedError).Locker(), NeverOn.Title())
+	return fmt.Sprintf("%s (%s is %s)", err, err.(*LockedError).Locker(), InstanceAvailability(res.Enabled, true).Title())
 }
 
 // checkGroupLocks reports the file's groups whose written value a lock refuses.

@@ -78,7 +78,7 @@ func TestImportRejectsUnknownDuoAvailability(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Import(context.Background(), models.ImportActor, "org.json", doc)
-	if err == nil || !strings.Contains(err.Error(), "org.json: groups[0].duo_availability: must be one of default_on, default_off, never_on") {
+	if err == nil || !strings.Contains(err.Error(), "org.json: groups[0].duo_availability: must be one of always_on, default_on, default_off, never_on") {
 		t.Fatalf("error: %v", err)
 	}
 }

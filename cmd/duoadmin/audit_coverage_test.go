@@ -67,6 +67,15 @@ var cliCoverage = map[string]cliCase{
 			}
 			return []string{"import", path}
 		}},
+	"availability export": {none: "reads the settings and prints YAML",
+		args: func(*seatsFixture) []string { return []string{"export"} }},
+	"availability check": {none: "compares the database with a file; a drift check writes nothing",
+		args: func(f *seatsFixture) []string { return []string{"check", f.file("duo.yaml", "instance: default_on\n")} }},
+	// One event for the whole file.
+	"availability apply": {want: []string{"duo_availability_applied"},
+		args: func(f *seatsFixture) []string {
+			return []string{"apply", f.file("duo.yaml", "instance: default_off\n")}
+		}},
 	"jobs list": {none: "prints the schedule",
 		args: func(*seatsFixture) []string { return []string{"list"} }},
 
@@ -126,6 +135,15 @@ func (f *seatsFixture) exec(t *testing.T, q string, args ...any) {
 	if _, err := db.Exec(q, args...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// file writes content to a temporary file and returns its path.
+func (f *seatsFixture) file(name, content string) string {
+	path := filepath.Join(f.t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		f.t.Fatal(err)
+	}
+	return path
 }
 
 func seatsFor(names ...string) func(t *testing.T, f *seatsFixture) {

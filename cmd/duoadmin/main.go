@@ -25,7 +25,8 @@ func commands() []command {
 		{"token", "token create --user NAME [--name NAME] [--expires-at YYYY-MM-DD]  print a new personal access token", runToken},
 		{"seats", "seats bulk-assign|bulk-remove FILE.csv [--namespace PATH]  assign or remove GitLab Duo seats of a CSV's usernames", runSeats},
 		{"mail", "mail send                  deliver the mail that is due now (needs SMTP_HOST)", runMail},
-		{"jobs", "jobs run overage|ineligible|expiry|refresh|audit_retention|session_cleanup|usage_snapshot|reclaim   run one scheduled job now (jobs list: the schedule)", runJobs},
+		{"jobs", "jobs run overage|ineligible|expiry|refresh|audit_retention|session_cleanup|assignment_rules|rule_queue|usage_snapshot|reclaim   run one scheduled job now (jobs list: the schedule)", runJobs},
+		{"availability", "availability export|check FILE.yaml|apply FILE.yaml [--group PATH]  GitLab Duo availability as code; check exits 1 listing differences", runAvailability},
 		{"usage", "usage import FILE.ndjson   apply GitLab Duo usage events (one JSON event per line), e.g. from an AI gateway's logs", runUsage},
 	}
 }

@@ -58,6 +58,8 @@ type Resource struct {
 	Path       string
 	DuoEnabled bool   // effective
 	Why        string // where the effective setting comes from
+	// LockSource is who locks the setting (DuoResolution.LockSource).
+	LockSource string
 }
 
 // Step is one question of the flow diagram and its answer.
@@ -77,6 +79,9 @@ type Decision struct {
 	// Outcome is the diagram's end node ("Can use GitLab Duo" …).
 	Outcome     string `json:"outcome"`
 	OutcomeNode string `json:"outcome_node"`
+	// LockSource: the resource's setting is Always on or Always off,
+	// locked by this group path or "instance" (drawn on the diagram).
+	LockSource string `json:"lock_source,omitempty"`
 }
 
 // Reason codes.
@@ -227,7 +232,13 @@ func (x *decider) resource(qNode, enabledNode, canNode, cannotNode, canWithNode 
 		x.d.Message = "Allowed through " + x.d.Tier.Title() + "."
 		return x.d
 	}
-	x.ask(enabledNode, "Group/Project has Duo features enabled?", yesNo(r.DuoEnabled)+" — "+r.Why)
+	why := r.Why
+	if r.LockSource != "" {
+		// Always on turns features on here; the seat was asked above.
+		why = lockedTitle(r.DuoEnabled) + ": " + why
+	}
+	x.ask(enabledNode, "Group/Project has Duo features enabled?", yesNo(r.DuoEnabled)+" — "+why)
+	x.d.LockSource = r.LockSource
 	if !r.DuoEnabled {
 		return x.deny(cannotNode, cannotUseWithResource, ReasonResourceDisabled, ResourceDisabledMessage)
 	}
@@ -267,4 +278,13 @@ func contextTitle(c Context) string {
 		return "Web IDE"
 	}
 	return "IDE"
+}
+
+// lockedTitle is the locked option's name, as the settings screens call it
+// (models.AlwaysOn / NeverOn: this package cannot import models).
+func lockedTitle(enabled bool) string {
+	if enabled {
+		return "Always on"
+	}
+	return "Always off"
 }

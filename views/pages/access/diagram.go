@@ -23,6 +23,9 @@ const (
 	kindQuestion = "question"
 	kindAllow    = "allow"
 	kindDeny     = "deny"
+	// kindLock is the group or instance whose Always on / Always off lock
+	// answers "Group/Project has Duo features enabled?" (#21).
+	kindLock = "lock"
 )
 
 type DNode struct {
@@ -46,6 +49,7 @@ type DEdge struct {
 	LX, LY   int
 	Anchor   string // text-anchor of the label
 	OnPath   bool
+	Dashed   bool // the lock's edge: it informs a question, it is no step
 }
 
 // Grid: three columns of questions/ends, rows 100-110 apart.
@@ -181,7 +185,39 @@ func BuildDiagram(mode models.Deployment, featureTitle string, d access.Decision
 	for _, e := range edgeSpecs(mode) {
 		dg.Edges = append(dg.Edges, route(e, edgeOn[[2]string{e.from, e.to}], answers[e.from]))
 	}
+	addLockSource(&dg, d, onPath)
 	return dg
+}
+
+// lockPlaces: where the lock source is drawn next to each "has Duo features
+// enabled?" question, in a cell of the grid no other node uses.
+var lockPlaces = map[string]place{"R2": {kindLock, colEnd, 660}, "L": {kindLock, colSeat, 770}}
+
+// addLockSource draws who locks the resource's setting beside the
+// question it answered, joined to it by a dashed line.
+func addLockSource(dg *Diagram, d access.Decision, onPath map[string]bool) {
+	if d.LockSource == "" {
+		return
+	}
+	for q, p := range lockPlaces {
+		if !onPath[q] {
+			continue
+		}
+		label := "Locked by " + d.LockSource
+		if d.LockSource == "instance" {
+			label = "Locked by the instance"
+		}
+		w, h := size(p.kind)
+		dg.Nodes = append(dg.Nodes, DNode{ID: "LK", Kind: p.kind, X: p.x, Y: p.y, W: w, H: h, Lines: wrap(label, 24)})
+		a := layout[q]
+		aw, _ := size(a.kind)
+		x1 := a.x - aw/2
+		if p.x > a.x {
+			x1 = a.x + aw/2
+		}
+		dg.Edges = append(dg.Edges, DEdge{From: "LK", To: q, Points: pts(p.x, p.y-h/2, p.x, a.y, x1, a.y), Label: "locks",
+			LX: p.x + 8, LY: p.y - h/2 - 8, Anchor: "start", Dashed: true})
+	}
 }
 
 // route draws an edge from the side of its source to its target and puts
@@ -269,21 +305,25 @@ func (n DNode) FirstLineY() int { return n.Y - (len(n.Lines)-1)*7 + 4 }
 
 // Colours, as SVG presentation attributes (the CSP forbids style attributes).
 const (
-	blue       = "#1f75cb"
-	blueLight  = "#e9f3fc"
-	grey       = "#bfbfc3"
-	greyText   = "#626168"
-	dark       = "#333238"
-	green      = "#108548"
-	greenLight = "#f1f9f4"
-	greenLine  = "#91d4a8"
-	red        = "#dd2b0e"
-	redLight   = "#fdf4f2"
-	redLine    = "#f5b7ad"
+	blue        = "#1f75cb"
+	blueLight   = "#e9f3fc"
+	grey        = "#bfbfc3"
+	greyText    = "#626168"
+	dark        = "#333238"
+	green       = "#108548"
+	greenLight  = "#f1f9f4"
+	greenLine   = "#91d4a8"
+	red         = "#dd2b0e"
+	redLight    = "#fdf4f2"
+	redLine     = "#f5b7ad"
+	orange      = "#ab6100"
+	orangeLight = "#fdf1dd"
 )
 
 func (n DNode) Fill() string {
 	switch {
+	case n.Kind == kindLock:
+		return orangeLight
 	case n.Kind == kindStart:
 		return blue
 	case n.Outcome && n.Kind == kindAllow:
@@ -302,6 +342,8 @@ func (n DNode) Fill() string {
 
 func (n DNode) Stroke() string {
 	switch {
+	case n.Kind == kindLock:
+		return orange
 	case n.Kind == kindStart || n.OnPath && n.Kind == kindQuestion || n.Implied:
 		return blue
 	case n.Outcome && n.Kind == kindAllow:
@@ -348,10 +390,20 @@ func (n DNode) Weight() string {
 }
 
 func (e DEdge) Stroke() string {
+	if e.Dashed {
+		return orange
+	}
 	if e.OnPath {
 		return blue
 	}
 	return grey
+}
+
+func (e DEdge) Dash() string {
+	if e.Dashed {
+		return "6 4"
+	}
+	return ""
 }
 
 func (e DEdge) Width() string {

@@ -21,6 +21,8 @@ type GroupEditProps struct {
 	// lives on its GitLab Duo configuration page (GitLab.com top-level).
 	ConfigureHref string
 	Errs          models.FieldErrors
+	// Enforcement is shown to those who may enforce the setting (#21).
+	Enforcement *EnforcementProps
 }
 
 // GroupEdit is the group's general settings page, /groups/:path/-/edit.
@@ -76,7 +78,7 @@ func GroupEdit(ch layouts.Chrome, p GroupEditProps) templ.Component {
 			var templ_7745c5c3_Var3 templ.SafeURL
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/groups/" + p.Group.FullPath + "/-/edit"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/group_edit.templ`, Line: 23, Col: 87}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/group_edit.templ`, Line: 25, Col: 87}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -112,7 +114,7 @@ func GroupEdit(ch layouts.Chrome, p GroupEditProps) templ.Component {
 				var templ_7745c5c3_Var4 templ.SafeURL
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(p.ConfigureHref))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/group_edit.templ`, Line: 33, Col: 47}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/duo/group_edit.templ`, Line: 35, Col: 47}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
@@ -149,6 +151,12 @@ func GroupEdit(ch layouts.Chrome, p GroupEditProps) templ.Component {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</fieldset></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
+			}
+			if p.Enforcement != nil {
+				templ_7745c5c3_Err = Enforcement(*p.Enforcement).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 			}
 			return nil
 		})

@@ -1,0 +1,190 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"duoadmin/models"
+	"duoadmin/views/layouts"
+	"duoadmin/views/pages/duo"
+)
+
+// The availability map (#21), shared by the admin area (the instance) and
+// a GitLab.com top-level group's settings (its tree): the tree one level
+// at a time (a subtree is a query parameter), the filters as a flat list,
+// the YAML export, and the upload's dry run then apply.
+
+const (
+	mapPerPage  = 50 // groups of a level, groups and projects of a list
+	mapChildren = 20 // subgroups and projects shown inside an open group
+)
+
+type mapScope struct {
+	root   *models.Group // nil: the instance
+	base   string
+	chrome func(title string) (layouts.Chrome, error)
+}
+
+func mapFilterOf(c echo.Context) models.MapFilter {
+	return models.MapFilter{Differs: c.QueryParam("differs") == "1", Locked: c.QueryParam("locked") == "1",
+		Search: strings.TrimSpace(c.QueryParam("q"))}
+}
+
+func (s *Server) renderAvailabilityMap(c echo.Context, status int, sc mapScope, plan *models.AvailabilityPlan, yamlText string, errs models.FieldErrors) error {
+	ctx := c.Request().Context()
+	m, err := s.store.LoadDuoMap(ctx, sc.root)
+	if err != nil {
+		return err
+	}
+	page := pageParam(c.QueryParam("page"))
+	p := duo.AvailabilityMapProps{Base: sc.base, Counts: m.Counts, InstanceLock: m.InstanceLock, Filter: mapFilterOf(c), Page: page,
+		Plan: plan, YAML: yamlText, Errs: errs, ReadOnly: viewer(c).Auditor && !viewer(c).Admin}
+	q := c.QueryParams()
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vals := range q {
+			v[k] = vals
+		}
+		v.Set("page", strconv.Itoa(n))
+		return sc.base + "?" + v.Encode()
+	}
+	var total int
+	if p.Filter.Any() {
+		groups := m.FilterGroups(p.Filter)
+		total = len(groups)
+		p.FlatGroups = pageOf(groups, page)
+		if p.FlatProjects, err = s.store.MapFilterProjects(ctx, m, p.Filter, models.Page{Number: page, PerPage: mapPerPage}); err != nil {
+			return err
+		}
+		total = max(total, int(p.FlatProjects.Total))
+	} else if total, err = s.mapTree(c, m, &p); err != nil {
+		return err
+	}
+	if page > 1 {
+		p.PrevHref = link(page - 1)
+	}
+	if page*mapPerPage < total {
+		p.NextHref = link(page + 1)
+	}
+	ch, err := sc.chrome("GitLab Duo availability map")
+	if err != nil {
+		return err
+	}
+	return render(c, status, duo.AvailabilityMap(ch, p))
+}
+
+func pageOf[T any](items []T, page int) []T {
+	lo := min((page-1)*mapPerPage, len(items))
+	return items[lo:min(lo+mapPerPage, len(items))]
+}
+
+// mapTree fills one level of the tree: the subtree's subgroups (a page of
+// them), each open with its first children, and the subtree's projects.
+func (s *Server) mapTree(c echo.Context, m *models.DuoMap, p *duo.AvailabilityMapProps) (int, error) {
+	var parent int64
+	if path := c.QueryParam("subtree"); path != "" {
+		n, ok := m.GroupByPath(path)
+		if !ok {
+			return 0, errNotFound
+		}
+		parent, p.Subtree = n.ID, n.FullPath
+		p.Up = p.Base
+		if up, ok := m.Group(n.ParentID); ok {
+			p.Up = p.Base + "?" + url.Values{"subtree": {up.FullPath}}.Encode()
+		}
+	}
+	level := pageOf(m.ChildGroups(parent), p.Page)
+	ids := []int64{}
+	if parent != 0 {
+		ids = append(ids, parent)
+	}
+	for _, g := range level {
+		ids = append(ids, g.ID)
+	}
+	projects, err := s.store.MapChildProjects(c.Request().Context(), m, ids, mapChildren)
+	if err != nil {
+		return 0, err
+	}
+	for _, g := range level {
+		kids := m.ChildGroups(g.ID)
+		t := duo.MapTreeNode{Node: g, Groups: kids[:min(len(kids), mapChildren)], Projects: projects[g.ID]}
+		t.More = len(kids) > mapChildren || g.Projects > mapChildren
+		p.Tree = append(p.Tree, t)
+	}
+	if parent != 0 {
+		p.Projects = projects[parent]
+	}
+	return len(m.ChildGroups(parent)), nil
+}
+
+// exportAvailabilityYAML downloads the scope's explicit settings.
+func (s *Server) exportAvailabilityYAML(c echo.Context, root *models.Group, name string) error {
+	f, err := s.store.ExportAvailability(c.Request().Context(), root)
+	if err != nil {
+		return err
+	}
+	b, err := models.MarshalAvailabilityFile(f)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", b)
+}
+
+// applyAvailabilityYAML: an upload is a dry run showing what would change;
+// the confirmation posts the same text back and applies it.
+func (s *Server) applyAvailabilityYAML(c echo.Context, sc mapScope) error {
+	text, err := uploadedText(c)
+	if err != nil {
+		return s.renderAvailabilityMap(c, http.StatusUnprocessableEntity, sc, nil, "", models.FieldErrors{"file": err.Error()})
+	}
+	ctx := c.Request().Context()
+	f, err := models.ParseAvailabilityFile("file", strings.NewReader(text))
+	if err != nil {
+		return s.renderAvailabilityMap(c, http.StatusUnprocessableEntity, sc, nil, "", models.FieldErrors{"file": err.Error()})
+	}
+	var plan models.AvailabilityPlan
+	if c.FormValue("confirm") == "1" {
+		plan, err = s.store.ApplyAvailability(ctx, models.ActorFor(viewer(c)), sc.root, s.deployment, f)
+	} else {
+		plan, err = s.store.PlanAvailability(ctx, sc.root, s.deployment, f)
+	}
+	var fe models.FieldErrors
+	if errors.As(err, &fe) {
+		return s.renderAvailabilityMap(c, http.StatusUnprocessableEntity, sc, nil, "", models.FieldErrors{"file": fe.Error()})
+	}
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") == "1" {
+		return s.redirectWithFlash(c, sc.base, "success", "Applied: "+plan.Summary())
+	}
+	return s.renderAvailabilityMap(c, http.StatusOK, sc, &plan, text, nil)
+}
+
+// uploadedText is the uploaded file, or the confirmation's hidden copy.
+func uploadedText(c echo.Context) (string, error) {
+	if v := c.FormValue("yaml"); v != "" {
+		return v, nil
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return "", errors.New("choose a YAML file")
+	}
+	r, err := fh.Open()
+	if err != nil {
+		return "", errors.New("the file could not be read")
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, 8<<20))
+	if err != nil {
+		return "", errors.New("the file could not be read")
+	}
+	return string(b), nil
+}
