@@ -89,14 +89,14 @@ var cliCoverage = map[string]cliCase{
 		f.exec(t, "UPDATE users SET state = 'blocked' WHERE id = $1", f.ids["ada"])
 	}},
 	// A rule on acme's Developers, not yet synced: the three seats go to
-	// the first three members, and the run is recorded.
-	"jobs run assignment_rules": {want: []string{"seat_assigned", "seat_assigned", "seat_assigned", "seat_sync_applied"},
+	// the first three members in one bulk event, and the run is recorded.
+	"jobs run assignment_rules": {want: []string{"seat_sync_applied", "seats_assigned"},
 		setup: func(t *testing.T, f *seatsFixture) {
 			f.exec(t, `INSERT INTO duo_assignment_rules (add_on_purchase_id, source_kind, source_group_id, source_value, min_access_level,
 				mode, ldap_member_count, created_at, updated_at) VALUES ($1, 'group', $2, '', 30, 'assign', 0, $3, $3)`,
 				f.purchID, f.acmeID, time.Now().UTC())
 		}},
-	"jobs run rule_queue": {none: "applies queued membership changes to the rules; with none queued it writes nothing (what a queued change does is audited as a rule sync's: seat_assigned, seat_sync_applied)"},
+	"jobs run rule_queue": {none: "applies queued membership changes to the rules; with none queued it writes nothing (what a queued change does is audited as a rule sync's: seats_assigned, seat_sync_applied)"},
 	"jobs run expiry": {want: []string{"seat_unassigned"}, setup: func(t *testing.T, f *seatsFixture) {
 		seatsFor("ada")(t, f)
 		f.exec(t, "UPDATE add_on_purchases SET expires_on = $1", models.Today().AddDays(-models.ExpiryGraceDays-2))
