@@ -21,18 +21,11 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 	doc := &Document{Instance: &InstanceDoc{Plan: st.Plan,
 		DuoAvailability: InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled),
 		DuoCoreEnabled:  new(st.DuoCoreFeaturesEnabled)}}
-	var users []User
-	if err := s.q(ctx).Order("id").Find(&users).Error; err != nil {
+	rows, err := s.AllOrganisationRows(ctx)
+	if err != nil {
 		return nil, err
 	}
-	var groups []Group
-	if err := s.q(ctx).Find(&groups).Error; err != nil {
-		return nil, err
-	}
-	var projects []Project
-	if err := s.q(ctx).Find(&projects).Error; err != nil {
-		return nil, err
-	}
+	users, groups, projects := rows.Users, rows.Groups, rows.Projects
 	byPath := func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
 	slices.SortFunc(groups, func(a, b Group) int { return byPath(a.FullPath, b.FullPath) })
 	slices.SortFunc(projects, func(a, b Project) int { return byPath(a.FullPath, b.FullPath) })
@@ -56,15 +49,9 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 		projectPaths[p.ID] = p.FullPath
 		doc.Projects = append(doc.Projects, ProjectDoc{Path: p.FullPath, Name: p.Name, DuoFeaturesEnabled: new(p.DuoFeaturesEnabled)})
 	}
-	if doc.Members, err = s.exportMembers(ctx, usernames, groupPaths, projectPaths); err != nil {
-		return nil, err
-	}
-	if doc.GroupLinks, err = s.exportGroupLinks(ctx, groupPaths, projectPaths); err != nil {
-		return nil, err
-	}
-	if err := s.exportSeats(ctx, doc, usernames, groupPaths); err != nil {
-		return nil, err
-	}
+	doc.Members = exportMembers(rows.Members, usernames, groupPaths, projectPaths)
+	doc.GroupLinks = exportGroupLinks(rows.GroupLinks, rows.ProjectLinks, groupPaths, projectPaths)
+	exportSeats(rows, doc, usernames, groupPaths)
 	if err := s.exportAI(ctx, doc, st); err != nil {
 		return nil, err
 	}
@@ -88,11 +75,7 @@ func exportUser(u User) UserDoc {
 		LastCodeSuggestionsUsageAt: usage}
 }
 
-func (s *Store) exportMembers(ctx context.Context, usernames, groupPaths, projectPaths map[int64]string) ([]MemberDoc, error) {
-	var members []Member
-	if err := s.q(ctx).Find(&members).Error; err != nil {
-		return nil, err
-	}
+func exportMembers(members []Member, usernames, groupPaths, projectPaths map[int64]string) []MemberDoc {
 	type row struct {
 		doc   MemberDoc
 		level AccessLevel
@@ -118,18 +101,10 @@ func (s *Store) exportMembers(ctx context.Context, usernames, groupPaths, projec
 	for i, r := range rows {
 		out[i] = r.doc
 	}
-	return out, nil
+	return out
 }
 
-func (s *Store) exportGroupLinks(ctx context.Context, groupPaths, projectPaths map[int64]string) ([]GroupLinkDoc, error) {
-	var gls []GroupGroupLink
-	if err := s.q(ctx).Find(&gls).Error; err != nil {
-		return nil, err
-	}
-	var pls []ProjectGroupLink
-	if err := s.q(ctx).Find(&pls).Error; err != nil {
-		return nil, err
-	}
+func exportGroupLinks(gls []GroupGroupLink, pls []ProjectGroupLink, groupPaths, projectPaths map[int64]string) []GroupLinkDoc {
 	var out []GroupLinkDoc
 	for _, l := range gls {
 		out = append(out, GroupLinkDoc{SharedGroup: groupPaths[l.SharedGroupID], WithGroup: groupPaths[l.SharedWithGroupID],
@@ -143,7 +118,7 @@ func (s *Store) exportGroupLinks(ctx context.Context, groupPaths, projectPaths m
 		return cmp.Or(strings.Compare(strings.ToLower(a.SharedGroup+a.SharedProject), strings.ToLower(b.SharedGroup+b.SharedProject)),
 			strings.Compare(strings.ToLower(a.WithGroup), strings.ToLower(b.WithGroup)))
 	})
-	return out, nil
+	return out
 }
 
 // WriteDocument writes doc as indented JSON.

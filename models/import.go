@@ -2,17 +2,14 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
 
 // ImportActor is who imports are by in the audit log.
 var ImportActor = Actor{Username: "import"}
-
-// ErrDatabaseNotEmpty: the demo only loads into a database without users.
-var ErrDatabaseNotEmpty = errors.New("the database already has users")
 
 // ImportCounts is what an import did with one section of the file.
 type ImportCounts struct{ InFile, Created, Updated int }
@@ -96,6 +93,14 @@ func (pr PurchaseRemovals) summary() string {
 		noun = "seat"
 	}
 	return fmt.Sprintf("%d %s removed from %s's %s: %s", len(pr.Removals), noun, pr.Owner, pr.AddOn.Title(), strings.Join(why, ", "))
+}
+
+// updated counts a row an update wrote.
+func (c *ImportCounts) updated(wrote bool, err error) error {
+	if wrote {
+		c.Updated++
+	}
+	return err
 }
 
 func (c ImportCounts) changes() string {
@@ -234,17 +239,8 @@ func (s *Store) ImportIntoEmpty(ctx context.Context, actor Actor, file string, d
 func (s *Store) importDocument(ctx context.Context, actor Actor, file string, doc *Document, onlyIntoEmpty bool) (*ImportResult, error) {
 	var res *ImportResult
 	err := s.Tx(ctx, func(tx *Store) error {
-		if err := tx.lockForImport(ctx); err != nil {
+		if err := tx.LockForImport(ctx, onlyIntoEmpty); err != nil {
 			return err
-		}
-		if onlyIntoEmpty {
-			var n int64
-			if err := tx.q(ctx).Model(&User{}).Count(&n).Error; err != nil {
-				return err
-			}
-			if n > 0 {
-				return ErrDatabaseNotEmpty
-			}
 		}
 		r := &importRun{tx: tx, actor: actor, doc: doc, errs: &ImportErrors{File: file},
 			fileUsers: map[string]int{}, fileGroups: map[string]int{}, fileProjects: map[string]int{}}
@@ -285,16 +281,6 @@ func (s *Store) importDocument(ctx context.Context, actor Actor, file string, do
 		return nil, err
 	}
 	return res, nil
-}
-
-// lockForImport makes imports run one at a time. SQLite transactions
-// already take the write lock when they begin (_txlock=immediate).
-func (s *Store) lockForImport(ctx context.Context) error {
-	if s.dialect != Postgres {
-		return nil
-	}
-	var id int64
-	return s.q(ctx).Raw("SELECT id FROM instance_settings WHERE id = 1 FOR UPDATE").Scan(&id).Error
 }
 
 // loadReferenced reads, in a few queries, every existing user, group and
@@ -339,19 +325,19 @@ func (r *importRun) loadReferenced(ctx context.Context) error {
 		addPath(deref(a.Namespace))
 	}
 	tx := r.tx
-	users, err := findInLower[User](ctx, tx, "username", usernames)
+	users, err := tx.UsersByLowerUsername(ctx, slices.Collect(maps.Keys(usernames)))
 	if err != nil {
 		return err
 	}
-	byEmail, err := findInLower[User](ctx, tx, "email", emails)
+	byEmail, err := tx.UsersByLowerEmail(ctx, slices.Collect(maps.Keys(emails)))
 	if err != nil {
 		return err
 	}
-	groups, err := findInLower[Group](ctx, tx, "full_path", paths)
+	groups, err := tx.GroupsByLowerPath(ctx, slices.Collect(maps.Keys(paths)))
 	if err != nil {
 		return err
 	}
-	projects, err := findInLower[Project](ctx, tx, "full_path", paths)
+	projects, err := tx.ProjectsByLowerPath(ctx, slices.Collect(maps.Keys(paths)))
 	if err != nil {
 		return err
 	}
@@ -370,41 +356,6 @@ func (r *importRun) loadReferenced(ctx context.Context) error {
 		r.projects[strings.ToLower(projects[i].FullPath)] = &projects[i]
 	}
 	return nil
-}
-
-// importChunk keeps IN lists and multi-row inserts well under the bind
-// parameter limits of both databases.
-const importChunk = 500
-
-// findInLower loads the rows whose lower(column) is one of keys.
-func findInLower[T any](ctx context.Context, s *Store, column string, keys map[string]bool) ([]T, error) {
-	list := make([]string, 0, len(keys))
-	for k := range keys {
-		list = append(list, k)
-	}
-	slices.Sort(list)
-	var out []T
-	for chunk := range slices.Chunk(list, importChunk) {
-		var part []T
-		if err := s.q(ctx).Where("lower("+column+") IN ?", chunk).Find(&part).Error; err != nil {
-			return nil, err
-		}
-		out = append(out, part...)
-	}
-	return out, nil
-}
-
-// findInIDs loads the rows whose column is one of ids.
-func findInIDs[T any](ctx context.Context, s *Store, where string, ids []int64) ([]T, error) {
-	var out []T
-	for chunk := range slices.Chunk(ids, importChunk) {
-		var part []T
-		if err := s.q(ctx).Where(where, chunk).Find(&part).Error; err != nil {
-			return nil, err
-		}
-		out = append(out, part...)
-	}
-	return out, nil
 }
 
 // parentPath is "acme/platform" for "acme/platform/api", "" for "acme".

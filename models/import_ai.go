@@ -105,13 +105,13 @@ func (r *importRun) applySelfHostedModels(ctx context.Context) (ImportCounts, er
 	now := time.Now().UTC()
 	for _, d := range r.doc.SelfHostedModels {
 		in := d.input()
-		in.normalize()
+		in.Normalize()
 		key := strings.ToLower(in.Name)
 		m := r.selfHostedModels[key]
 		if m == nil {
 			m = &SelfHostedModel{Name: in.Name, Platform: in.Platform, ModelFamily: in.ModelFamily,
 				Endpoint: in.Endpoint, Identifier: in.Identifier}
-			if err := r.tx.q(ctx).Create(m).Error; err != nil {
+			if err := r.tx.CreateImportedSelfHostedModel(ctx, m); err != nil {
 				return c, err
 			}
 			r.selfHostedModels[key] = m
@@ -124,7 +124,7 @@ func (r *importRun) applySelfHostedModels(ctx context.Context) (ImportCounts, er
 		setCol(&cols, "model_family", &m.ModelFamily, in.ModelFamily)
 		setCol(&cols, "endpoint", &m.Endpoint, in.Endpoint)
 		setCol(&cols, "identifier", &m.Identifier, in.Identifier)
-		if _, err := r.tx.saveChanged(ctx, m, &m.UpdatedAt, now, cols, &c); err != nil {
+		if err := c.updated(r.tx.SaveImportedSelfHostedModel(ctx, m, cols, now)); err != nil {
 			return c, err
 		}
 	}
@@ -135,7 +135,7 @@ func (r *importRun) validateAIFeatureSettings() {
 	seen := map[string]int{}
 	for i, d := range r.doc.AIFeatureSettings {
 		p := fmt.Sprintf("ai_feature_settings[%d]", i)
-		if _, ok := aiFeatureTitle(d.Feature); !ok {
+		if _, ok := AIFeatureTitle(d.Feature); !ok {
 			ids := make([]string, len(AIFeatures))
 			for k, f := range AIFeatures {
 				ids[k] = f.ID
@@ -183,17 +183,8 @@ func (r *importRun) applyAIFeatureSettings(ctx context.Context) (ImportCounts, e
 		if current[d.Feature] == want {
 			continue
 		}
-		if err := r.tx.q(ctx).Where("feature = ?", d.Feature).Delete(&AIFeatureSetting{}).Error; err != nil {
+		if err := r.tx.SetImportedFeatureChoice(ctx, d.Feature, want, now); err != nil {
 			return c, err
-		}
-		if want.Provider != ProviderVendored {
-			row := AIFeatureSetting{Feature: d.Feature, Provider: want.Provider, UpdatedAt: now}
-			if want.ModelID != 0 {
-				row.SelfHostedModelID = new(want.ModelID)
-			}
-			if err := r.tx.q(ctx).Create(&row).Error; err != nil {
-				return c, err
-			}
 		}
 		c.Updated++
 	}

@@ -36,7 +36,7 @@ func (r *importRun) duoChains(ctx context.Context) (*importDuo, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &importDuo{instance: instanceNode(st), groups: map[int64]*Group{}}
+	d := &importDuo{instance: InstanceNode(st), groups: map[int64]*Group{}}
 	for _, g := range r.groups {
 		d.groups[g.ID] = g
 	}
@@ -51,7 +51,7 @@ func (r *importRun) duoChains(ctx context.Context) (*importDuo, error) {
 		}
 	}
 	slices.Sort(missing)
-	loaded, err := findInIDs[Group](ctx, r.tx, "id IN ?", missing)
+	loaded, err := r.tx.GroupsByIDs(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
@@ -66,29 +66,17 @@ func (d *importDuo) chain(g *Group) []DuoNode {
 	ids := g.AncestorIDs()
 	out := make([]DuoNode, 0, len(ids)+1)
 	for _, id := range ids {
-		out = append(out, groupNode(d.groups[id]))
+		out = append(out, GroupNode(d.groups[id]))
 	}
 	return out
 }
 
 func (d *importDuo) group(g *Group) DuoResolution {
-	return ResolveDuo(d.instance, d.chain(g), groupNode(g))
+	return ResolveDuo(d.instance, d.chain(g), GroupNode(g))
 }
 
 func (d *importDuo) project(p *Project, g *Group) DuoResolution {
-	return ResolveDuo(d.instance, append(d.chain(g), groupNode(g)), projectNode(p))
-}
-
-// lockProblem is the refusal of writing value under res's lock, or "".
-func lockProblem(res DuoResolution, value bool) string {
-	if value == res.Enabled {
-		return ""
-	}
-	err := refuseUnderLock(res)
-	if err == nil {
-		return ""
-	}
-	return fmt.Sprintf("%s (%s is %s)", err, err.(*LockedError).Locker(), NeverOn.Title())
+	return ResolveDuo(d.instance, append(d.chain(g), GroupNode(g)), ProjectNode(p))
 }
 
 // checkGroupLocks reports the file's groups whose written value a lock refuses.
@@ -123,7 +111,7 @@ func (r *importRun) checkLocks(ctx context.Context, written []int, row func(d *i
 	}
 	for _, i := range written {
 		field, res, v := row(d, i)
-		if msg := lockProblem(res, v); msg != "" {
+		if msg := DuoLockProblem(res, v); msg != "" {
 			r.errs.add(field, "%s", msg)
 		}
 	}

@@ -32,7 +32,7 @@ func (r *importRun) loadMembers(ctx context.Context) error {
 		typ string
 		ids []int64
 	}{{SourceGroup, uniqueIDs(groupIDs)}, {SourceProject, uniqueIDs(projectIDs)}} {
-		ms, err := findInIDs[Member](ctx, r.tx, "source_type = '"+part.typ+"' AND source_id IN ?", part.ids)
+		ms, err := r.tx.MembersOfSources(ctx, part.typ, part.ids)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (r *importRun) applyMembers(ctx context.Context) (ImportCounts, error) {
 		if len(cols) == 0 {
 			continue
 		}
-		if err := r.tx.q(ctx).Model(m).Select(cols).Updates(m).Error; err != nil {
+		if err := r.tx.UpdateImportedMember(ctx, m, cols); err != nil {
 			return c, err
 		}
 		c.Updated++
@@ -85,10 +85,8 @@ func (r *importRun) applyMembers(ctx context.Context) (ImportCounts, error) {
 			demoted[src.ID] = i
 		}
 	}
-	if len(created) > 0 {
-		if err := r.tx.q(ctx).CreateInBatches(&created, importChunk/5).Error; err != nil {
-			return c, err
-		}
+	if err := r.tx.CreateImportedMembers(ctx, created); err != nil {
+		return c, err
 	}
 	c.Created = len(created)
 	return c, r.checkOwnersLeft(ctx, demoted)
@@ -97,9 +95,7 @@ func (r *importRun) applyMembers(ctx context.Context) (ImportCounts, error) {
 // checkOwnersLeft keeps GitLab's rule that a top-level group has an owner.
 func (r *importRun) checkOwnersLeft(ctx context.Context, demoted map[int64]int) error {
 	for groupID, i := range demoted {
-		var n int64
-		err := r.tx.q(ctx).Model(&Member{}).Where("source_type = ? AND source_id = ? AND access_level = ? AND NOT pending",
-			SourceGroup, groupID, Owner).Count(&n).Error
+		n, err := r.tx.ActiveOwnerCount(ctx, groupID)
 		if err != nil {
 			return err
 		}
@@ -121,14 +117,14 @@ func (r *importRun) loadGroupLinks(ctx context.Context) error {
 			projectIDs = append(projectIDs, p.ID)
 		}
 	}
-	gls, err := findInIDs[GroupGroupLink](ctx, r.tx, "shared_group_id IN ?", uniqueIDs(groupIDs))
+	gls, err := r.tx.GroupLinksOfSharedGroups(ctx, uniqueIDs(groupIDs))
 	if err != nil {
 		return err
 	}
 	for i := range gls {
 		r.groupLinks[[2]int64{gls[i].SharedGroupID, gls[i].SharedWithGroupID}] = &gls[i]
 	}
-	pls, err := findInIDs[ProjectGroupLink](ctx, r.tx, "project_id IN ?", uniqueIDs(projectIDs))
+	pls, err := r.tx.GroupLinksOfProjects(ctx, uniqueIDs(projectIDs))
 	if err != nil {
 		return err
 	}
@@ -145,41 +141,37 @@ func (r *importRun) applyGroupLinks(ctx context.Context) (ImportCounts, error) {
 	for _, d := range r.doc.GroupLinks {
 		with := r.groups[strings.ToLower(d.WithGroup)]
 		level, _ := ParseAccessLevel(d.AccessLevel) // validated
-		var existing any
-		var access *AccessLevel
 		if d.SharedGroup != "" {
 			shared := r.groups[strings.ToLower(d.SharedGroup)]
-			if l := r.groupLinks[[2]int64{shared.ID, with.ID}]; l != nil {
-				existing, access = l, &l.GroupAccess
-			} else {
+			l := r.groupLinks[[2]int64{shared.ID, with.ID}]
+			if l == nil {
 				newGroupLinks = append(newGroupLinks, GroupGroupLink{SharedGroupID: shared.ID, SharedWithGroupID: with.ID, GroupAccess: level})
+				continue
+			}
+			if l.GroupAccess == level {
+				continue
+			}
+			if err := r.tx.SetImportedGroupLinkAccess(ctx, l, level); err != nil {
+				return c, err
 			}
 		} else {
 			p := r.projects[strings.ToLower(d.SharedProject)]
-			if l := r.projectLinks[[2]int64{p.ID, with.ID}]; l != nil {
-				existing, access = l, &l.GroupAccess
-			} else {
+			l := r.projectLinks[[2]int64{p.ID, with.ID}]
+			if l == nil {
 				newProjectLinks = append(newProjectLinks, ProjectGroupLink{ProjectID: p.ID, GroupID: with.ID, GroupAccess: level})
+				continue
 			}
-		}
-		if existing == nil || *access == level {
-			continue
-		}
-		*access = level
-		if err := r.tx.q(ctx).Model(existing).Update("group_access", level).Error; err != nil {
-			return c, err
+			if l.GroupAccess == level {
+				continue
+			}
+			if err := r.tx.SetImportedProjectLinkAccess(ctx, l, level); err != nil {
+				return c, err
+			}
 		}
 		c.Updated++
 	}
-	if len(newGroupLinks) > 0 {
-		if err := r.tx.q(ctx).CreateInBatches(&newGroupLinks, importChunk/5).Error; err != nil {
-			return c, err
-		}
-	}
-	if len(newProjectLinks) > 0 {
-		if err := r.tx.q(ctx).CreateInBatches(&newProjectLinks, importChunk/5).Error; err != nil {
-			return c, err
-		}
+	if err := r.tx.CreateImportedGroupLinks(ctx, newGroupLinks, newProjectLinks); err != nil {
+		return c, err
 	}
 	c.Created = len(newGroupLinks) + len(newProjectLinks)
 	return c, nil

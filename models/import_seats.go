@@ -114,7 +114,7 @@ func (r *importRun) checkNamespace(path string, ns *string) bool {
 	case *ns == "":
 		r.errs.add(path, "%s (use null for the instance)", msgBlank)
 	case strings.Contains(*ns, "/"):
-		r.errs.add(path, "%s", errPurchaseNeedsRoot.Error())
+		r.errs.add(path, "%s", ErrPurchaseNeedsRoot.Error())
 	case !r.groupKnown(*ns):
 		r.errs.add(path, "no group %s in the file or the database", *ns)
 	default:
@@ -137,8 +137,8 @@ func (r *importRun) existingNamespaceID(ns *string) (int64, bool) {
 }
 
 func (r *importRun) loadSubscriptions(ctx context.Context) error {
-	var subs []Subscription
-	if err := r.tx.q(ctx).Find(&subs).Error; err != nil {
+	subs, err := r.tx.AllSubscriptions(ctx)
+	if err != nil {
 		return err
 	}
 	r.subscriptions = map[string]*Subscription{}
@@ -223,7 +223,7 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 		cur := r.subscriptions[name]
 		if cur == nil {
 			sub := &Subscription{Name: name, NamespaceID: ns, Plan: sd.Plan, Seats: sd.Seats, StartsOn: start, EndsOn: end}
-			if err := r.tx.q(ctx).Create(sub).Error; err != nil {
+			if err := r.tx.CreateImportedSubscription(ctx, sub); err != nil {
 				return c, err
 			}
 			r.subscriptions[name] = sub
@@ -243,7 +243,7 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 		if cur.EndsOn.String() != end.String() {
 			cur.EndsOn, cols = end, append(cols, "ends_on")
 		}
-		if _, err := r.tx.saveChanged(ctx, cur, &cur.UpdatedAt, time.Now().UTC(), cols, &c); err != nil {
+		if err := c.updated(r.tx.SaveImportedSubscription(ctx, cur, cols, time.Now().UTC())); err != nil {
 			return c, err
 		}
 	}
@@ -251,8 +251,8 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 }
 
 func (r *importRun) loadPurchases(ctx context.Context) error {
-	var ps []AddOnPurchase
-	if err := r.tx.q(ctx).Order("id").Find(&ps).Error; err != nil {
+	ps, err := r.tx.AllPurchases(ctx)
+	if err != nil {
 		return err
 	}
 	st, err := r.tx.InstanceSettings(ctx)
@@ -318,9 +318,9 @@ func (r *importRun) validatePurchases() {
 func (r *importRun) ownerPlan(ns *string) (string, Plan) {
 	if ns == nil {
 		if in := r.doc.Instance; in != nil && in.Plan != "" {
-			return instanceOwner, in.Plan
+			return InstanceOwner, in.Plan
 		}
-		return instanceOwner, r.instancePlan
+		return InstanceOwner, r.instancePlan
 	}
 	key := nsKey(ns)
 	plan := PlanFree
@@ -383,7 +383,7 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		if cur == nil {
 			p := &AddOnPurchase{AddOn: pd.AddOn, NamespaceID: ns, Quantity: pd.Quantity, StartedAt: start, ExpiresOn: end,
 				Trial: pd.Trial != nil && *pd.Trial, PurchaseXID: strings.TrimSpace(pd.PurchaseXID)}
-			if err := r.tx.q(ctx).Create(p).Error; err != nil {
+			if err := r.tx.CreateImportedPurchase(ctx, p); err != nil {
 				return c, err
 			}
 			r.purchases[key] = p
@@ -395,7 +395,7 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		}
 		var cols []string
 		setCol(&cols, "quantity", &cur.Quantity, pd.Quantity)
-		if pd.StartedAt.Set && !sameDatePtr(cur.StartedAt, start) {
+		if pd.StartedAt.Set && !SameDatePtr(cur.StartedAt, start) {
 			cur.StartedAt, cols = start, append(cols, "started_at")
 		}
 		if cur.ExpiresOn.String() != end.String() {
@@ -405,13 +405,14 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		if pd.PurchaseXID != "" {
 			setCol(&cols, "purchase_xid", &cur.PurchaseXID, strings.TrimSpace(pd.PurchaseXID))
 		}
-		wrote, err := r.tx.saveChanged(ctx, cur, &cur.UpdatedAt, time.Now().UTC(), cols, &c)
+		wrote, err := r.tx.SaveImportedPurchase(ctx, cur, cols, time.Now().UTC())
 		if err != nil {
 			return c, err
 		}
 		if !wrote {
 			continue
 		}
+		c.Updated++
 		if err := r.auditPurchase(ctx, "add_on_purchase_updated", cur, cols); err != nil {
 			return c, err
 		}
@@ -420,7 +421,7 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		// longer eligible, then the overage above a lower quantity, in
 		// GitLab's order, each seat audited and mailed.
 		if slices.ContainsFunc(cols, func(col string) bool { return col == "quantity" || col == "started_at" || col == "expires_on" }) {
-			removed, err := r.tx.refreshInTx(ctx, cur)
+			removed, err := r.tx.RefreshImportedPurchase(ctx, cur)
 			if err != nil {
 				return c, err
 			}
@@ -528,26 +529,12 @@ func (r *importRun) applyAssignments(ctx context.Context) (ImportCounts, error) 
 		return c, err
 	}
 	for _, ch := range changes {
-		if len(ch.created) > 0 {
-			if err := r.tx.q(ctx).CreateInBatches(&ch.created, importChunk/5).Error; err != nil {
-				return c, err
-			}
-			ids := make([]int64, len(ch.created))
-			for i, a := range ch.created {
-				ids[i] = a.UserID
-			}
-			details := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":"imported"}`, ch.p.ID, ch.p.AddOn)
-			if err := r.tx.auditUsers(ctx, r.actor, "seat_assigned", ch.p.NamespaceID, details, ids, now); err != nil {
-				return c, err
-			}
-			if err := r.tx.ledgerImported(ctx, r.actor, ch.p.ID, ids); err != nil {
-				return c, err
-			}
-			c.Created += len(ch.created)
+		if err := r.tx.CreateImportedSeats(ctx, r.actor, ch.p, ch.created, now); err != nil {
+			return c, err
 		}
+		c.Created += len(ch.created)
 		for _, a := range ch.moved {
-			if err := r.tx.q(ctx).Model(&SeatAssignment{}).Where("id = ?", a.ID).
-				Updates(map[string]any{"created_at": a.CreatedAt, "updated_at": now}).Error; err != nil {
+			if err := r.tx.MoveImportedSeat(ctx, a, now); err != nil {
 				return c, err
 			}
 		}
@@ -573,8 +560,8 @@ func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []sea
 	for i, w := range wants {
 		ids[i] = w.userID
 	}
-	var have []SeatAssignment
-	if err := r.tx.whereIDIn(r.tx.q(ctx).Where("add_on_purchase_id = ?", p.ID), "user_id", ids).Find(&have).Error; err != nil {
+	have, err := r.tx.HeldSeats(ctx, p.ID, ids)
+	if err != nil {
 		return out, err
 	}
 	held := make(map[int64]SeatAssignment, len(have))
@@ -587,11 +574,9 @@ func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []sea
 			fresh = append(fresh, w.userID)
 		}
 	}
-	var eligible []int64
-	if len(fresh) > 0 {
-		if err := r.tx.whereIDIn(r.tx.eligibleUsers(ctx, p), "u.id", fresh).Pluck("u.id", &eligible).Error; err != nil {
-			return out, err
-		}
+	eligible, err := r.tx.EligibleAmong(ctx, p, fresh)
+	if err != nil {
+		return out, err
 	}
 	ok := make(map[int64]bool, len(eligible))
 	for _, id := range eligible {

@@ -37,7 +37,7 @@ func (r *importRun) validateUsers() {
 	for i, u := range r.doc.Users {
 		p := fmt.Sprintf("users[%d]", i)
 		key := strings.ToLower(u.Username)
-		if !usernamePattern.MatchString(u.Username) {
+		if !ValidUsername(u.Username) {
 			r.errs.add(p+".username", msgUsername)
 		} else if j, dup := r.fileUsers[key]; dup {
 			r.errs.add(p+".username", "duplicate of users[%d]", j)
@@ -95,18 +95,7 @@ func fullPathProblem(fullPath string) string {
 	if fullPath == "" {
 		return msgBlank
 	}
-	for i, seg := range strings.Split(fullPath, "/") {
-		if validPath(seg, i == 0) {
-			continue
-		}
-		lower := strings.ToLower(seg)
-		if pathPattern.MatchString(seg) && (reservedAnywhere[lower] || (i == 0 && reservedTopLevel[lower])) {
-			return fmt.Sprintf("not a valid path: %q is a reserved name", seg)
-		}
-		return fmt.Sprintf("not a valid path: %q can contain only letters, digits, '_', '-' and '.', "+
-			"and cannot start with '-' or end in '.', '.git' or '.atom'", seg)
-	}
-	return ""
+	return FullPathProblem(fullPath)
 }
 
 func (r *importRun) validateGroups() {
