@@ -1,4 +1,4 @@
-package models
+package orgfile
 
 import (
 	"cmp"
@@ -7,19 +7,21 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // Export writes the organisation as an import document, every field
 // explicit, so importing it back into the same database changes nothing.
 // Password hashes are never exported. Rows come in a stable order (by id
 // for users, by full path otherwise) so exports of one database diff well.
-func (s *Store) Export(ctx context.Context) (*Document, error) {
+func Export(ctx context.Context, s *models.Store) (*Document, error) {
 	st, err := s.InstanceSettings(ctx)
 	if err != nil {
 		return nil, err
 	}
 	doc := &Document{Instance: &InstanceDoc{Plan: st.Plan,
-		DuoAvailability: InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled),
+		DuoAvailability: models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled),
 		DuoCoreEnabled:  new(st.DuoCoreFeaturesEnabled)}}
 	rows, err := s.AllOrganisationRows(ctx)
 	if err != nil {
@@ -27,8 +29,8 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 	}
 	users, groups, projects := rows.Users, rows.Groups, rows.Projects
 	byPath := func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
-	slices.SortFunc(groups, func(a, b Group) int { return byPath(a.FullPath, b.FullPath) })
-	slices.SortFunc(projects, func(a, b Project) int { return byPath(a.FullPath, b.FullPath) })
+	slices.SortFunc(groups, func(a, b models.Group) int { return byPath(a.FullPath, b.FullPath) })
+	slices.SortFunc(projects, func(a, b models.Project) int { return byPath(a.FullPath, b.FullPath) })
 
 	usernames := map[int64]string{}
 	for _, u := range users {
@@ -52,14 +54,14 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 	doc.Members = exportMembers(rows.Members, usernames, groupPaths, projectPaths)
 	doc.GroupLinks = exportGroupLinks(rows.GroupLinks, rows.ProjectLinks, groupPaths, projectPaths)
 	exportSeats(rows, doc, usernames, groupPaths)
-	if err := s.exportAI(ctx, doc, st); err != nil {
+	if err := exportAI(ctx, s, doc, st); err != nil {
 		return nil, err
 	}
 	return doc, nil
 }
 
-func exportUser(u User) UserDoc {
-	date := func(d *Date) Nullable[string] {
+func exportUser(u models.User) UserDoc {
+	date := func(d *models.Date) Nullable[string] {
 		if d == nil {
 			return NullableOf[string](nil)
 		}
@@ -75,15 +77,15 @@ func exportUser(u User) UserDoc {
 		LastCodeSuggestionsUsageAt: usage}
 }
 
-func exportMembers(members []Member, usernames, groupPaths, projectPaths map[int64]string) []MemberDoc {
+func exportMembers(members []models.Member, usernames, groupPaths, projectPaths map[int64]string) []MemberDoc {
 	type row struct {
 		doc   MemberDoc
-		level AccessLevel
+		level models.AccessLevel
 	}
 	var rows []row
 	for _, m := range members {
 		src := groupPaths[m.SourceID]
-		if m.SourceType == SourceProject {
+		if m.SourceType == models.SourceProject {
 			src = projectPaths[m.SourceID]
 		}
 		if src == "" { // members has no foreign key to its source
@@ -104,7 +106,7 @@ func exportMembers(members []Member, usernames, groupPaths, projectPaths map[int
 	return out
 }
 
-func exportGroupLinks(gls []GroupGroupLink, pls []ProjectGroupLink, groupPaths, projectPaths map[int64]string) []GroupLinkDoc {
+func exportGroupLinks(gls []models.GroupGroupLink, pls []models.ProjectGroupLink, groupPaths, projectPaths map[int64]string) []GroupLinkDoc {
 	var out []GroupLinkDoc
 	for _, l := range gls {
 		out = append(out, GroupLinkDoc{SharedGroup: groupPaths[l.SharedGroupID], WithGroup: groupPaths[l.SharedWithGroupID],
@@ -130,14 +132,14 @@ func WriteDocument(w io.Writer, doc *Document) error {
 }
 
 // storedAvailability is a group's own option, or "" when it inherits.
-func storedAvailability(g Group) Availability {
+func storedAvailability(g models.Group) models.Availability {
 	switch {
 	case g.LockDuoFeaturesEnabled:
-		return NeverOn
+		return models.NeverOn
 	case g.DuoFeaturesEnabled == nil:
 		return ""
 	case *g.DuoFeaturesEnabled:
-		return DefaultOn
+		return models.DefaultOn
 	}
-	return DefaultOff
+	return models.DefaultOff
 }

@@ -1,24 +1,26 @@
-package models
+package orgfile
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // sourceOf resolves a member source path after groups and projects are applied.
-func (r *importRun) sourceOf(path string) Source {
+func (r *importRun) sourceOf(path string) models.Source {
 	k := strings.ToLower(path)
 	if g := r.groups[k]; g != nil {
-		return GroupSource(g)
+		return models.GroupSource(g)
 	}
 	p := r.projects[k]
-	return Source{Type: SourceProject, ID: p.ID, FullPath: p.FullPath}
+	return models.Source{Type: models.SourceProject, ID: p.ID, FullPath: p.FullPath}
 }
 
 // loadMembers reads the memberships of the existing sources the file names.
 func (r *importRun) loadMembers(ctx context.Context) error {
-	r.members = map[memberKey]*Member{}
+	r.members = map[memberKey]*models.Member{}
 	var groupIDs, projectIDs []int64
 	for _, m := range r.doc.Members {
 		k := strings.ToLower(m.Source)
@@ -31,7 +33,7 @@ func (r *importRun) loadMembers(ctx context.Context) error {
 	for _, part := range []struct {
 		typ string
 		ids []int64
-	}{{SourceGroup, uniqueIDs(groupIDs)}, {SourceProject, uniqueIDs(projectIDs)}} {
+	}{{models.SourceGroup, uniqueIDs(groupIDs)}, {models.SourceProject, uniqueIDs(projectIDs)}} {
 		ms, err := r.tx.MembersOfSources(ctx, part.typ, part.ids)
 		if err != nil {
 			return err
@@ -58,19 +60,19 @@ func uniqueIDs(ids []int64) []int64 {
 
 func (r *importRun) applyMembers(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.Members)}
-	var created []Member
+	var created []models.Member
 	demoted := map[int64]int{} // top-level group id → members[i] that took an owner away
 	for i, d := range r.doc.Members {
 		u := r.users[strings.ToLower(d.User)]
 		src := r.sourceOf(d.Source)
-		level, _ := ParseAccessLevel(d.AccessLevel) // validated
+		level, _ := models.ParseAccessLevel(d.AccessLevel) // validated
 		m := r.members[memberKey{src.Type, src.ID, u.ID}]
 		if m == nil {
-			created = append(created, Member{UserID: u.ID, SourceType: src.Type, SourceID: src.ID,
+			created = append(created, models.Member{UserID: u.ID, SourceType: src.Type, SourceID: src.ID,
 				AccessLevel: level, Pending: d.Pending != nil && *d.Pending})
 			continue
 		}
-		wasOwner := m.AccessLevel == Owner && !m.Pending
+		wasOwner := m.AccessLevel == models.Owner && !m.Pending
 		var cols []string
 		setCol(&cols, "access_level", &m.AccessLevel, level)
 		setColPtr(&cols, "pending", &m.Pending, d.Pending)
@@ -81,7 +83,7 @@ func (r *importRun) applyMembers(ctx context.Context) (ImportCounts, error) {
 			return c, err
 		}
 		c.Updated++
-		if wasOwner && src.TopLevel && (m.AccessLevel != Owner || m.Pending) {
+		if wasOwner && src.TopLevel && (m.AccessLevel != models.Owner || m.Pending) {
 			demoted[src.ID] = i
 		}
 	}
@@ -100,14 +102,14 @@ func (r *importRun) checkOwnersLeft(ctx context.Context, demoted map[int64]int) 
 			return err
 		}
 		if n == 0 {
-			r.errs.add(fmt.Sprintf("members[%d].access_level", i), "%s", ErrLastOwner.Error())
+			r.errs.add(fmt.Sprintf("members[%d].access_level", i), "%s", models.ErrLastOwner.Error())
 		}
 	}
 	return r.errs.orNil()
 }
 
 func (r *importRun) loadGroupLinks(ctx context.Context) error {
-	r.groupLinks, r.projectLinks = map[[2]int64]*GroupGroupLink{}, map[[2]int64]*ProjectGroupLink{}
+	r.groupLinks, r.projectLinks = map[[2]int64]*models.GroupGroupLink{}, map[[2]int64]*models.ProjectGroupLink{}
 	var groupIDs, projectIDs []int64
 	for _, l := range r.doc.GroupLinks {
 		if g := r.groups[strings.ToLower(l.SharedGroup)]; g != nil {
@@ -136,16 +138,16 @@ func (r *importRun) loadGroupLinks(ctx context.Context) error {
 
 func (r *importRun) applyGroupLinks(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.GroupLinks)}
-	var newGroupLinks []GroupGroupLink
-	var newProjectLinks []ProjectGroupLink
+	var newGroupLinks []models.GroupGroupLink
+	var newProjectLinks []models.ProjectGroupLink
 	for _, d := range r.doc.GroupLinks {
 		with := r.groups[strings.ToLower(d.WithGroup)]
-		level, _ := ParseAccessLevel(d.AccessLevel) // validated
+		level, _ := models.ParseAccessLevel(d.AccessLevel) // validated
 		if d.SharedGroup != "" {
 			shared := r.groups[strings.ToLower(d.SharedGroup)]
 			l := r.groupLinks[[2]int64{shared.ID, with.ID}]
 			if l == nil {
-				newGroupLinks = append(newGroupLinks, GroupGroupLink{SharedGroupID: shared.ID, SharedWithGroupID: with.ID, GroupAccess: level})
+				newGroupLinks = append(newGroupLinks, models.GroupGroupLink{SharedGroupID: shared.ID, SharedWithGroupID: with.ID, GroupAccess: level})
 				continue
 			}
 			if l.GroupAccess == level {
@@ -158,7 +160,7 @@ func (r *importRun) applyGroupLinks(ctx context.Context) (ImportCounts, error) {
 			p := r.projects[strings.ToLower(d.SharedProject)]
 			l := r.projectLinks[[2]int64{p.ID, with.ID}]
 			if l == nil {
-				newProjectLinks = append(newProjectLinks, ProjectGroupLink{ProjectID: p.ID, GroupID: with.ID, GroupAccess: level})
+				newProjectLinks = append(newProjectLinks, models.ProjectGroupLink{ProjectID: p.ID, GroupID: with.ID, GroupAccess: level})
 				continue
 			}
 			if l.GroupAccess == level {

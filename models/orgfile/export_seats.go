@@ -1,17 +1,19 @@
-package models
+package orgfile
 
 import (
 	"cmp"
 	"slices"
 	"strings"
 	"time"
+
+	"duoadmin/models"
 )
 
 func timestampString(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // exportSeats adds subscriptions, purchases and seat assignments. A null
 // namespace is the instance's; the instance sorts first.
-func exportSeats(rows *OrganisationRows, doc *Document, usernames, groupPaths map[int64]string) {
+func exportSeats(rows *models.OrganisationRows, doc *Document, usernames, groupPaths map[int64]string) {
 	nsOf := func(id *int64) *string {
 		if id == nil {
 			return nil
@@ -26,7 +28,7 @@ func exportSeats(rows *OrganisationRows, doc *Document, usernames, groupPaths ma
 			Plan: sub.Plan, Seats: sub.Seats, StartsOn: sub.StartsOn.String(), EndsOn: sub.EndsOn.String()})
 	}
 	ps := rows.Purchases
-	purchases := make(map[int64]*AddOnPurchase, len(ps))
+	purchases := make(map[int64]*models.AddOnPurchase, len(ps))
 	for i := range ps {
 		p := &ps[i]
 		purchases[p.ID] = p

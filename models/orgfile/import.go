@@ -1,4 +1,4 @@
-package models
+package orgfile
 
 import (
 	"context"
@@ -6,10 +6,12 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // ImportActor is who imports are by in the audit log.
-var ImportActor = Actor{Username: "import"}
+var ImportActor = models.Actor{Username: "import"}
 
 // ImportCounts is what an import did with one section of the file.
 type ImportCounts struct{ InFile, Created, Updated int }
@@ -31,8 +33,8 @@ type ImportResult struct {
 // PurchaseRemovals is what one purchase's refresh removed.
 type PurchaseRemovals struct {
 	Owner    string // "acme", or "the instance"
-	AddOn    AddOn
-	Removals []Removal
+	AddOn    models.AddOn
+	Removals []models.Removal
 }
 
 // SeatsRemoved counts the seats the import took away.
@@ -86,7 +88,7 @@ func (pr PurchaseRemovals) summary() string {
 	}
 	why := make([]string, len(reasons))
 	for i, reason := range reasons {
-		why[i] = fmt.Sprintf("%d because %s", counts[reason], ReasonText[reason])
+		why[i] = fmt.Sprintf("%d because %s", counts[reason], models.ReasonText[reason])
 	}
 	noun := "seats"
 	if len(pr.Removals) == 1 {
@@ -173,39 +175,39 @@ func (sec importSection) label(c ImportCounts) string {
 // importRun is one import in its transaction. Maps are keyed by the
 // lower-cased username or full path, as the unique indexes are.
 type importRun struct {
-	tx    *Store
-	actor Actor
+	tx    *models.Store
+	actor models.Actor
 	doc   *Document
 	errs  *ImportErrors
 
 	// Existing rows the file refers to; apply adds the rows it creates.
-	users    map[string]*User
-	groups   map[string]*Group
-	projects map[string]*Project
+	users    map[string]*models.User
+	groups   map[string]*models.Group
+	projects map[string]*models.Project
 	// The file's project entries by lower-cased path, for settings applied after insert.
 	projectDocs map[string]ProjectDoc
 	// Existing users by lower-cased email, to report taken addresses.
-	emails map[string]*User
+	emails map[string]*models.User
 
 	// Index of each username or path in its section of the file.
 	fileUsers    map[string]int
 	fileGroups   map[string]int
 	fileProjects map[string]int
 
-	members      map[memberKey]*Member
-	groupLinks   map[[2]int64]*GroupGroupLink
-	projectLinks map[[2]int64]*ProjectGroupLink
+	members      map[memberKey]*models.Member
+	groupLinks   map[[2]int64]*models.GroupGroupLink
+	projectLinks map[[2]int64]*models.ProjectGroupLink
 
 	// Subscriptions by name, purchases by add-on and namespace id (0: the
 	// instance), and where each purchase is in the file (import_seats.go).
-	subscriptions map[string]*Subscription
-	purchases     map[purchaseKey]*AddOnPurchase
+	subscriptions map[string]*models.Subscription
+	purchases     map[purchaseKey]*models.AddOnPurchase
 	filePurchases map[fileKey]int
 	// The dates and times of the file's subscriptions, purchases and
 	// assignments, parsed once by validation, by index (import_seats.go).
 	parsed parsedSeatRows
 	// The instance's plan before the import (the plan rule, purchase_plan.go).
-	instancePlan Plan
+	instancePlan models.Plan
 	// Seats the purchases' refresh removed (import_seats.go).
 	removals []PurchaseRemovals
 
@@ -213,7 +215,7 @@ type importRun struct {
 	duo *importDuo
 
 	// Self-hosted models by lower-cased name, and where each is in the file (import_ai.go).
-	selfHostedModels map[string]*SelfHostedModel
+	selfHostedModels map[string]*models.SelfHostedModel
 	fileModels       map[string]int
 }
 
@@ -226,19 +228,19 @@ type memberKey struct {
 // *ImportErrors and nothing is written, or all of it is, with one audit
 // event. Rows are matched by username and full path, so importing the same
 // file again changes nothing.
-func (s *Store) Import(ctx context.Context, actor Actor, file string, doc *Document) (*ImportResult, error) {
-	return s.importDocument(ctx, actor, file, doc, false)
+func Import(ctx context.Context, s *models.Store, actor models.Actor, file string, doc *Document) (*ImportResult, error) {
+	return importDocument(ctx, s, actor, file, doc, false)
 }
 
 // ImportIntoEmpty is Import into a database without users only
 // (ErrDatabaseNotEmpty otherwise): how the demo organisation is loaded.
-func (s *Store) ImportIntoEmpty(ctx context.Context, actor Actor, file string, doc *Document) (*ImportResult, error) {
-	return s.importDocument(ctx, actor, file, doc, true)
+func ImportIntoEmpty(ctx context.Context, s *models.Store, actor models.Actor, file string, doc *Document) (*ImportResult, error) {
+	return importDocument(ctx, s, actor, file, doc, true)
 }
 
-func (s *Store) importDocument(ctx context.Context, actor Actor, file string, doc *Document, onlyIntoEmpty bool) (*ImportResult, error) {
+func importDocument(ctx context.Context, s *models.Store, actor models.Actor, file string, doc *Document, onlyIntoEmpty bool) (*ImportResult, error) {
 	var res *ImportResult
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, func(tx *models.Store) error {
 		if err := tx.LockForImport(ctx, onlyIntoEmpty); err != nil {
 			return err
 		}
@@ -274,7 +276,7 @@ func (s *Store) importDocument(ctx context.Context, actor Actor, file string, do
 		if n := res.SeatsRemoved(); n > 0 {
 			details["seats_removed"] = n
 		}
-		return tx.Audit(ctx, actor, AuditEntry{Action: "organisation_imported", TargetType: "Instance",
+		return tx.Audit(ctx, actor, models.AuditEntry{Action: "organisation_imported", TargetType: "Instance",
 			TargetName: file, Details: details})
 	})
 	if err != nil {
@@ -341,8 +343,8 @@ func (r *importRun) loadReferenced(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.users, r.emails = map[string]*User{}, map[string]*User{}
-	r.groups, r.projects = map[string]*Group{}, map[string]*Project{}
+	r.users, r.emails = map[string]*models.User{}, map[string]*models.User{}
+	r.groups, r.projects = map[string]*models.Group{}, map[string]*models.Project{}
 	for i := range users {
 		r.users[strings.ToLower(users[i].Username)] = &users[i]
 	}

@@ -1,4 +1,4 @@
-package models
+package orgfile
 
 import (
 	"cmp"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"duoadmin/models"
 )
 
 // setCol assigns v and notes the column when it differs, so unchanged rows
@@ -26,13 +28,13 @@ func setColPtr[T comparable](cols *[]string, col string, dst *T, v *T) {
 }
 
 // setColDate applies a Nullable date: unset keeps, null clears.
-func setColDate(cols *[]string, col string, dst **Date, v Nullable[string]) {
+func setColDate(cols *[]string, col string, dst **models.Date, v Nullable[string]) {
 	if !v.Set {
 		return
 	}
-	var next *Date
+	var next *models.Date
 	if v.Value != nil {
-		d, _ := ParseDate(*v.Value) // validated
+		d, _ := models.ParseDate(*v.Value) // validated
 		next = &d
 	}
 	same := (*dst == nil && next == nil) || (*dst != nil && next != nil && (*dst).String() == next.String())
@@ -93,7 +95,7 @@ func (r *importRun) hashPasswords() (map[int]string, error) {
 	type job struct {
 		i        int
 		password string
-		current  *User
+		current  *models.User
 	}
 	var jobs []job
 	for i, u := range r.doc.Users {
@@ -134,12 +136,12 @@ func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
 	if err != nil {
 		return c, err
 	}
-	var created []User
-	var updates []UserUpdate
+	var created []models.User
+	var updates []models.UserUpdate
 	for i, d := range r.doc.Users {
 		cur := r.users[strings.ToLower(d.Username)]
 		if cur == nil {
-			u := User{Username: d.Username, State: StateActive}
+			u := models.User{Username: d.Username, State: models.StateActive}
 			var ignored []string
 			r.fillUser(&u, &ignored, d, hashes[i])
 			created = append(created, u)
@@ -151,7 +153,7 @@ func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
 		if len(cols) > 0 {
 			from := cur.State
 			*cur = next
-			updates = append(updates, UserUpdate{User: cur, Cols: cols, From: from})
+			updates = append(updates, models.UserUpdate{User: cur, Cols: cols, From: from})
 		}
 	}
 	if err := r.tx.ImportUsers(ctx, updates, created); err != nil {
@@ -165,7 +167,7 @@ func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
 	return c, nil
 }
 
-func (r *importRun) fillUser(u *User, cols *[]string, d UserDoc, hash string) {
+func (r *importRun) fillUser(u *models.User, cols *[]string, d UserDoc, hash string) {
 	setCol(cols, "name", &u.Name, strings.TrimSpace(d.Name))
 	setCol(cols, "email", &u.Email, d.Email)
 	setColPtr(cols, "public_email", &u.PublicEmail, d.PublicEmail)
@@ -225,7 +227,7 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 			}
 			continue
 		}
-		g := &Group{Path: lastSegment(d.Path), FullPath: d.Path, Name: strings.TrimSpace(d.Name), Plan: cmp.Or(d.Plan, PlanFree),
+		g := &models.Group{Path: lastSegment(d.Path), FullPath: d.Path, Name: strings.TrimSpace(d.Name), Plan: cmp.Or(d.Plan, models.PlanFree),
 			DuoCoreFeaturesEnabled: d.DuoCoreEnabled != nil && *d.DuoCoreEnabled}
 		if d.DuoAvailability != "" {
 			v, lock := d.DuoAvailability.Stored()
@@ -255,7 +257,7 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 	for _, d := range r.doc.Projects {
 		r.projectDocs[strings.ToLower(d.Path)] = d
 	}
-	var created []Project
+	var created []models.Project
 	var createdEnabled []bool // what each new project starts with (the insert may read the default back)
 	var duoWritten []int      // file indexes of projects whose stated value is written
 	for i, d := range r.doc.Projects {
@@ -289,7 +291,7 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 			}
 			enabled = duo.group(g).Enabled
 		}
-		created = append(created, Project{NamespaceID: g.ID, Path: lastSegment(d.Path),
+		created = append(created, models.Project{NamespaceID: g.ID, Path: lastSegment(d.Path),
 			FullPath: g.FullPath + "/" + lastSegment(d.Path), Name: strings.TrimSpace(d.Name)})
 		createdEnabled = append(createdEnabled, enabled)
 	}
