@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/storetest"
 )
 
@@ -19,11 +20,11 @@ const lockedMessage = "cannot be changed because it is locked by an ancestor"
 // importDoc loads a document through the importer, as `duoadmin import` does.
 func (a *app) importDoc(js string) {
 	a.t.Helper()
-	doc, err := models.ParseDocument("t.json", strings.NewReader(js))
+	doc, err := orgfile.ParseDocument("t.json", strings.NewReader(js))
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	if _, err := a.store.Import(context.Background(), models.ImportActor, "t.json", doc); err != nil {
+	if _, err := orgfile.Import(context.Background(), a.store, orgfile.ImportActor, "t.json", doc); err != nil {
 		a.t.Fatal(err)
 	}
 }

@@ -38,7 +38,7 @@ func (r resourceChain) resolve(st *InstanceSettings, kind access.ResourceKind) D
 	if kind == access.ResourceProject {
 		self = NodeProject
 	}
-	return ResolveDuo(instanceNode(st), ancestors, r.self.node(self))
+	return ResolveDuo(InstanceNode(st), ancestors, r.self.node(self))
 }
 
 func (row resourceRow) node(kind string) DuoNode {

@@ -27,7 +27,8 @@ var AIFeatures = []AIFeature{
 	{"explain_vulnerability", "Vulnerability explanation"},
 }
 
-func aiFeatureTitle(id string) (string, bool) {
+// AIFeatureTitle is the title of the feature with this id, if there is one.
+func AIFeatureTitle(id string) (string, bool) {
 	for _, f := range AIFeatures {
 		if f.ID == id {
 			return f.Title, true
@@ -161,7 +162,7 @@ func validateAIFeatureChoices(choices map[string]FeatureChoice) ([]int64, FieldE
 	errs := FieldErrors{}
 	var modelIDs []int64
 	for id, c := range choices {
-		if _, ok := aiFeatureTitle(id); !ok {
+		if _, ok := AIFeatureTitle(id); !ok {
 			errs.Add(id, "is not an AI-powered feature")
 			continue
 		}

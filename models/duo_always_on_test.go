@@ -7,6 +7,7 @@ import (
 
 	"duoadmin/models"
 	"duoadmin/models/access"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/storetest"
 )
 
@@ -182,18 +183,18 @@ func TestAlwaysOnImportExport(t *testing.T) {
 		if gs := groupState(t, s, a); gs.Availability() != models.AlwaysOn {
 			t.Fatalf("imported a is %s", gs.Availability())
 		}
-		doc, err := s.Export(ctx)
+		doc, err := orgfile.Export(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if doc.Instance.DuoAvailability != models.AlwaysOn || doc.Groups[0].DuoAvailability != models.AlwaysOn {
 			t.Fatalf("export: instance %s, a %s", doc.Instance.DuoAvailability, doc.Groups[0].DuoAvailability)
 		}
-		if _, err := s.Import(ctx, models.ImportActor, "again.json", doc); err != nil {
+		if _, err := orgfile.Import(ctx, s, orgfile.ImportActor, "again.json", doc); err != nil {
 			t.Fatalf("the export does not import back: %v", err)
 		}
 		// Under an Always on instance a project's off is refused.
-		_, err = s.Import(ctx, models.ImportActor, "off.json", parseString(t, `{"projects": [{"path": "a/b/p", "name": "P", "duo_features_enabled": false}]}`))
+		_, err = orgfile.Import(ctx, s, orgfile.ImportActor, "off.json", parseString(t, `{"projects": [{"path": "a/b/p", "name": "P", "duo_features_enabled": false}]}`))
 		if err == nil || !strings.Contains(err.Error(), "(the instance is Always on)") {
 			t.Fatalf("want the lock refusal naming Always on, got %v", err)
 		}

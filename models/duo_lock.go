@@ -1,5 +1,7 @@
 package models
 
+import "fmt"
+
 // LockedError refuses a request to set a GitLab Duo setting that an
 // ancestor group or the instance locks (GitLab's "cannot be changed
 // because it is locked by an ancestor"). Handlers answer it with 422.
@@ -29,4 +31,17 @@ func refuseUnderLock(res DuoResolution) error {
 		return nil
 	}
 	return &LockedError{LockedBy: *res.LockedBy}
+}
+
+// DuoLockProblem is the refusal of writing value where res resolves, under
+// its lock, or "" when the value agrees or nothing locks it.
+func DuoLockProblem(res DuoResolution, value bool) string {
+	if value == res.Enabled {
+		return ""
+	}
+	err := refuseUnderLock(res)
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s (%s is %s)", err, err.(*LockedError).Locker(), InstanceAvailability(res.Enabled, true).Title())
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/storetest"
 )
 
@@ -159,7 +160,7 @@ func TestImportRefusesValuesUnderALock(t *testing.T) {
 			t.Fatalf("x/p stored %v effective %v", st.Project.DuoFeaturesEnabled, st.Resolution.Enabled)
 		}
 		// An export of that state imports back unchanged.
-		doc, err := s.Export(ctx)
+		doc, err := orgfile.Export(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -94,7 +94,7 @@ func (s *Store) LoadDuoMap(ctx context.Context, root *Group) (*DuoMap, error) {
 	if err := q.Find(&groups).Error; err != nil {
 		return nil, err
 	}
-	inst := instanceNode(st)
+	inst := InstanceNode(st)
 	for i := range groups {
 		g := &groups[i]
 		var parentChain []DuoNode
@@ -105,7 +105,7 @@ func (s *Store) LoadDuoMap(ctx context.Context, root *Group) (*DuoMap, error) {
 				parentRes = &r
 			}
 		}
-		self := groupNode(g)
+		self := GroupNode(g)
 		r := ResolveDuo(inst, parentChain, self)
 		m.res[g.ID] = r
 		m.chains[g.ID] = append(append(make([]DuoNode, 0, len(parentChain)+1), parentChain...), self)
@@ -204,7 +204,7 @@ func (m *DuoMap) subtreeIDs(s *Store, ctx context.Context) any {
 
 // projectResolution resolves a project of a group on the map.
 func (m *DuoMap) projectResolution(groupID int64, p *Project) DuoResolution {
-	return ResolveDuo(instanceNode(&m.Instance), m.chains[groupID], projectNode(p))
+	return ResolveDuo(InstanceNode(&m.Instance), m.chains[groupID], ProjectNode(p))
 }
 
 func (m *DuoMap) projectEnabled(groupID int64, stored bool) bool {

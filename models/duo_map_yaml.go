@@ -107,7 +107,7 @@ func (s *Store) ExportAvailability(ctx context.Context, root *Group) (Availabili
 	}
 	for _, p := range ps {
 		// Explicit: a value other than the one it would take from its group.
-		inherited := ResolveDuo(instanceNode(&m.Instance), m.chains[p.NamespaceID], DuoNode{Kind: NodeProject}).Enabled
+		inherited := ResolveDuo(InstanceNode(&m.Instance), m.chains[p.NamespaceID], DuoNode{Kind: NodeProject}).Enabled
 		if p.DuoFeaturesEnabled != inherited {
 			f.Projects[p.FullPath] = p.DuoFeaturesEnabled
 		}
@@ -178,7 +178,7 @@ func (s *Store) PlanAvailability(ctx context.Context, root *Group, d Deployment,
 		return plan, err
 	}
 	errs := FieldErrors{}
-	inst := instanceNode(&m.Instance)
+	inst := InstanceNode(&m.Instance)
 	if f.Instance != "" {
 		if root != nil || d == GitLabCom {
 			errs["instance"] = "the instance is not set from this file"

@@ -8,16 +8,19 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-func instanceNode(st *InstanceSettings) DuoNode {
+// InstanceNode is the instance's level in ResolveDuo.
+func InstanceNode(st *InstanceSettings) DuoNode {
 	v := st.DuoFeaturesEnabled
 	return DuoNode{Kind: NodeInstance, FullPath: "instance", Name: "the instance", Enabled: &v, Locked: st.LockDuoFeaturesEnabled}
 }
 
-func groupNode(g *Group) DuoNode {
+// GroupNode is a group's level in ResolveDuo.
+func GroupNode(g *Group) DuoNode {
 	return DuoNode{Kind: NodeGroup, ID: g.ID, FullPath: g.FullPath, Name: g.Name, Enabled: g.DuoFeaturesEnabled, Locked: g.LockDuoFeaturesEnabled}
 }
 
-func projectNode(p *Project) DuoNode {
+// ProjectNode is a project's level in ResolveDuo.
+func ProjectNode(p *Project) DuoNode {
 	v := p.DuoFeaturesEnabled
 	return DuoNode{Kind: NodeProject, ID: p.ID, FullPath: p.FullPath, Name: p.Name, Enabled: &v}
 }
@@ -44,7 +47,7 @@ type ProjectDuoState struct {
 func nodesOf(gs []Group) []DuoNode {
 	out := make([]DuoNode, len(gs))
 	for i := range gs {
-		out[i] = groupNode(&gs[i])
+		out[i] = GroupNode(&gs[i])
 	}
 	return out
 }
@@ -59,7 +62,7 @@ func (s *Store) GroupDuo(ctx context.Context, g *Group) (GroupDuoState, error) {
 	if st.Ancestors, err = s.Ancestors(ctx, g); err != nil {
 		return st, err
 	}
-	st.Resolution = ResolveDuo(instanceNode(st.Instance), nodesOf(st.Ancestors), groupNode(g))
+	st.Resolution = ResolveDuo(InstanceNode(st.Instance), nodesOf(st.Ancestors), GroupNode(g))
 	return st, nil
 }
 
@@ -77,7 +80,7 @@ func (s *Store) ProjectDuo(ctx context.Context, p *Project) (ProjectDuoState, er
 		return st, err
 	}
 	st.Ancestors = append(anc, *st.Group)
-	st.Resolution = ResolveDuo(instanceNode(st.Instance), nodesOf(st.Ancestors), projectNode(p))
+	st.Resolution = ResolveDuo(InstanceNode(st.Instance), nodesOf(st.Ancestors), ProjectNode(p))
 	return st, nil
 }
 
@@ -107,7 +110,7 @@ func (s *Store) planGroup(ctx context.Context, g *Group, ch DuoChange) (groupPla
 	if err := s.checkEnforcement(ctx, g, st.Resolution, ch); err != nil {
 		return groupPlan{}, err
 	}
-	enabled, locked, err := PlanGroupDuo(st.Resolution, groupNode(g), ch)
+	enabled, locked, err := PlanGroupDuo(st.Resolution, GroupNode(g), ch)
 	if err != nil {
 		return groupPlan{}, err
 	}
@@ -213,7 +216,7 @@ func (s *Store) UpdateGroupDuo(ctx context.Context, actor Actor, g *Group, ch Du
 		if !changed && exp == orig.ExperimentFeaturesEnabled && ch.Enforce == nil {
 			return nil
 		}
-		afterState := ResolveDuo(instanceNode(p.state.Instance), nodesOf(p.state.Ancestors), groupNode(g))
+		afterState := ResolveDuo(InstanceNode(p.state.Instance), nodesOf(p.state.Ancestors), GroupNode(g))
 		root := orig.RootID()
 		action, extra := enforcementAudit(ch.Enforce)
 		details := map[string]any{

@@ -40,3 +40,6 @@ func (f FieldErrors) OrNil() error {
 type Message string
 
 func (m Message) Error() string { return string(m) }
+
+// msgBlank is GitLab's message for a required field left empty.
+const msgBlank = "can't be blank"

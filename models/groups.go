@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -20,6 +21,23 @@ func validPath(p string, topLevel bool) bool {
 	lower := strings.ToLower(p)
 	return pathPattern.MatchString(p) && !reservedAnywhere[lower] && !(topLevel && reservedTopLevel[lower]) &&
 		!strings.HasSuffix(p, ".") && !strings.HasSuffix(p, ".git") && !strings.HasSuffix(p, ".atom")
+}
+
+// FullPathProblem checks each segment of a non-empty full path such as
+// "acme/platform/api"; "" means it is valid.
+func FullPathProblem(fullPath string) string {
+	for i, seg := range strings.Split(fullPath, "/") {
+		if validPath(seg, i == 0) {
+			continue
+		}
+		lower := strings.ToLower(seg)
+		if pathPattern.MatchString(seg) && (reservedAnywhere[lower] || (i == 0 && reservedTopLevel[lower])) {
+			return fmt.Sprintf("not a valid path: %q is a reserved name", seg)
+		}
+		return fmt.Sprintf("not a valid path: %q can contain only letters, digits, '_', '-' and '.', "+
+			"and cannot start with '-' or end in '.', '.git' or '.atom'", seg)
+	}
+	return ""
 }
 
 func (s *Store) GroupByID(ctx context.Context, id int64) (*Group, error) {

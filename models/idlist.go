@@ -21,6 +21,19 @@ func (s *Store) idSet(ids []int64) (string, string) {
 	return "SELECT CAST(value AS INTEGER) AS id FROM json_each(?)", string(b)
 }
 
+// UniqueIDs is ids without repeats, in first-seen order.
+func UniqueIDs(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // whereIDIn is q.Where(column IN ids) through idSet.
 func (s *Store) whereIDIn(q *gorm.DB, column string, ids []int64) *gorm.DB {
 	sub, arg := s.idSet(ids)

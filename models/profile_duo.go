@@ -63,7 +63,7 @@ func (s *Store) DuoOffPlaces(ctx context.Context, userID int64) ([]DuoOffPlace, 
 		out := make([]DuoNode, 0, len(ids))
 		for _, id := range ids {
 			g := byID[id]
-			out = append(out, groupNode(&g))
+			out = append(out, GroupNode(&g))
 		}
 		return out
 	}
@@ -71,7 +71,7 @@ func (s *Store) DuoOffPlaces(ctx context.Context, userID int64) ([]DuoOffPlace, 
 	if err != nil {
 		return nil, err
 	}
-	inst := instanceNode(st)
+	inst := InstanceNode(st)
 	var out []DuoOffPlace
 	add := func(kind, path, name string, r DuoResolution) {
 		if !r.Enabled {
@@ -80,11 +80,11 @@ func (s *Store) DuoOffPlaces(ctx context.Context, userID int64) ([]DuoOffPlace, 
 	}
 	for i := range groups {
 		g := &groups[i]
-		add(NodeGroup, g.FullPath, g.Name, ResolveDuo(inst, nodes(g.AncestorIDs()), groupNode(g)))
+		add(NodeGroup, g.FullPath, g.Name, ResolveDuo(inst, nodes(g.AncestorIDs()), GroupNode(g)))
 	}
 	for i := range projects {
 		p := &projects[i].Project
-		r := ResolveDuo(inst, nodes(parseTraversalPath(projects[i].NamespaceTraversal)), projectNode(p))
+		r := ResolveDuo(inst, nodes(parseTraversalPath(projects[i].NamespaceTraversal)), ProjectNode(p))
 		add(NodeProject, p.FullPath, p.Name, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].FullPath < out[j].FullPath })

@@ -5,8 +5,8 @@ package models
 // restates a purchase applies it: provisioning and trials through
 // CreatePurchase, the import in its validation.
 
-// instanceOwner names the instance in the rule's messages.
-const instanceOwner = "this instance"
+// InstanceOwner names the instance in the rule's messages.
+const InstanceOwner = "this instance"
 
 // PlanRefusal says that an add-on needs a plan its owner does not have.
 type PlanRefusal struct {

@@ -82,7 +82,7 @@ type PurchaseInput struct {
 
 // ErrWrongNamespace: a purchase's owner does not fit the deployment.
 var (
-	errPurchaseNeedsRoot = errors.New("must be a top-level group")
+	ErrPurchaseNeedsRoot = errors.New("must be a top-level group")
 )
 
 // ValidatePurchase checks a purchase against its namespace's plan and the
@@ -103,7 +103,7 @@ func (s *Store) ValidatePurchase(ctx context.Context, d Deployment, in PurchaseI
 	} else if in.StartedAt != nil && !in.StartedAt.Before(in.ExpiresOn) {
 		errs.Add("expires_on", "must be after the start date")
 	}
-	plan, owner := PlanFree, instanceOwner
+	plan, owner := PlanFree, InstanceOwner
 	switch {
 	case d == GitLabCom && in.NamespaceID == nil:
 		errs.Add("namespace", "must be a top-level group on GitLab.com")
@@ -112,7 +112,7 @@ func (s *Store) ValidatePurchase(ctx context.Context, d Deployment, in PurchaseI
 		if err != nil {
 			errs.Add("namespace", "does not exist")
 		} else if !g.TopLevel() {
-			errs.Add("namespace", errPurchaseNeedsRoot.Error())
+			errs.Add("namespace", ErrPurchaseNeedsRoot.Error())
 		} else {
 			plan, owner = g.Plan, g.FullPath
 		}
@@ -202,7 +202,7 @@ func (s *Store) UpdatePurchase(ctx context.Context, actor Actor, id int64, up Pu
 			return FieldErrors{"expires_on": "must be after the start date"}
 		}
 		out = p
-		if p.Quantity == before.Quantity && p.ExpiresOn.String() == before.ExpiresOn.String() && sameDatePtr(p.StartedAt, before.StartedAt) {
+		if p.Quantity == before.Quantity && p.ExpiresOn.String() == before.ExpiresOn.String() && SameDatePtr(p.StartedAt, before.StartedAt) {
 			return nil
 		}
 		p.UpdatedAt = time.Now().UTC()
@@ -216,7 +216,7 @@ func (s *Store) UpdatePurchase(ctx context.Context, actor Actor, id int64, up Pu
 		if p.ExpiresOn.String() != before.ExpiresOn.String() {
 			details["expires_on"] = change(before.ExpiresOn.String(), p.ExpiresOn.String())
 		}
-		if !sameDatePtr(p.StartedAt, before.StartedAt) {
+		if !SameDatePtr(p.StartedAt, before.StartedAt) {
 			details["started_at"] = change(datePtrString(before.StartedAt), datePtrString(p.StartedAt))
 		}
 		if err := tx.Audit(ctx, actor, AuditEntry{Action: "add_on_purchase_updated", TargetType: "AddOnPurchase",
@@ -231,7 +231,8 @@ func (s *Store) UpdatePurchase(ctx context.Context, actor Actor, id int64, up Pu
 	return out, err
 }
 
-func sameDatePtr(a, b *Date) bool {
+// SameDatePtr: both nil, or the same day.
+func SameDatePtr(a, b *Date) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}

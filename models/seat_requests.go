@@ -215,7 +215,7 @@ func (s *Store) ApproveSeatRequests(ctx context.Context, actor Actor, purchaseID
 		if err != nil {
 			return err
 		}
-		if len(rs) == 0 || len(rs) != len(uniqueIDs(ids)) {
+		if len(rs) == 0 || len(rs) != len(UniqueIDs(ids)) {
 			return ErrNotFound
 		}
 		if !p.ActiveOn(Today()) {

@@ -149,7 +149,8 @@ const (
 	maxModelAPIKey   = 4096
 )
 
-func (in *SelfHostedModelInput) normalize() {
+// Normalize trims the input as it is stored.
+func (in *SelfHostedModelInput) Normalize() {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Endpoint = strings.TrimSpace(in.Endpoint)
 	in.Identifier = strings.TrimSpace(in.Identifier)
@@ -158,7 +159,7 @@ func (in *SelfHostedModelInput) normalize() {
 
 // ValidateSelfHostedModel checks the form (name uniqueness is the store's).
 func ValidateSelfHostedModel(in SelfHostedModelInput) FieldErrors {
-	in.normalize()
+	in.Normalize()
 	errs := FieldErrors{}
 	switch {
 	case in.Name == "":
@@ -238,7 +239,7 @@ func modelAudit(m *SelfHostedModel) map[string]any {
 
 // CreateSelfHostedModel validates, encrypts the API key and records the model.
 func (s *Store) CreateSelfHostedModel(ctx context.Context, actor Actor, in SelfHostedModelInput) (*SelfHostedModel, error) {
-	in.normalize()
+	in.Normalize()
 	if errs := ValidateSelfHostedModel(in); len(errs) > 0 {
 		return nil, errs
 	}
@@ -281,7 +282,7 @@ func cmpErr(err, fallback error) error {
 // UpdateSelfHostedModel changes a model; the audit event names each
 // changed field, and only says whether the API key changed.
 func (s *Store) UpdateSelfHostedModel(ctx context.Context, actor Actor, id int64, in SelfHostedModelInput) (*SelfHostedModel, error) {
-	in.normalize()
+	in.Normalize()
 	if errs := ValidateSelfHostedModel(in); len(errs) > 0 {
 		return nil, errs
 	}

@@ -53,7 +53,7 @@ func (s *Store) trialScope(ctx context.Context, d Deployment, namespaceID *int64
 		if err != nil {
 			return nil, err
 		}
-		sc.name, sc.owner, sc.plan = "This instance", instanceOwner, st.Plan
+		sc.name, sc.owner, sc.plan = "This instance", InstanceOwner, st.Plan
 	}
 	sub, err := s.SubscriptionFor(ctx, namespaceID)
 	switch {

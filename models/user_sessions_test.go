@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/storetest"
 )
 
@@ -147,10 +148,10 @@ func TestUserChangesEndTheirSessions(t *testing.T) {
 		}
 
 		signIn()
-		mustImport(t, s, &models.Document{Users: []models.UserDoc{{Username: "dev", Name: "dev", Email: "dev@example.com", Password: "another-password"}}})
+		mustImport(t, s, &orgfile.Document{Users: []orgfile.UserDoc{{Username: "dev", Name: "dev", Email: "dev@example.com", Password: "another-password"}}})
 		wantEnded("an imported password")
 		signIn()
-		mustImport(t, s, &models.Document{Users: []models.UserDoc{{Username: "dev", Name: "dev", Email: "dev@example.com", State: models.StateBlocked}}})
+		mustImport(t, s, &orgfile.Document{Users: []orgfile.UserDoc{{Username: "dev", Name: "dev", Email: "dev@example.com", State: models.StateBlocked}}})
 		wantEnded("an imported block")
 	})
 }

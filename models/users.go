@@ -16,6 +16,9 @@ const MinPasswordLength = 8
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,254}$`)
 
+// ValidUsername: letters, digits, '_', '-' and '.', not starting with '-' or '.'.
+func ValidUsername(username string) bool { return usernamePattern.MatchString(username) }
+
 // HashPassword hashes a new password at the Store's cost.
 func (s *Store) HashPassword(pw string) (string, error) {
 	b, err := bcrypt.GenerateFromPassword([]byte(pw), s.opts.PasswordCost)

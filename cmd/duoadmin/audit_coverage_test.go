@@ -43,7 +43,7 @@ var cliCoverage = map[string]cliCase{
 		args: func(f *seatsFixture) []string { return []string{filepath.Join(f.t.TempDir(), "org.json")} }},
 	"import": {empty: true, atLeast: []string{"organisation_imported"},
 		args: func(*seatsFixture) []string {
-			return []string{filepath.Join("..", "..", "models", "testdata", "small.json")}
+			return []string{filepath.Join("..", "..", "models", "orgfile", "testdata", "small.json")}
 		}},
 	"seed-demo": {empty: true, atLeast: []string{"organisation_imported"},
 		args: func(*seatsFixture) []string { return nil }},

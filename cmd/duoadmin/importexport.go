@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/seed"
 )
 
@@ -42,7 +43,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer f.Close()
-	doc, err := models.ParseDocument(file, f)
+	doc, err := orgfile.ParseDocument(file, f)
 	if err != nil {
 		return importFailed(stderr, file, err)
 	}
@@ -51,7 +52,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer store.Close()
-	res, err := store.Import(ctx, models.ImportActor, file, doc)
+	res, err := orgfile.Import(ctx, store, orgfile.ImportActor, file, doc)
 	if err != nil {
 		return importFailed(stderr, file, err)
 	}
@@ -61,7 +62,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 // importFailed prints every problem of an invalid file on its own line.
 func importFailed(w io.Writer, file string, err error) error {
-	var ie *models.ImportErrors
+	var ie *orgfile.ImportErrors
 	if !errors.As(err, &ie) {
 		return fmt.Errorf("import %s: %w; nothing was imported", file, err)
 	}
@@ -84,12 +85,12 @@ func runExport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	doc, err := store.Export(ctx)
+	doc, err := orgfile.Export(ctx, store)
 	if err != nil {
 		return err
 	}
 	if len(args) == 0 {
-		return models.WriteDocument(os.Stdout, doc)
+		return orgfile.WriteDocument(os.Stdout, doc)
 	}
 	if err := writeFileAtomically(args[0], doc); err != nil {
 		return err
@@ -100,13 +101,13 @@ func runExport(ctx context.Context, args []string) error {
 }
 
 // writeFileAtomically leaves either the old file or the complete new one.
-func writeFileAtomically(path string, doc *models.Document) error {
+func writeFileAtomically(path string, doc *orgfile.Document) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := models.WriteDocument(tmp, doc); err != nil {
+	if err := orgfile.WriteDocument(tmp, doc); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/seed"
 	"duoadmin/models/storetest"
 )
@@ -125,7 +126,7 @@ func TestSeedExportImportCommands(t *testing.T) {
 }
 
 func TestImportFailedPrintsEveryProblem(t *testing.T) {
-	_, err := models.ParseDocument("bad.json", strings.NewReader(`{"users": [{"username": 1, "admin": 2}]}`))
+	_, err := orgfile.ParseDocument("bad.json", strings.NewReader(`{"users": [{"username": 1, "admin": 2}]}`))
 	var out bytes.Buffer
 	got := importFailed(&out, "bad.json", err)
 	want := "bad.json: users[0].admin: must be true or false\nbad.json: users[0].username: must be a string\n"

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 )
 
 // DemoPassword signs in the demo accounts; every other demo user has no
@@ -29,11 +30,11 @@ var DemoAccounts = []DemoAccount{
 // Demo loads the demo organisation through the importer, only into a
 // database without users (models.ErrDatabaseNotEmpty otherwise). Activity
 // dates are relative to today.
-func Demo(ctx context.Context, s *models.Store, today models.Date) (*models.ImportResult, error) {
-	return s.ImportIntoEmpty(ctx, models.ImportActor, "demo", DemoDocument(today))
+func Demo(ctx context.Context, s *models.Store, today models.Date) (*orgfile.ImportResult, error) {
+	return orgfile.ImportIntoEmpty(ctx, s, orgfile.ImportActor, "demo", DemoDocument(today))
 }
 
-var demoGroups = []models.GroupDoc{
+var demoGroups = []orgfile.GroupDoc{
 	{Path: "acme", Name: "Acme Corp", Plan: models.PlanUltimate, DuoCoreEnabled: new(true)},
 	{Path: "acme/platform", Name: "Platform"},
 	{Path: "acme/platform/backend", Name: "Backend"},
@@ -118,7 +119,7 @@ const demoPeople = 289
 type demoBuilder struct {
 	rnd       *rand.Rand
 	today     models.Date
-	doc       *models.Document
+	doc       *orgfile.Document
 	usernames map[string]bool
 	members   map[string]bool
 	projects  []string            // full paths
@@ -128,22 +129,22 @@ type demoBuilder struct {
 
 // DemoDocument builds the demo organisation. The same date gives the same
 // document: randomness comes from a fixed seed.
-func DemoDocument(today models.Date) *models.Document {
-	b := &demoBuilder{rnd: rand.New(rand.NewPCG(2026, 11)), today: today, doc: &models.Document{},
+func DemoDocument(today models.Date) *orgfile.Document {
+	b := &demoBuilder{rnd: rand.New(rand.NewPCG(2026, 11)), today: today, doc: &orgfile.Document{},
 		usernames: map[string]bool{}, members: map[string]bool{}, userAt: map[string]int{}, orgPeople: map[string][]string{}}
-	b.doc.Instance = &models.InstanceDoc{Plan: models.PlanUltimate}
+	b.doc.Instance = &orgfile.InstanceDoc{Plan: models.PlanUltimate}
 	b.doc.Groups = append(b.doc.Groups, demoGroups...)
 	for _, g := range demoProjects {
 		for _, p := range g.projects {
 			path, name, _ := strings.Cut(p, ":")
-			b.doc.Projects = append(b.doc.Projects, models.ProjectDoc{Path: g.group + "/" + path, Name: name})
+			b.doc.Projects = append(b.doc.Projects, orgfile.ProjectDoc{Path: g.group + "/" + path, Name: name})
 			b.projects = append(b.projects, g.group+"/"+path)
 		}
 	}
 	b.accounts()
 	b.bots()
 	b.people()
-	b.doc.GroupLinks = []models.GroupLinkDoc{
+	b.doc.GroupLinks = []orgfile.GroupLinkDoc{
 		{SharedGroup: "acme/platform", WithGroup: "partners", AccessLevel: "developer"},
 		{SharedProject: "acme/platform/frontend/design-system", WithGroup: "partners", AccessLevel: "reporter"},
 		{SharedGroup: "acme/data", WithGroup: "acme/security", AccessLevel: "reporter"},
@@ -153,11 +154,11 @@ func DemoDocument(today models.Date) *models.Document {
 	return b.doc
 }
 
-func (b *demoBuilder) daysAgo(n int) models.Nullable[string] {
-	return models.NullableOf(new(b.today.AddDays(-n).String()))
+func (b *demoBuilder) daysAgo(n int) orgfile.Nullable[string] {
+	return orgfile.NullableOf(new(b.today.AddDays(-n).String()))
 }
 
-func (b *demoBuilder) user(u models.UserDoc) {
+func (b *demoBuilder) user(u orgfile.UserDoc) {
 	b.usernames[u.Username] = true
 	b.userAt[u.Username] = len(b.doc.Users)
 	u.Email = cmp.Or(u.Email, u.Username+"@example.com")
@@ -168,7 +169,7 @@ func (b *demoBuilder) user(u models.UserDoc) {
 		}
 	}
 	if !u.LastDuoActivityOn.Set {
-		u.LastDuoActivityOn = models.NullableOf[string](nil)
+		u.LastDuoActivityOn = orgfile.NullableOf[string](nil)
 	}
 	b.doc.Users = append(b.doc.Users, u)
 }
@@ -182,14 +183,14 @@ func (b *demoBuilder) member(user, source string, level models.AccessLevel, pend
 	if org, _, _ := strings.Cut(source, "/"); !pending && !slices.Contains(b.orgPeople[org], user) {
 		b.orgPeople[org] = append(b.orgPeople[org], user)
 	}
-	b.doc.Members = append(b.doc.Members, models.MemberDoc{User: user, Source: source, AccessLevel: level.Key(), Pending: new(pending)})
+	b.doc.Members = append(b.doc.Members, orgfile.MemberDoc{User: user, Source: source, AccessLevel: level.Key(), Pending: new(pending)})
 }
 
 func (b *demoBuilder) accounts() {
-	b.user(models.UserDoc{Username: "admin", Name: "Administrator", Password: DemoPassword, Admin: new(true), LastActivityOn: b.daysAgo(0)})
-	b.user(models.UserDoc{Username: "owner", Name: "Olivia Owner", Password: DemoPassword, PublicEmail: new(true), LastActivityOn: b.daysAgo(1)})
-	b.user(models.UserDoc{Username: "support", Name: "Sam Support", Password: DemoPassword, Auditor: new(true), LastActivityOn: b.daysAgo(3)})
-	b.user(models.UserDoc{Username: "dev", Name: "Devon Developer", Password: DemoPassword, LastActivityOn: b.daysAgo(2)})
+	b.user(orgfile.UserDoc{Username: "admin", Name: "Administrator", Password: DemoPassword, Admin: new(true), LastActivityOn: b.daysAgo(0)})
+	b.user(orgfile.UserDoc{Username: "owner", Name: "Olivia Owner", Password: DemoPassword, PublicEmail: new(true), LastActivityOn: b.daysAgo(1)})
+	b.user(orgfile.UserDoc{Username: "support", Name: "Sam Support", Password: DemoPassword, Auditor: new(true), LastActivityOn: b.daysAgo(3)})
+	b.user(orgfile.UserDoc{Username: "dev", Name: "Devon Developer", Password: DemoPassword, LastActivityOn: b.daysAgo(2)})
 	b.member("owner", "acme", models.Owner, false)
 	for _, p := range []string{"acme/platform/backend/payments/payments-api", "acme/platform/backend/api-gateway",
 		"acme/platform/frontend/web-app", "acme/data/analytics/dashboards"} {
@@ -198,21 +199,21 @@ func (b *demoBuilder) accounts() {
 }
 
 func (b *demoBuilder) bots() {
-	b.user(models.UserDoc{Username: "ci-bot", Name: "CI Bot", Bot: new(true), LastActivityOn: b.daysAgo(0)})
+	b.user(orgfile.UserDoc{Username: "ci-bot", Name: "CI Bot", Bot: new(true), LastActivityOn: b.daysAgo(0)})
 	b.member("ci-bot", "acme/platform/infrastructure", models.Maintainer, false)
-	b.user(models.UserDoc{Username: "renovate-bot", Name: "Renovate Bot", Bot: new(true), LastActivityOn: b.daysAgo(1)})
+	b.user(orgfile.UserDoc{Username: "renovate-bot", Name: "Renovate Bot", Bot: new(true), LastActivityOn: b.daysAgo(1)})
 	for _, p := range []string{"acme/platform/frontend/web-app", "acme/platform/backend/api-gateway", "globex/apps/web/storefront"} {
 		b.member("renovate-bot", p, models.Developer, false)
 	}
 	for i, p := range []string{"acme/platform/backend/payments/ledger", "acme/data/ml/model-serving", "globex/operations/sre/incident-bot"} {
 		name := fmt.Sprintf("project_%d_bot_%06x", 100+i*37+b.rnd.IntN(30), b.rnd.IntN(1<<24))
-		b.user(models.UserDoc{Username: name, Name: path.Base(p) + " deploy token", Email: name + "@noreply.example.com",
+		b.user(orgfile.UserDoc{Username: name, Name: path.Base(p) + " deploy token", Email: name + "@noreply.example.com",
 			Bot: new(true), LastActivityOn: b.daysAgo(b.rnd.IntN(30))})
 		b.member(name, p, models.Maintainer, false)
 	}
 	name := fmt.Sprintf("group_%d_bot_%06x", 40+b.rnd.IntN(20), b.rnd.IntN(1<<24))
-	b.user(models.UserDoc{Username: name, Name: "operations release token", Email: name + "@noreply.example.com",
-		Bot: new(true), LastActivityOn: models.NullableOf[string](nil)})
+	b.user(orgfile.UserDoc{Username: name, Name: "operations release token", Email: name + "@noreply.example.com",
+		Bot: new(true), LastActivityOn: orgfile.NullableOf[string](nil)})
 	b.member(name, "globex/operations", models.Developer, false)
 }
 
@@ -263,13 +264,13 @@ func (b *demoBuilder) people() {
 	for i := range demoPeople {
 		first := demoFirstNames[b.rnd.IntN(len(demoFirstNames))]
 		last := demoLastNames[b.rnd.IntN(len(demoLastNames))]
-		u := models.UserDoc{Username: b.username(first, last), Name: first + " " + last, State: states[i],
+		u := orgfile.UserDoc{Username: b.username(first, last), Name: first + " " + last, State: states[i],
 			PublicEmail: new(b.rnd.IntN(5) == 0), Admin: new(i == extraAdmin), Auditor: new(i == extraAuditor)}
 		switch {
 		case states[i] == models.StateDeactivated:
 			u.LastActivityOn = b.daysAgo(95 + b.rnd.IntN(270))
 		case b.rnd.IntN(8) == 0:
-			u.LastActivityOn = models.NullableOf[string](nil) // never signed in
+			u.LastActivityOn = orgfile.NullableOf[string](nil) // never signed in
 		default:
 			u.LastActivityOn = b.daysAgo(b.rnd.IntN(90))
 		}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 )
 
 // Demo subscription names, as the Customers Portal shows them.
@@ -19,17 +20,17 @@ const (
 func (b *demoBuilder) seats() {
 	day := func(n int) string { return b.today.AddDays(n).String() }
 	acme, globex := new("acme"), new("globex")
-	b.doc.Subscriptions = []models.SubscriptionDoc{
+	b.doc.Subscriptions = []orgfile.SubscriptionDoc{
 		{Name: DemoAcmeSubscription, Namespace: acme, Plan: models.PlanUltimate, Seats: 300, StartsOn: day(-200), EndsOn: day(165)},
 		{Name: DemoGlobexSubscription, Namespace: globex, Plan: models.PlanPremium, Seats: 120, StartsOn: day(-90), EndsOn: day(275)},
 		{Name: DemoInstanceSubscription, Plan: models.PlanUltimate, Seats: 250, StartsOn: day(-150), EndsOn: day(215)},
 	}
-	b.doc.AddOnPurchases = []models.PurchaseDoc{
-		{Namespace: acme, AddOn: models.AddOnDuoEnterprise, Quantity: 200, StartedAt: models.NullableOf(new(day(-200))), ExpiresOn: day(165),
+	b.doc.AddOnPurchases = []orgfile.PurchaseDoc{
+		{Namespace: acme, AddOn: models.AddOnDuoEnterprise, Quantity: 200, StartedAt: orgfile.NullableOf(new(day(-200))), ExpiresOn: day(165),
 			Trial: new(false), PurchaseXID: DemoAcmeSubscription},
-		{Namespace: globex, AddOn: models.AddOnDuoPro, Quantity: 120, StartedAt: models.NullableOf(new(day(-10))), ExpiresOn: day(models.TrialDays - 10),
+		{Namespace: globex, AddOn: models.AddOnDuoPro, Quantity: 120, StartedAt: orgfile.NullableOf(new(day(-10))), ExpiresOn: day(models.TrialDays - 10),
 			Trial: new(true), PurchaseXID: DemoGlobexSubscription},
-		{AddOn: models.AddOnDuoPro, Quantity: 150, StartedAt: models.NullableOf(new(day(-150))), ExpiresOn: day(215),
+		{AddOn: models.AddOnDuoPro, Quantity: 150, StartedAt: orgfile.NullableOf(new(day(-150))), ExpiresOn: day(215),
 			Trial: new(false), PurchaseXID: DemoInstanceSubscription},
 	}
 	b.assign(models.AddOnDuoEnterprise, acme, b.orgPeople["acme"], []string{"owner", "dev"}, 60, 180)
@@ -69,7 +70,7 @@ func (b *demoBuilder) assign(addOn models.AddOn, ns *string, pool, first []strin
 	}
 	for _, name := range holders {
 		at := b.today.AddDays(-b.rnd.IntN(maxDays)).Add(time.Duration(8+b.rnd.IntN(9)) * time.Hour)
-		b.doc.Assignments = append(b.doc.Assignments, models.AssignmentDoc{User: name, AddOn: addOn, Namespace: ns,
+		b.doc.Assignments = append(b.doc.Assignments, orgfile.AssignmentDoc{User: name, AddOn: addOn, Namespace: ns,
 			AssignedAt: at.UTC().Format(time.RFC3339)})
 		if b.rnd.IntN(3) == 0 {
 			continue
@@ -77,8 +78,8 @@ func (b *demoBuilder) assign(addOn models.AddOn, ns *string, pool, first []strin
 		u := &b.doc.Users[b.userAt[name]]
 		used := b.today.AddDays(-b.rnd.IntN(min(30, maxDays))).Add(time.Duration(9*60+b.rnd.IntN(8*60)) * time.Minute)
 		if cur := u.LastCodeSuggestionsUsageAt.Value; cur == nil || *cur < used.Format(time.RFC3339) {
-			u.LastCodeSuggestionsUsageAt = models.NullableOf(new(used.UTC().Format(time.RFC3339)))
-			u.LastDuoActivityOn = models.NullableOf(new(models.DateOf(used).String()))
+			u.LastCodeSuggestionsUsageAt = orgfile.NullableOf(new(used.UTC().Format(time.RFC3339)))
+			u.LastDuoActivityOn = orgfile.NullableOf(new(models.DateOf(used).String()))
 		}
 	}
 }

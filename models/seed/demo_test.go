@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/seed"
 	"duoadmin/models/storetest"
 )
@@ -116,7 +117,7 @@ func TestSeedDemo(t *testing.T) {
 			t.Fatalf("acme/platform is shared with %+v", invited)
 		}
 
-		exp, err := s.Export(ctx)
+		exp, err := orgfile.Export(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}

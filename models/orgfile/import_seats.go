@@ -1,4 +1,4 @@
-package models
+package orgfile
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"duoadmin/models"
 )
 
 // The seat sections of the import format: subscriptions, add-on purchases
@@ -15,14 +17,14 @@ import (
 
 // purchaseKey finds an existing purchase: namespace id 0 is the instance.
 type purchaseKey struct {
-	addOn       AddOn
+	addOn       models.AddOn
 	namespaceID int64
 }
 
 // fileKey finds a purchase of the file: namespace is the lower-cased path,
 // "" for the instance.
 type fileKey struct {
-	addOn     AddOn
+	addOn     models.AddOn
 	namespace string
 }
 
@@ -67,11 +69,11 @@ type parsedSeatRows struct {
 	assignedAt    map[int]time.Time
 }
 
-type dateRange struct{ start, end Date }
+type dateRange struct{ start, end models.Date }
 
 type purchaseDates struct {
-	start *Date // nil: not started_at
-	end   Date
+	start *models.Date // nil: not started_at
+	end   models.Date
 }
 
 func (p *parsedSeatRows) init() {
@@ -92,15 +94,15 @@ func (r *importRun) checkTimestamp(path, v string) (time.Time, bool) {
 }
 
 // checkDateString reports a required date; it returns the date when valid.
-func (r *importRun) checkDateString(path, v string) (Date, bool) {
+func (r *importRun) checkDateString(path, v string) (models.Date, bool) {
 	if v == "" {
 		r.errs.add(path, msgBlank)
-		return Date{}, false
+		return models.Date{}, false
 	}
-	d, err := ParseDate(v)
+	d, err := models.ParseDate(v)
 	if err != nil {
 		r.errs.add(path, "%s", err.Error())
-		return Date{}, false
+		return models.Date{}, false
 	}
 	return d, true
 }
@@ -114,7 +116,7 @@ func (r *importRun) checkNamespace(path string, ns *string) bool {
 	case *ns == "":
 		r.errs.add(path, "%s (use null for the instance)", msgBlank)
 	case strings.Contains(*ns, "/"):
-		r.errs.add(path, "%s", errPurchaseNeedsRoot.Error())
+		r.errs.add(path, "%s", models.ErrPurchaseNeedsRoot.Error())
 	case !r.groupKnown(*ns):
 		r.errs.add(path, "no group %s in the file or the database", *ns)
 	default:
@@ -137,11 +139,11 @@ func (r *importRun) existingNamespaceID(ns *string) (int64, bool) {
 }
 
 func (r *importRun) loadSubscriptions(ctx context.Context) error {
-	var subs []Subscription
-	if err := r.tx.q(ctx).Find(&subs).Error; err != nil {
+	subs, err := r.tx.AllSubscriptions(ctx)
+	if err != nil {
 		return err
 	}
-	r.subscriptions = map[string]*Subscription{}
+	r.subscriptions = map[string]*models.Subscription{}
 	for i := range subs {
 		r.subscriptions[subs[i].Name] = &subs[i]
 	}
@@ -164,7 +166,7 @@ func (r *importRun) validateSubscriptions() {
 			}
 			names[name] = i
 		}
-		if sd.Plan != PlanPremium && sd.Plan != PlanUltimate {
+		if sd.Plan != models.PlanPremium && sd.Plan != models.PlanUltimate {
 			r.errs.add(p+".plan", "not a subscription plan (premium, ultimate)")
 		}
 		if sd.Seats < 1 {
@@ -222,8 +224,8 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 		ns := r.namespaceIDPtr(sd.Namespace)
 		cur := r.subscriptions[name]
 		if cur == nil {
-			sub := &Subscription{Name: name, NamespaceID: ns, Plan: sd.Plan, Seats: sd.Seats, StartsOn: start, EndsOn: end}
-			if err := r.tx.q(ctx).Create(sub).Error; err != nil {
+			sub := &models.Subscription{Name: name, NamespaceID: ns, Plan: sd.Plan, Seats: sd.Seats, StartsOn: start, EndsOn: end}
+			if err := r.tx.CreateImportedSubscription(ctx, sub); err != nil {
 				return c, err
 			}
 			r.subscriptions[name] = sub
@@ -243,7 +245,7 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 		if cur.EndsOn.String() != end.String() {
 			cur.EndsOn, cols = end, append(cols, "ends_on")
 		}
-		if _, err := r.tx.saveChanged(ctx, cur, &cur.UpdatedAt, time.Now().UTC(), cols, &c); err != nil {
+		if err := c.updated(r.tx.SaveImportedSubscription(ctx, cur, cols, time.Now().UTC())); err != nil {
 			return c, err
 		}
 	}
@@ -251,8 +253,8 @@ func (r *importRun) applySubscriptions(ctx context.Context) (ImportCounts, error
 }
 
 func (r *importRun) loadPurchases(ctx context.Context) error {
-	var ps []AddOnPurchase
-	if err := r.tx.q(ctx).Order("id").Find(&ps).Error; err != nil {
+	ps, err := r.tx.AllPurchases(ctx)
+	if err != nil {
 		return err
 	}
 	st, err := r.tx.InstanceSettings(ctx)
@@ -260,7 +262,7 @@ func (r *importRun) loadPurchases(ctx context.Context) error {
 		return err
 	}
 	r.instancePlan = st.Plan
-	r.purchases = map[purchaseKey]*AddOnPurchase{}
+	r.purchases = map[purchaseKey]*models.AddOnPurchase{}
 	for i := range ps {
 		r.purchases[purchaseKey{ps[i].AddOn, namespaceIDOf(ps[i].NamespaceID)}] = &ps[i]
 	}
@@ -281,7 +283,7 @@ func (r *importRun) validatePurchases() {
 		end, okEnd := r.checkDateString(p+".expires_on", pd.ExpiresOn)
 		dates := purchaseDates{end: end}
 		if v := pd.StartedAt.Value; v != nil {
-			start, err := ParseDate(*v)
+			start, err := models.ParseDate(*v)
 			switch {
 			case err != nil:
 				r.errs.add(p+".started_at", "%s", err.Error())
@@ -304,7 +306,7 @@ func (r *importRun) validatePurchases() {
 				r.filePurchases[k] = i
 			}
 			owner, plan := r.ownerPlan(pd.Namespace)
-			if refusal := CheckAddOnPlan(pd.AddOn, owner, plan); refusal != nil && plan.Valid() {
+			if refusal := models.CheckAddOnPlan(pd.AddOn, owner, plan); refusal != nil && plan.Valid() {
 				r.errs.add(p+".add_on", "%s", refusal.Error())
 			}
 		}
@@ -315,15 +317,15 @@ func (r *importRun) validatePurchases() {
 // ownerPlan is the plan a purchase's owner has once the file is applied:
 // the file's plan when it gives one, else the database's (a new group
 // without one is Free).
-func (r *importRun) ownerPlan(ns *string) (string, Plan) {
+func (r *importRun) ownerPlan(ns *string) (string, models.Plan) {
 	if ns == nil {
 		if in := r.doc.Instance; in != nil && in.Plan != "" {
-			return instanceOwner, in.Plan
+			return models.InstanceOwner, in.Plan
 		}
-		return instanceOwner, r.instancePlan
+		return models.InstanceOwner, r.instancePlan
 	}
 	key := nsKey(ns)
-	plan := PlanFree
+	plan := models.PlanFree
 	if g := r.groups[key]; g != nil {
 		plan = g.Plan
 	}
@@ -341,14 +343,14 @@ func (r *importRun) checkPlanChanges() {
 		if !plan.Valid() {
 			return
 		}
-		for _, addOn := range []AddOn{AddOnDuoEnterprise, AddOnDuoPro} {
+		for _, addOn := range []models.AddOn{models.AddOnDuoEnterprise, models.AddOnDuoPro} {
 			if r.purchases[purchaseKey{addOn, namespaceID}] == nil {
 				continue
 			}
 			if _, restated := r.filePurchases[fileKey{addOn, nsKey(ns)}]; restated {
 				continue
 			}
-			if refusal := CheckAddOnPlan(addOn, owner, plan); refusal != nil {
+			if refusal := models.CheckAddOnPlan(addOn, owner, plan); refusal != nil {
 				r.errs.add(path, "%s keeps its %s purchase: %s", owner, addOn.Title(), refusal.Error())
 			}
 		}
@@ -365,7 +367,7 @@ func (r *importRun) checkPlanChanges() {
 }
 
 // purchaseOf is the purchase of add-on and namespace after apply.
-func (r *importRun) purchaseOf(addOn AddOn, ns *string) *AddOnPurchase {
+func (r *importRun) purchaseOf(addOn models.AddOn, ns *string) *models.AddOnPurchase {
 	id, ok := r.existingNamespaceID(ns)
 	if !ok {
 		return nil
@@ -381,9 +383,9 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		key := purchaseKey{pd.AddOn, namespaceIDOf(ns)}
 		cur := r.purchases[key]
 		if cur == nil {
-			p := &AddOnPurchase{AddOn: pd.AddOn, NamespaceID: ns, Quantity: pd.Quantity, StartedAt: start, ExpiresOn: end,
+			p := &models.AddOnPurchase{AddOn: pd.AddOn, NamespaceID: ns, Quantity: pd.Quantity, StartedAt: start, ExpiresOn: end,
 				Trial: pd.Trial != nil && *pd.Trial, PurchaseXID: strings.TrimSpace(pd.PurchaseXID)}
-			if err := r.tx.q(ctx).Create(p).Error; err != nil {
+			if err := r.tx.CreateImportedPurchase(ctx, p); err != nil {
 				return c, err
 			}
 			r.purchases[key] = p
@@ -395,7 +397,7 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		}
 		var cols []string
 		setCol(&cols, "quantity", &cur.Quantity, pd.Quantity)
-		if pd.StartedAt.Set && !sameDatePtr(cur.StartedAt, start) {
+		if pd.StartedAt.Set && !models.SameDatePtr(cur.StartedAt, start) {
 			cur.StartedAt, cols = start, append(cols, "started_at")
 		}
 		if cur.ExpiresOn.String() != end.String() {
@@ -405,13 +407,14 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		if pd.PurchaseXID != "" {
 			setCol(&cols, "purchase_xid", &cur.PurchaseXID, strings.TrimSpace(pd.PurchaseXID))
 		}
-		wrote, err := r.tx.saveChanged(ctx, cur, &cur.UpdatedAt, time.Now().UTC(), cols, &c)
+		wrote, err := r.tx.SaveImportedPurchase(ctx, cur, cols, time.Now().UTC())
 		if err != nil {
 			return c, err
 		}
 		if !wrote {
 			continue
 		}
+		c.Updated++
 		if err := r.auditPurchase(ctx, "add_on_purchase_updated", cur, cols); err != nil {
 			return c, err
 		}
@@ -420,7 +423,7 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 		// longer eligible, then the overage above a lower quantity, in
 		// GitLab's order, each seat audited and mailed.
 		if slices.ContainsFunc(cols, func(col string) bool { return col == "quantity" || col == "started_at" || col == "expires_on" }) {
-			removed, err := r.tx.refreshInTx(ctx, cur)
+			removed, err := r.tx.RefreshImportedPurchase(ctx, cur)
 			if err != nil {
 				return c, err
 			}
@@ -433,13 +436,13 @@ func (r *importRun) applyPurchases(ctx context.Context) (ImportCounts, error) {
 	return c, r.errs.orNil()
 }
 
-func (r *importRun) auditPurchase(ctx context.Context, action string, p *AddOnPurchase, cols []string) error {
+func (r *importRun) auditPurchase(ctx context.Context, action string, p *models.AddOnPurchase, cols []string) error {
 	details := map[string]any{"source": "import", "add_on": p.AddOn, "quantity": p.Quantity,
 		"expires_on": p.ExpiresOn.String(), "trial": p.Trial, "purchase_xid": p.PurchaseXID}
 	if cols != nil {
 		details["changed"] = cols
 	}
-	return r.tx.Audit(ctx, r.actor, AuditEntry{Action: action, TargetType: "AddOnPurchase", TargetID: p.ID,
+	return r.tx.Audit(ctx, r.actor, models.AuditEntry{Action: action, TargetType: "AddOnPurchase", TargetID: p.ID,
 		TargetName: string(p.AddOn), NamespaceID: p.NamespaceID, Details: details})
 }
 
@@ -483,7 +486,7 @@ func (r *importRun) validateAssignments() {
 	}
 }
 
-func (r *importRun) purchaseKnown(addOn AddOn, ns *string) bool {
+func (r *importRun) purchaseKnown(addOn models.AddOn, ns *string) bool {
 	if _, inFile := r.filePurchases[fileKey{addOn, nsKey(ns)}]; inFile {
 		return true
 	}
@@ -503,7 +506,7 @@ type seatWant struct {
 func (r *importRun) applyAssignments(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.Assignments)}
 	byPurchase := map[int64][]seatWant{}
-	var order []*AddOnPurchase
+	var order []*models.AddOnPurchase
 	for i, a := range r.doc.Assignments {
 		p := r.purchaseOf(a.AddOn, a.Namespace)
 		if _, seen := byPurchase[p.ID]; !seen {
@@ -528,26 +531,12 @@ func (r *importRun) applyAssignments(ctx context.Context) (ImportCounts, error) 
 		return c, err
 	}
 	for _, ch := range changes {
-		if len(ch.created) > 0 {
-			if err := r.tx.q(ctx).CreateInBatches(&ch.created, importChunk/5).Error; err != nil {
-				return c, err
-			}
-			ids := make([]int64, len(ch.created))
-			for i, a := range ch.created {
-				ids[i] = a.UserID
-			}
-			details := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":"imported"}`, ch.p.ID, ch.p.AddOn)
-			if err := r.tx.auditUsers(ctx, r.actor, "seat_assigned", ch.p.NamespaceID, details, ids, now); err != nil {
-				return c, err
-			}
-			if err := r.tx.ledgerImported(ctx, r.actor, ch.p.ID, ids); err != nil {
-				return c, err
-			}
-			c.Created += len(ch.created)
+		if err := r.tx.CreateImportedSeats(ctx, r.actor, ch.p, ch.created, now); err != nil {
+			return c, err
 		}
+		c.Created += len(ch.created)
 		for _, a := range ch.moved {
-			if err := r.tx.q(ctx).Model(&SeatAssignment{}).Where("id = ?", a.ID).
-				Updates(map[string]any{"created_at": a.CreatedAt, "updated_at": now}).Error; err != nil {
+			if err := r.tx.MoveImportedSeat(ctx, a, now); err != nil {
 				return c, err
 			}
 		}
@@ -559,25 +548,25 @@ func (r *importRun) applyAssignments(ctx context.Context) (ImportCounts, error) 
 // seatPlan is what the import does to one purchase's seats: new ones, and
 // existing ones whose assigned_at changes.
 type seatPlan struct {
-	p       *AddOnPurchase
-	created []SeatAssignment
-	moved   []SeatAssignment
+	p       *models.AddOnPurchase
+	created []models.SeatAssignment
+	moved   []models.SeatAssignment
 }
 
 // planSeats sorts a purchase's wanted seats into new ones and existing
 // ones whose assigned_at changes, reporting ineligible users and a
 // purchase without room at their paths.
-func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []seatWant, now time.Time) (seatPlan, error) {
+func (r *importRun) planSeats(ctx context.Context, p *models.AddOnPurchase, wants []seatWant, now time.Time) (seatPlan, error) {
 	out := seatPlan{p: p}
 	ids := make([]int64, len(wants))
 	for i, w := range wants {
 		ids[i] = w.userID
 	}
-	var have []SeatAssignment
-	if err := r.tx.whereIDIn(r.tx.q(ctx).Where("add_on_purchase_id = ?", p.ID), "user_id", ids).Find(&have).Error; err != nil {
+	have, err := r.tx.HeldSeats(ctx, p.ID, ids)
+	if err != nil {
 		return out, err
 	}
-	held := make(map[int64]SeatAssignment, len(have))
+	held := make(map[int64]models.SeatAssignment, len(have))
 	for _, a := range have {
 		held[a.UserID] = a
 	}
@@ -587,11 +576,9 @@ func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []sea
 			fresh = append(fresh, w.userID)
 		}
 	}
-	var eligible []int64
-	if len(fresh) > 0 {
-		if err := r.tx.whereIDIn(r.tx.eligibleUsers(ctx, p), "u.id", fresh).Pluck("u.id", &eligible).Error; err != nil {
-			return out, err
-		}
+	eligible, err := r.tx.EligibleAmong(ctx, p, fresh)
+	if err != nil {
+		return out, err
 	}
 	ok := make(map[int64]bool, len(eligible))
 	for _, id := range eligible {
@@ -624,12 +611,12 @@ func (r *importRun) planSeats(ctx context.Context, p *AddOnPurchase, wants []sea
 		if w.at != nil {
 			at = *w.at
 		}
-		out.created = append(out.created, SeatAssignment{AddOnPurchaseID: p.ID, UserID: w.userID, CreatedAt: at, UpdatedAt: now})
+		out.created = append(out.created, models.SeatAssignment{AddOnPurchaseID: p.ID, UserID: w.userID, CreatedAt: at, UpdatedAt: now})
 	}
 	return out, nil
 }
 
-func eligibilityRule(p *AddOnPurchase) string {
+func eligibilityRule(p *models.AddOnPurchase) string {
 	if p.NamespaceID == nil {
 		return "needs an active user who is not a bot"
 	}

@@ -1,4 +1,4 @@
-package models_test
+package orgfile_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/storetest"
 )
 
@@ -29,12 +30,12 @@ func TestImportCannotMoveAKeyedModelToAnotherEndpoint(t *testing.T) {
 		file := `{"self_hosted_models": [
 			{"name": "Mistral dev", "platform": "vllm", "model_family": "mistral", "endpoint": "http://vllm-dev.internal:8000/v1", "identifier": "i"},
 			{"name": "mistral PROD", "platform": "vllm", "model_family": "mistral", "endpoint": "http://collector.example.net/v1", "identifier": "i"}]}`
-		doc, err := models.ParseDocument("t.json", strings.NewReader(file))
+		doc, err := orgfile.ParseDocument("t.json", strings.NewReader(file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Import(ctx, models.ImportActor, "t.json", doc)
-		var ie *models.ImportErrors
+		_, err = orgfile.Import(ctx, s, orgfile.ImportActor, "t.json", doc)
+		var ie *orgfile.ImportErrors
 		if !errors.As(err, &ie) || len(ie.Problems) != 1 ||
 			!strings.HasPrefix(err.Error(), "t.json: self_hosted_models[1].endpoint: Mistral prod has an API key, which a file cannot carry") {
 			t.Fatalf("want one error on self_hosted_models[1].endpoint, got %v", err)
@@ -50,7 +51,7 @@ func TestImportCannotMoveAKeyedModelToAnotherEndpoint(t *testing.T) {
 			ClearAPIKey: true}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Import(ctx, models.ImportActor, "t.json", doc); err != nil {
+		if _, err := orgfile.Import(ctx, s, orgfile.ImportActor, "t.json", doc); err != nil {
 			t.Fatal(err)
 		}
 		if after, _ = s.SelfHostedModelByID(ctx, keyed.ID); after.Endpoint != "http://collector.example.net/v1" {

@@ -1,4 +1,4 @@
-package models_test
+package orgfile_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/seed"
 	"duoadmin/models/storetest"
 )
@@ -46,7 +47,7 @@ const seatFile = `{
   ]
 }`
 
-func wantUnchanged(t *testing.T, res *models.ImportResult) {
+func wantUnchanged(t *testing.T, res *orgfile.ImportResult) {
 	t.Helper()
 	for _, sec := range res.Sections {
 		if sec.Created != 0 || sec.Updated != 0 {
@@ -97,23 +98,27 @@ func TestImportSeats(t *testing.T) {
 		if n, _ := s.AssignedCount(ctx, ent.ID); n != 2 {
 			t.Fatalf("acme seats %d", n)
 		}
-		// Imported seats are audited but send no mail.
+		// Imported seats are audited, one event per purchase (a bulk
+		// action; each seat is its ledger row), but send no mail.
 		if mail, _ := s.ListOutbox(ctx, models.OutboxFilter{}, models.Page{Number: 1, PerPage: 20}); mail.Total != 0 {
 			t.Fatalf("%d emails queued for imported seats", mail.Total)
 		}
-		ev := latestAudit(t, s, "seat_assigned")
-		if ev == nil || !strings.Contains(ev.Details, `"reason":"imported"`) || ev.ActorName != "import" {
+		if ev := latestAudit(t, s, "seat_assigned"); ev != nil {
+			t.Fatalf("an imported seat has its own audit event: %+v", ev)
+		}
+		ev := latestAudit(t, s, "seats_assigned")
+		if ev == nil || !strings.Contains(ev.Details, `"reason":"import"`) || !strings.Contains(ev.Details, `"count":`) || ev.ActorName != "import" {
 			t.Fatalf("seat audit %+v", ev)
 		}
 
 		// Idempotent, and the export round-trips.
 		wantUnchanged(t, mustImport(t, s, parseString(t, seatFile)))
-		out, err := s.Export(ctx)
+		out, err := orgfile.Export(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := models.WriteDocument(&buf, out); err != nil {
+		if err := orgfile.WriteDocument(&buf, out); err != nil {
 			t.Fatal(err)
 		}
 		js := buf.String()
@@ -127,7 +132,7 @@ func TestImportSeats(t *testing.T) {
 		if strings.Count(js, `"duo_core_enabled"`) != 2 { // instance and acme; never a subgroup
 			t.Errorf("duo_core_enabled appears %d times", strings.Count(js, `"duo_core_enabled"`))
 		}
-		again, err := models.ParseDocument("export.json", &buf)
+		again, err := orgfile.ParseDocument("export.json", &buf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +144,7 @@ func TestImportSeats(t *testing.T) {
 		// Into an empty database, the export builds the same organisation.
 		s2 := storetest.SQLite(t)
 		mustImport(t, s2, out)
-		out2, err := s2.Export(ctx)
+		out2, err := orgfile.Export(ctx, s2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +182,7 @@ func TestImportSeatsUpdates(t *testing.T) {
 		if st, _ := s.InstanceSettings(ctx); st.DuoCoreFeaturesEnabled {
 			t.Fatal("instance duo core still on")
 		}
-		out, _ := s.Export(ctx)
+		out, _ := orgfile.Export(ctx, s)
 		for _, a := range out.Assignments {
 			if a.User == "olga" && a.AssignedAt != "2026-03-05T00:00:00Z" {
 				t.Fatalf("olga assigned at %s", a.AssignedAt)
@@ -188,8 +193,8 @@ func TestImportSeatsUpdates(t *testing.T) {
 
 func importProblems(t *testing.T, s *models.Store, js string) []string {
 	t.Helper()
-	_, err := s.Import(context.Background(), models.ImportActor, "t.json", parseString(t, js))
-	var ie *models.ImportErrors
+	_, err := orgfile.Import(context.Background(), s, orgfile.ImportActor, "t.json", parseString(t, js))
+	var ie *orgfile.ImportErrors
 	if !errors.As(err, &ie) {
 		t.Fatalf("want *ImportErrors, got %v", err)
 	}
@@ -340,7 +345,7 @@ func TestSeedDemoSeats(t *testing.T) {
 		check(&acme.ID, models.AddOnDuoEnterprise, 200, false, 55, 60)
 		check(&globex.ID, models.AddOnDuoPro, 120, true, 5, 8)
 		check(nil, models.AddOnDuoPro, 150, false, 45, 50)
-		out, _ := s.Export(ctx)
+		out, _ := orgfile.Export(ctx, s)
 		used := 0
 		for _, u := range out.Users {
 			if u.LastCodeSuggestionsUsageAt.Value != nil {

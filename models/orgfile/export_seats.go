@@ -1,18 +1,19 @@
-package models
+package orgfile
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"strings"
 	"time"
+
+	"duoadmin/models"
 )
 
 func timestampString(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // exportSeats adds subscriptions, purchases and seat assignments. A null
 // namespace is the instance's; the instance sorts first.
-func (s *Store) exportSeats(ctx context.Context, doc *Document, usernames, groupPaths map[int64]string) error {
+func exportSeats(rows *models.OrganisationRows, doc *Document, usernames, groupPaths map[int64]string) {
 	nsOf := func(id *int64) *string {
 		if id == nil {
 			return nil
@@ -22,19 +23,12 @@ func (s *Store) exportSeats(ctx context.Context, doc *Document, usernames, group
 	byNS := func(a, b *string) int {
 		return cmp.Compare(strings.ToLower(deref(a)), strings.ToLower(deref(b)))
 	}
-	var subs []Subscription
-	if err := s.q(ctx).Order("name").Find(&subs).Error; err != nil {
-		return err
-	}
-	for _, sub := range subs {
+	for _, sub := range rows.Subscriptions {
 		doc.Subscriptions = append(doc.Subscriptions, SubscriptionDoc{Name: sub.Name, Namespace: nsOf(sub.NamespaceID),
 			Plan: sub.Plan, Seats: sub.Seats, StartsOn: sub.StartsOn.String(), EndsOn: sub.EndsOn.String()})
 	}
-	var ps []AddOnPurchase
-	if err := s.q(ctx).Find(&ps).Error; err != nil {
-		return err
-	}
-	purchases := make(map[int64]*AddOnPurchase, len(ps))
+	ps := rows.Purchases
+	purchases := make(map[int64]*models.AddOnPurchase, len(ps))
 	for i := range ps {
 		p := &ps[i]
 		purchases[p.ID] = p
@@ -48,11 +42,7 @@ func (s *Store) exportSeats(ctx context.Context, doc *Document, usernames, group
 	slices.SortFunc(doc.AddOnPurchases, func(a, b PurchaseDoc) int {
 		return cmp.Or(byNS(a.Namespace, b.Namespace), strings.Compare(string(a.AddOn), string(b.AddOn)))
 	})
-	var seats []SeatAssignment
-	if err := s.q(ctx).Order("id").Find(&seats).Error; err != nil {
-		return err
-	}
-	for _, a := range seats {
+	for _, a := range rows.Seats {
 		p := purchases[a.AddOnPurchaseID]
 		doc.Assignments = append(doc.Assignments, AssignmentDoc{User: usernames[a.UserID], AddOn: p.AddOn,
 			Namespace: nsOf(p.NamespaceID), AssignedAt: timestampString(a.CreatedAt)})
@@ -61,5 +51,4 @@ func (s *Store) exportSeats(ctx context.Context, doc *Document, usernames, group
 		return cmp.Or(byNS(a.Namespace, b.Namespace), strings.Compare(string(a.AddOn), string(b.AddOn)),
 			strings.Compare(strings.ToLower(a.User), strings.ToLower(b.User)))
 	})
-	return nil
 }

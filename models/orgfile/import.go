@@ -1,18 +1,17 @@
-package models
+package orgfile
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // ImportActor is who imports are by in the audit log.
-var ImportActor = Actor{Username: "import"}
-
-// ErrDatabaseNotEmpty: the demo only loads into a database without users.
-var ErrDatabaseNotEmpty = errors.New("the database already has users")
+var ImportActor = models.Actor{Username: "import"}
 
 // ImportCounts is what an import did with one section of the file.
 type ImportCounts struct{ InFile, Created, Updated int }
@@ -34,8 +33,8 @@ type ImportResult struct {
 // PurchaseRemovals is what one purchase's refresh removed.
 type PurchaseRemovals struct {
 	Owner    string // "acme", or "the instance"
-	AddOn    AddOn
-	Removals []Removal
+	AddOn    models.AddOn
+	Removals []models.Removal
 }
 
 // SeatsRemoved counts the seats the import took away.
@@ -89,13 +88,21 @@ func (pr PurchaseRemovals) summary() string {
 	}
 	why := make([]string, len(reasons))
 	for i, reason := range reasons {
-		why[i] = fmt.Sprintf("%d because %s", counts[reason], ReasonText[reason])
+		why[i] = fmt.Sprintf("%d because %s", counts[reason], models.ReasonText[reason])
 	}
 	noun := "seats"
 	if len(pr.Removals) == 1 {
 		noun = "seat"
 	}
 	return fmt.Sprintf("%d %s removed from %s's %s: %s", len(pr.Removals), noun, pr.Owner, pr.AddOn.Title(), strings.Join(why, ", "))
+}
+
+// updated counts a row an update wrote.
+func (c *ImportCounts) updated(wrote bool, err error) error {
+	if wrote {
+		c.Updated++
+	}
+	return err
 }
 
 func (c ImportCounts) changes() string {
@@ -168,39 +175,39 @@ func (sec importSection) label(c ImportCounts) string {
 // importRun is one import in its transaction. Maps are keyed by the
 // lower-cased username or full path, as the unique indexes are.
 type importRun struct {
-	tx    *Store
-	actor Actor
+	tx    *models.Store
+	actor models.Actor
 	doc   *Document
 	errs  *ImportErrors
 
 	// Existing rows the file refers to; apply adds the rows it creates.
-	users    map[string]*User
-	groups   map[string]*Group
-	projects map[string]*Project
+	users    map[string]*models.User
+	groups   map[string]*models.Group
+	projects map[string]*models.Project
 	// The file's project entries by lower-cased path, for settings applied after insert.
 	projectDocs map[string]ProjectDoc
 	// Existing users by lower-cased email, to report taken addresses.
-	emails map[string]*User
+	emails map[string]*models.User
 
 	// Index of each username or path in its section of the file.
 	fileUsers    map[string]int
 	fileGroups   map[string]int
 	fileProjects map[string]int
 
-	members      map[memberKey]*Member
-	groupLinks   map[[2]int64]*GroupGroupLink
-	projectLinks map[[2]int64]*ProjectGroupLink
+	members      map[memberKey]*models.Member
+	groupLinks   map[[2]int64]*models.GroupGroupLink
+	projectLinks map[[2]int64]*models.ProjectGroupLink
 
 	// Subscriptions by name, purchases by add-on and namespace id (0: the
 	// instance), and where each purchase is in the file (import_seats.go).
-	subscriptions map[string]*Subscription
-	purchases     map[purchaseKey]*AddOnPurchase
+	subscriptions map[string]*models.Subscription
+	purchases     map[purchaseKey]*models.AddOnPurchase
 	filePurchases map[fileKey]int
 	// The dates and times of the file's subscriptions, purchases and
 	// assignments, parsed once by validation, by index (import_seats.go).
 	parsed parsedSeatRows
 	// The instance's plan before the import (the plan rule, purchase_plan.go).
-	instancePlan Plan
+	instancePlan models.Plan
 	// Seats the purchases' refresh removed (import_seats.go).
 	removals []PurchaseRemovals
 
@@ -208,7 +215,7 @@ type importRun struct {
 	duo *importDuo
 
 	// Self-hosted models by lower-cased name, and where each is in the file (import_ai.go).
-	selfHostedModels map[string]*SelfHostedModel
+	selfHostedModels map[string]*models.SelfHostedModel
 	fileModels       map[string]int
 }
 
@@ -221,30 +228,21 @@ type memberKey struct {
 // *ImportErrors and nothing is written, or all of it is, with one audit
 // event. Rows are matched by username and full path, so importing the same
 // file again changes nothing.
-func (s *Store) Import(ctx context.Context, actor Actor, file string, doc *Document) (*ImportResult, error) {
-	return s.importDocument(ctx, actor, file, doc, false)
+func Import(ctx context.Context, s *models.Store, actor models.Actor, file string, doc *Document) (*ImportResult, error) {
+	return importDocument(ctx, s, actor, file, doc, false)
 }
 
 // ImportIntoEmpty is Import into a database without users only
 // (ErrDatabaseNotEmpty otherwise): how the demo organisation is loaded.
-func (s *Store) ImportIntoEmpty(ctx context.Context, actor Actor, file string, doc *Document) (*ImportResult, error) {
-	return s.importDocument(ctx, actor, file, doc, true)
+func ImportIntoEmpty(ctx context.Context, s *models.Store, actor models.Actor, file string, doc *Document) (*ImportResult, error) {
+	return importDocument(ctx, s, actor, file, doc, true)
 }
 
-func (s *Store) importDocument(ctx context.Context, actor Actor, file string, doc *Document, onlyIntoEmpty bool) (*ImportResult, error) {
+func importDocument(ctx context.Context, s *models.Store, actor models.Actor, file string, doc *Document, onlyIntoEmpty bool) (*ImportResult, error) {
 	var res *ImportResult
-	err := s.Tx(ctx, func(tx *Store) error {
-		if err := tx.lockForImport(ctx); err != nil {
+	err := s.Tx(ctx, func(tx *models.Store) error {
+		if err := tx.LockForImport(ctx, onlyIntoEmpty); err != nil {
 			return err
-		}
-		if onlyIntoEmpty {
-			var n int64
-			if err := tx.q(ctx).Model(&User{}).Count(&n).Error; err != nil {
-				return err
-			}
-			if n > 0 {
-				return ErrDatabaseNotEmpty
-			}
 		}
 		r := &importRun{tx: tx, actor: actor, doc: doc, errs: &ImportErrors{File: file},
 			fileUsers: map[string]int{}, fileGroups: map[string]int{}, fileProjects: map[string]int{}}
@@ -278,23 +276,13 @@ func (s *Store) importDocument(ctx context.Context, actor Actor, file string, do
 		if n := res.SeatsRemoved(); n > 0 {
 			details["seats_removed"] = n
 		}
-		return tx.Audit(ctx, actor, AuditEntry{Action: "organisation_imported", TargetType: "Instance",
+		return tx.Audit(ctx, actor, models.AuditEntry{Action: "organisation_imported", TargetType: "Instance",
 			TargetName: file, Details: details})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
-}
-
-// lockForImport makes imports run one at a time. SQLite transactions
-// already take the write lock when they begin (_txlock=immediate).
-func (s *Store) lockForImport(ctx context.Context) error {
-	if s.dialect != Postgres {
-		return nil
-	}
-	var id int64
-	return s.q(ctx).Raw("SELECT id FROM instance_settings WHERE id = 1 FOR UPDATE").Scan(&id).Error
 }
 
 // loadReferenced reads, in a few queries, every existing user, group and
@@ -339,24 +327,24 @@ func (r *importRun) loadReferenced(ctx context.Context) error {
 		addPath(deref(a.Namespace))
 	}
 	tx := r.tx
-	users, err := findInLower[User](ctx, tx, "username", usernames)
+	users, err := tx.UsersByLowerUsername(ctx, slices.Collect(maps.Keys(usernames)))
 	if err != nil {
 		return err
 	}
-	byEmail, err := findInLower[User](ctx, tx, "email", emails)
+	byEmail, err := tx.UsersByLowerEmail(ctx, slices.Collect(maps.Keys(emails)))
 	if err != nil {
 		return err
 	}
-	groups, err := findInLower[Group](ctx, tx, "full_path", paths)
+	groups, err := tx.GroupsByLowerPath(ctx, slices.Collect(maps.Keys(paths)))
 	if err != nil {
 		return err
 	}
-	projects, err := findInLower[Project](ctx, tx, "full_path", paths)
+	projects, err := tx.ProjectsByLowerPath(ctx, slices.Collect(maps.Keys(paths)))
 	if err != nil {
 		return err
 	}
-	r.users, r.emails = map[string]*User{}, map[string]*User{}
-	r.groups, r.projects = map[string]*Group{}, map[string]*Project{}
+	r.users, r.emails = map[string]*models.User{}, map[string]*models.User{}
+	r.groups, r.projects = map[string]*models.Group{}, map[string]*models.Project{}
 	for i := range users {
 		r.users[strings.ToLower(users[i].Username)] = &users[i]
 	}
@@ -370,41 +358,6 @@ func (r *importRun) loadReferenced(ctx context.Context) error {
 		r.projects[strings.ToLower(projects[i].FullPath)] = &projects[i]
 	}
 	return nil
-}
-
-// importChunk keeps IN lists and multi-row inserts well under the bind
-// parameter limits of both databases.
-const importChunk = 500
-
-// findInLower loads the rows whose lower(column) is one of keys.
-func findInLower[T any](ctx context.Context, s *Store, column string, keys map[string]bool) ([]T, error) {
-	list := make([]string, 0, len(keys))
-	for k := range keys {
-		list = append(list, k)
-	}
-	slices.Sort(list)
-	var out []T
-	for chunk := range slices.Chunk(list, importChunk) {
-		var part []T
-		if err := s.q(ctx).Where("lower("+column+") IN ?", chunk).Find(&part).Error; err != nil {
-			return nil, err
-		}
-		out = append(out, part...)
-	}
-	return out, nil
-}
-
-// findInIDs loads the rows whose column is one of ids.
-func findInIDs[T any](ctx context.Context, s *Store, where string, ids []int64) ([]T, error) {
-	var out []T
-	for chunk := range slices.Chunk(ids, importChunk) {
-		var part []T
-		if err := s.q(ctx).Where(where, chunk).Find(&part).Error; err != nil {
-			return nil, err
-		}
-		out = append(out, part...)
-	}
-	return out, nil
 }
 
 // parentPath is "acme/platform" for "acme/platform/api", "" for "acme".

@@ -1,4 +1,4 @@
-package models
+package orgfile
 
 import (
 	"cmp"
@@ -7,35 +7,30 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // Export writes the organisation as an import document, every field
 // explicit, so importing it back into the same database changes nothing.
 // Password hashes are never exported. Rows come in a stable order (by id
 // for users, by full path otherwise) so exports of one database diff well.
-func (s *Store) Export(ctx context.Context) (*Document, error) {
+func Export(ctx context.Context, s *models.Store) (*Document, error) {
 	st, err := s.InstanceSettings(ctx)
 	if err != nil {
 		return nil, err
 	}
 	doc := &Document{Instance: &InstanceDoc{Plan: st.Plan,
-		DuoAvailability: InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled),
+		DuoAvailability: models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled),
 		DuoCoreEnabled:  new(st.DuoCoreFeaturesEnabled)}}
-	var users []User
-	if err := s.q(ctx).Order("id").Find(&users).Error; err != nil {
+	rows, err := s.AllOrganisationRows(ctx)
+	if err != nil {
 		return nil, err
 	}
-	var groups []Group
-	if err := s.q(ctx).Find(&groups).Error; err != nil {
-		return nil, err
-	}
-	var projects []Project
-	if err := s.q(ctx).Find(&projects).Error; err != nil {
-		return nil, err
-	}
+	users, groups, projects := rows.Users, rows.Groups, rows.Projects
 	byPath := func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
-	slices.SortFunc(groups, func(a, b Group) int { return byPath(a.FullPath, b.FullPath) })
-	slices.SortFunc(projects, func(a, b Project) int { return byPath(a.FullPath, b.FullPath) })
+	slices.SortFunc(groups, func(a, b models.Group) int { return byPath(a.FullPath, b.FullPath) })
+	slices.SortFunc(projects, func(a, b models.Project) int { return byPath(a.FullPath, b.FullPath) })
 
 	usernames := map[int64]string{}
 	for _, u := range users {
@@ -56,23 +51,17 @@ func (s *Store) Export(ctx context.Context) (*Document, error) {
 		projectPaths[p.ID] = p.FullPath
 		doc.Projects = append(doc.Projects, ProjectDoc{Path: p.FullPath, Name: p.Name, DuoFeaturesEnabled: new(p.DuoFeaturesEnabled)})
 	}
-	if doc.Members, err = s.exportMembers(ctx, usernames, groupPaths, projectPaths); err != nil {
-		return nil, err
-	}
-	if doc.GroupLinks, err = s.exportGroupLinks(ctx, groupPaths, projectPaths); err != nil {
-		return nil, err
-	}
-	if err := s.exportSeats(ctx, doc, usernames, groupPaths); err != nil {
-		return nil, err
-	}
-	if err := s.exportAI(ctx, doc, st); err != nil {
+	doc.Members = exportMembers(rows.Members, usernames, groupPaths, projectPaths)
+	doc.GroupLinks = exportGroupLinks(rows.GroupLinks, rows.ProjectLinks, groupPaths, projectPaths)
+	exportSeats(rows, doc, usernames, groupPaths)
+	if err := exportAI(ctx, s, doc, st); err != nil {
 		return nil, err
 	}
 	return doc, nil
 }
 
-func exportUser(u User) UserDoc {
-	date := func(d *Date) Nullable[string] {
+func exportUser(u models.User) UserDoc {
+	date := func(d *models.Date) Nullable[string] {
 		if d == nil {
 			return NullableOf[string](nil)
 		}
@@ -88,19 +77,15 @@ func exportUser(u User) UserDoc {
 		LastCodeSuggestionsUsageAt: usage}
 }
 
-func (s *Store) exportMembers(ctx context.Context, usernames, groupPaths, projectPaths map[int64]string) ([]MemberDoc, error) {
-	var members []Member
-	if err := s.q(ctx).Find(&members).Error; err != nil {
-		return nil, err
-	}
+func exportMembers(members []models.Member, usernames, groupPaths, projectPaths map[int64]string) []MemberDoc {
 	type row struct {
 		doc   MemberDoc
-		level AccessLevel
+		level models.AccessLevel
 	}
 	var rows []row
 	for _, m := range members {
 		src := groupPaths[m.SourceID]
-		if m.SourceType == SourceProject {
+		if m.SourceType == models.SourceProject {
 			src = projectPaths[m.SourceID]
 		}
 		if src == "" { // members has no foreign key to its source
@@ -118,18 +103,10 @@ func (s *Store) exportMembers(ctx context.Context, usernames, groupPaths, projec
 	for i, r := range rows {
 		out[i] = r.doc
 	}
-	return out, nil
+	return out
 }
 
-func (s *Store) exportGroupLinks(ctx context.Context, groupPaths, projectPaths map[int64]string) ([]GroupLinkDoc, error) {
-	var gls []GroupGroupLink
-	if err := s.q(ctx).Find(&gls).Error; err != nil {
-		return nil, err
-	}
-	var pls []ProjectGroupLink
-	if err := s.q(ctx).Find(&pls).Error; err != nil {
-		return nil, err
-	}
+func exportGroupLinks(gls []models.GroupGroupLink, pls []models.ProjectGroupLink, groupPaths, projectPaths map[int64]string) []GroupLinkDoc {
 	var out []GroupLinkDoc
 	for _, l := range gls {
 		out = append(out, GroupLinkDoc{SharedGroup: groupPaths[l.SharedGroupID], WithGroup: groupPaths[l.SharedWithGroupID],
@@ -143,7 +120,7 @@ func (s *Store) exportGroupLinks(ctx context.Context, groupPaths, projectPaths m
 		return cmp.Or(strings.Compare(strings.ToLower(a.SharedGroup+a.SharedProject), strings.ToLower(b.SharedGroup+b.SharedProject)),
 			strings.Compare(strings.ToLower(a.WithGroup), strings.ToLower(b.WithGroup)))
 	})
-	return out, nil
+	return out
 }
 
 // WriteDocument writes doc as indented JSON.
@@ -155,16 +132,16 @@ func WriteDocument(w io.Writer, doc *Document) error {
 }
 
 // storedAvailability is a group's own option, or "" when it inherits.
-func storedAvailability(g Group) Availability {
+func storedAvailability(g models.Group) models.Availability {
 	switch {
 	case g.LockDuoFeaturesEnabled && g.DuoFeaturesEnabled != nil && *g.DuoFeaturesEnabled:
-		return AlwaysOn
+		return models.AlwaysOn
 	case g.LockDuoFeaturesEnabled:
-		return NeverOn
+		return models.NeverOn
 	case g.DuoFeaturesEnabled == nil:
 		return ""
 	case *g.DuoFeaturesEnabled:
-		return DefaultOn
+		return models.DefaultOn
 	}
-	return DefaultOff
+	return models.DefaultOff
 }

@@ -1,4 +1,4 @@
-package models
+package orgfile
 
 import (
 	"cmp"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"duoadmin/models"
 )
 
 // setCol assigns v and notes the column when it differs, so unchanged rows
@@ -26,13 +28,13 @@ func setColPtr[T comparable](cols *[]string, col string, dst *T, v *T) {
 }
 
 // setColDate applies a Nullable date: unset keeps, null clears.
-func setColDate(cols *[]string, col string, dst **Date, v Nullable[string]) {
+func setColDate(cols *[]string, col string, dst **models.Date, v Nullable[string]) {
 	if !v.Set {
 		return
 	}
-	var next *Date
+	var next *models.Date
 	if v.Value != nil {
-		d, _ := ParseDate(*v.Value) // validated
+		d, _ := models.ParseDate(*v.Value) // validated
 		next = &d
 	}
 	same := (*dst == nil && next == nil) || (*dst != nil && next != nil && (*dst).String() == next.String())
@@ -83,7 +85,7 @@ func (r *importRun) applyInstance(ctx context.Context) (ImportCounts, error) {
 		return c, nil
 	}
 	c.Updated = 1
-	return c, r.tx.q(ctx).Model(st).Select(cols).Updates(st).Error
+	return c, r.tx.SaveImportedInstance(ctx, st, cols)
 }
 
 // hashPasswords returns the new hash of each user (by index) whose given
@@ -93,7 +95,7 @@ func (r *importRun) hashPasswords() (map[int]string, error) {
 	type job struct {
 		i        int
 		password string
-		current  *User
+		current  *models.User
 	}
 	var jobs []job
 	for i, u := range r.doc.Users {
@@ -134,17 +136,12 @@ func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
 	if err != nil {
 		return c, err
 	}
-	var created []User
-	type update struct {
-		user *User
-		cols []string
-		from UserState
-	}
-	var updates []update
+	var created []models.User
+	var updates []models.UserUpdate
 	for i, d := range r.doc.Users {
 		cur := r.users[strings.ToLower(d.Username)]
 		if cur == nil {
-			u := User{Username: d.Username, State: StateActive}
+			u := models.User{Username: d.Username, State: models.StateActive}
 			var ignored []string
 			r.fillUser(&u, &ignored, d, hashes[i])
 			created = append(created, u)
@@ -156,32 +153,13 @@ func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
 		if len(cols) > 0 {
 			from := cur.State
 			*cur = next
-			updates = append(updates, update{cur, cols, from})
+			updates = append(updates, models.UserUpdate{User: cur, Cols: cols, From: from})
 		}
 	}
-	// Updates go first: an address a user gives up may be a new user's.
-	for _, up := range updates {
-		if err := r.tx.q(ctx).Model(up.user).Select(up.cols).Updates(up.user).Error; err != nil {
-			return c, err
-		}
-		if slices.Contains(up.cols, "password_hash") || up.user.State != StateActive && up.from != up.user.State {
-			// As in UpdateUser and ChangeUserState: signed out everywhere.
-			if _, err := r.tx.endUserSessions(ctx, up.user.ID); err != nil {
-				return c, err
-			}
-		}
-		if up.from != up.user.State {
-			if err := r.tx.removeSeatsOfInactiveUser(ctx, up.user); err != nil {
-				return c, err
-			}
-		}
+	if err := r.tx.ImportUsers(ctx, updates, created); err != nil {
+		return c, err
 	}
 	c.Updated = len(updates)
-	if len(created) > 0 {
-		if err := r.tx.q(ctx).CreateInBatches(&created, importChunk/10).Error; err != nil {
-			return c, err
-		}
-	}
 	for i := range created {
 		r.users[strings.ToLower(created[i].Username)] = &created[i]
 	}
@@ -189,7 +167,7 @@ func (r *importRun) applyUsers(ctx context.Context) (ImportCounts, error) {
 	return c, nil
 }
 
-func (r *importRun) fillUser(u *User, cols *[]string, d UserDoc, hash string) {
+func (r *importRun) fillUser(u *models.User, cols *[]string, d UserDoc, hash string) {
 	setCol(cols, "name", &u.Name, strings.TrimSpace(d.Name))
 	setCol(cols, "email", &u.Email, d.Email)
 	setColPtr(cols, "public_email", &u.PublicEmail, d.PublicEmail)
@@ -242,14 +220,14 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 				}
 			}
 			if len(cols) > 0 {
-				if err := r.tx.q(ctx).Model(g).Select(cols).Updates(g).Error; err != nil {
+				if err := r.tx.UpdateImportedGroup(ctx, g, cols); err != nil {
 					return c, err
 				}
 				c.Updated++
 			}
 			continue
 		}
-		g := &Group{Path: lastSegment(d.Path), FullPath: d.Path, Name: strings.TrimSpace(d.Name), Plan: cmp.Or(d.Plan, PlanFree),
+		g := &models.Group{Path: lastSegment(d.Path), FullPath: d.Path, Name: strings.TrimSpace(d.Name), Plan: cmp.Or(d.Plan, models.PlanFree),
 			DuoCoreFeaturesEnabled: d.DuoCoreEnabled != nil && *d.DuoCoreEnabled}
 		if d.DuoAvailability != "" {
 			v, lock := d.DuoAvailability.Stored()
@@ -262,11 +240,7 @@ func (r *importRun) applyGroups(ctx context.Context) (ImportCounts, error) {
 			g.ParentID, g.Plan = &pid, ""
 			g.FullPath = parent.FullPath + "/" + g.Path
 		}
-		if err := r.tx.q(ctx).Create(g).Error; err != nil {
-			return c, err
-		}
-		g.TraversalPath = traversalPathOf(parent, g.ID)
-		if err := r.tx.q(ctx).Model(g).Update("traversal_path", g.TraversalPath).Error; err != nil {
+		if err := r.tx.CreateImportedGroup(ctx, g, parent); err != nil {
 			return c, err
 		}
 		r.groups[key] = g
@@ -283,7 +257,7 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 	for _, d := range r.doc.Projects {
 		r.projectDocs[strings.ToLower(d.Path)] = d
 	}
-	var created []Project
+	var created []models.Project
 	var createdEnabled []bool // what each new project starts with (the insert may read the default back)
 	var duoWritten []int      // file indexes of projects whose stated value is written
 	for i, d := range r.doc.Projects {
@@ -297,7 +271,7 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 				}
 			}
 			if len(cols) > 0 {
-				if err := r.tx.q(ctx).Model(p).Select(cols).Updates(p).Error; err != nil {
+				if err := r.tx.UpdateImportedProject(ctx, p, cols); err != nil {
 					return c, err
 				}
 				c.Updated++
@@ -317,47 +291,19 @@ func (r *importRun) applyProjects(ctx context.Context) (ImportCounts, error) {
 			}
 			enabled = duo.group(g).Enabled
 		}
-		created = append(created, Project{NamespaceID: g.ID, Path: lastSegment(d.Path),
+		created = append(created, models.Project{NamespaceID: g.ID, Path: lastSegment(d.Path),
 			FullPath: g.FullPath + "/" + lastSegment(d.Path), Name: strings.TrimSpace(d.Name)})
 		createdEnabled = append(createdEnabled, enabled)
 	}
-	if len(created) > 0 {
-		if err := r.tx.q(ctx).CreateInBatches(&created, importChunk/10).Error; err != nil {
-			return c, err
-		}
+	if err := r.tx.CreateImportedProjects(ctx, created, createdEnabled); err != nil {
+		return c, err
 	}
-	var switchedOff []int64
 	for i := range created {
 		r.projects[strings.ToLower(created[i].FullPath)] = &created[i]
-		created[i].DuoFeaturesEnabled = createdEnabled[i]
-		if !createdEnabled[i] {
-			switchedOff = append(switchedOff, created[i].ID)
-		}
-	}
-	// The column defaults to on; gorm cannot insert an explicit false for it.
-	for chunk := range slices.Chunk(switchedOff, importChunk) {
-		if err := r.tx.q(ctx).Model(&Project{}).Where("id IN ?", chunk).Update("duo_features_enabled", false).Error; err != nil {
-			return c, err
-		}
 	}
 	c.Created = len(created)
 	if err := r.checkProjectLocks(ctx, duoWritten); err != nil {
 		return c, err
 	}
 	return c, r.errs.orNil()
-}
-
-// saveChanged writes the changed columns of row (a model) with updated_at
-// stamped now, and counts it; with none changed it writes nothing and
-// tells so.
-func (s *Store) saveChanged(ctx context.Context, row any, updatedAt *time.Time, now time.Time, cols []string, c *ImportCounts) (bool, error) {
-	if len(cols) == 0 {
-		return false, nil
-	}
-	*updatedAt = now
-	if err := s.q(ctx).Model(row).Select(append(cols, "updated_at")).Updates(row).Error; err != nil {
-		return false, err
-	}
-	c.Updated++
-	return true, nil
 }

@@ -1,8 +1,10 @@
-package models
+package orgfile
 
 import (
 	"fmt"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // Validation messages follow "users[3].email: not a valid address".
@@ -17,7 +19,7 @@ const (
 
 func (r *importRun) validateInstance() {
 	if in := r.doc.Instance; in != nil && in.DuoAvailability != "" {
-		if _, err := ParseAvailability(string(in.DuoAvailability)); err != nil {
+		if _, err := models.ParseAvailability(string(in.DuoAvailability)); err != nil {
 			r.errs.add("instance.duo_availability", "%s", err.Error())
 		}
 	}
@@ -37,7 +39,7 @@ func (r *importRun) validateUsers() {
 	for i, u := range r.doc.Users {
 		p := fmt.Sprintf("users[%d]", i)
 		key := strings.ToLower(u.Username)
-		if !usernamePattern.MatchString(u.Username) {
+		if !models.ValidUsername(u.Username) {
 			r.errs.add(p+".username", msgUsername)
 		} else if j, dup := r.fileUsers[key]; dup {
 			r.errs.add(p+".username", "duplicate of users[%d]", j)
@@ -51,7 +53,7 @@ func (r *importRun) validateUsers() {
 		switch {
 		case u.Email == "":
 			r.errs.add(p+".email", msgBlank)
-		case !ValidEmail(u.Email):
+		case !models.ValidEmail(u.Email):
 			r.errs.add(p+".email", msgEmail)
 		default:
 			if j, dup := emailAt[email]; dup {
@@ -67,7 +69,7 @@ func (r *importRun) validateUsers() {
 				r.errs.add(p+".email", "has already been taken by user %s", holder.Username)
 			}
 		}
-		if u.Password != "" && len(u.Password) < MinPasswordLength {
+		if u.Password != "" && len(u.Password) < models.MinPasswordLength {
 			r.errs.add(p+".password", msgPasswordShort)
 		}
 		if u.State != "" && !u.State.Valid() {
@@ -85,7 +87,7 @@ func (r *importRun) checkDate(path string, d Nullable[string]) {
 	if d.Value == nil {
 		return
 	}
-	if _, err := ParseDate(*d.Value); err != nil {
+	if _, err := models.ParseDate(*d.Value); err != nil {
 		r.errs.add(path, "%s", err.Error())
 	}
 }
@@ -95,18 +97,7 @@ func fullPathProblem(fullPath string) string {
 	if fullPath == "" {
 		return msgBlank
 	}
-	for i, seg := range strings.Split(fullPath, "/") {
-		if validPath(seg, i == 0) {
-			continue
-		}
-		lower := strings.ToLower(seg)
-		if pathPattern.MatchString(seg) && (reservedAnywhere[lower] || (i == 0 && reservedTopLevel[lower])) {
-			return fmt.Sprintf("not a valid path: %q is a reserved name", seg)
-		}
-		return fmt.Sprintf("not a valid path: %q can contain only letters, digits, '_', '-' and '.', "+
-			"and cannot start with '-' or end in '.', '.git' or '.atom'", seg)
-	}
-	return ""
+	return models.FullPathProblem(fullPath)
 }
 
 func (r *importRun) validateGroups() {
@@ -123,7 +114,7 @@ func (r *importRun) validateGroups() {
 			valid[i] = true
 		}
 		if g.DuoAvailability != "" {
-			if _, err := ParseAvailability(string(g.DuoAvailability)); err != nil {
+			if _, err := models.ParseAvailability(string(g.DuoAvailability)); err != nil {
 				r.errs.add(p+".duo_availability", "%s", err.Error())
 			}
 		}
@@ -131,7 +122,7 @@ func (r *importRun) validateGroups() {
 			r.errs.add(p+".name", msgBlank)
 		}
 		if g.DuoCoreEnabled != nil && strings.Contains(g.Path, "/") {
-			r.errs.add(p+".duo_core_enabled", "%s", ErrDuoCoreRootOnly.Error())
+			r.errs.add(p+".duo_core_enabled", "%s", models.ErrDuoCoreRootOnly.Error())
 		}
 		if g.Plan != "" {
 			if !g.Plan.Valid() {
@@ -189,7 +180,7 @@ func (r *importRun) validateProjects() {
 func (r *importRun) checkAccessLevel(path, level string) {
 	if level == "" {
 		r.errs.add(path, msgBlank)
-	} else if _, err := ParseAccessLevel(level); err != nil {
+	} else if _, err := models.ParseAccessLevel(level); err != nil {
 		r.errs.add(path, "%s", err.Error())
 	}
 }

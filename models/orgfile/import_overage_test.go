@@ -1,4 +1,4 @@
-package models_test
+package orgfile_test
 
 import (
 	"context"

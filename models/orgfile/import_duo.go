@@ -1,10 +1,12 @@
-package models
+package orgfile
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // GitLab Duo availability in an import. A file states each level's own
@@ -22,8 +24,8 @@ import (
 // importDuo resolves settings from the instance and the groups the import
 // holds, plus their ancestors, loaded once.
 type importDuo struct {
-	instance DuoNode
-	groups   map[int64]*Group
+	instance models.DuoNode
+	groups   map[int64]*models.Group
 }
 
 // duoChains loads, once and after groups are applied, what resolving the
@@ -36,7 +38,7 @@ func (r *importRun) duoChains(ctx context.Context) (*importDuo, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &importDuo{instance: instanceNode(st), groups: map[int64]*Group{}}
+	d := &importDuo{instance: models.InstanceNode(st), groups: map[int64]*models.Group{}}
 	for _, g := range r.groups {
 		d.groups[g.ID] = g
 	}
@@ -51,7 +53,7 @@ func (r *importRun) duoChains(ctx context.Context) (*importDuo, error) {
 		}
 	}
 	slices.Sort(missing)
-	loaded, err := findInIDs[Group](ctx, r.tx, "id IN ?", missing)
+	loaded, err := r.tx.GroupsByIDs(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
@@ -62,38 +64,26 @@ func (r *importRun) duoChains(ctx context.Context) (*importDuo, error) {
 	return d, nil
 }
 
-func (d *importDuo) chain(g *Group) []DuoNode {
+func (d *importDuo) chain(g *models.Group) []models.DuoNode {
 	ids := g.AncestorIDs()
-	out := make([]DuoNode, 0, len(ids)+1)
+	out := make([]models.DuoNode, 0, len(ids)+1)
 	for _, id := range ids {
-		out = append(out, groupNode(d.groups[id]))
+		out = append(out, models.GroupNode(d.groups[id]))
 	}
 	return out
 }
 
-func (d *importDuo) group(g *Group) DuoResolution {
-	return ResolveDuo(d.instance, d.chain(g), groupNode(g))
+func (d *importDuo) group(g *models.Group) models.DuoResolution {
+	return models.ResolveDuo(d.instance, d.chain(g), models.GroupNode(g))
 }
 
-func (d *importDuo) project(p *Project, g *Group) DuoResolution {
-	return ResolveDuo(d.instance, append(d.chain(g), groupNode(g)), projectNode(p))
-}
-
-// lockProblem is the refusal of writing value under res's lock, or "".
-func lockProblem(res DuoResolution, value bool) string {
-	if value == res.Enabled {
-		return ""
-	}
-	err := refuseUnderLock(res)
-	if err == nil {
-		return ""
-	}
-	return fmt.Sprintf("%s (%s is %s)", err, err.(*LockedError).Locker(), InstanceAvailability(res.Enabled, true).Title())
+func (d *importDuo) project(p *models.Project, g *models.Group) models.DuoResolution {
+	return models.ResolveDuo(d.instance, append(d.chain(g), models.GroupNode(g)), models.ProjectNode(p))
 }
 
 // checkGroupLocks reports the file's groups whose written value a lock refuses.
 func (r *importRun) checkGroupLocks(ctx context.Context, written []int) error {
-	return r.checkLocks(ctx, written, func(d *importDuo, i int) (string, DuoResolution, bool) {
+	return r.checkLocks(ctx, written, func(d *importDuo, i int) (string, models.DuoResolution, bool) {
 		doc := r.doc.Groups[i]
 		v, _ := doc.DuoAvailability.Stored()
 		g := r.groups[strings.ToLower(doc.Path)]
@@ -103,7 +93,7 @@ func (r *importRun) checkGroupLocks(ctx context.Context, written []int) error {
 
 // checkProjectLocks reports the file's projects whose written value a lock refuses.
 func (r *importRun) checkProjectLocks(ctx context.Context, written []int) error {
-	return r.checkLocks(ctx, written, func(d *importDuo, i int) (string, DuoResolution, bool) {
+	return r.checkLocks(ctx, written, func(d *importDuo, i int) (string, models.DuoResolution, bool) {
 		doc := r.doc.Projects[i]
 		p := r.projects[strings.ToLower(doc.Path)]
 		g := r.groups[strings.ToLower(parentPath(doc.Path))]
@@ -113,7 +103,7 @@ func (r *importRun) checkProjectLocks(ctx context.Context, written []int) error 
 
 // checkLocks reports each written row (its field, where it resolves now,
 // the value the file writes) whose value a lock refuses.
-func (r *importRun) checkLocks(ctx context.Context, written []int, row func(d *importDuo, i int) (string, DuoResolution, bool)) error {
+func (r *importRun) checkLocks(ctx context.Context, written []int, row func(d *importDuo, i int) (string, models.DuoResolution, bool)) error {
 	if len(written) == 0 {
 		return nil
 	}
@@ -123,7 +113,7 @@ func (r *importRun) checkLocks(ctx context.Context, written []int, row func(d *i
 	}
 	for _, i := range written {
 		field, res, v := row(d, i)
-		if msg := lockProblem(res, v); msg != "" {
+		if msg := models.DuoLockProblem(res, v); msg != "" {
 			r.errs.add(field, "%s", msg)
 		}
 	}

@@ -1,4 +1,4 @@
-package models
+package orgfile
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // Document is an organisation in the import/export format. Every section is
@@ -38,17 +40,17 @@ type Document struct {
 // what the application tracks.
 
 type InstanceDoc struct {
-	Plan            Plan         `json:"plan,omitempty"`
-	DuoAvailability Availability `json:"duo_availability,omitempty"`
-	DuoCoreEnabled  *bool        `json:"duo_core_enabled,omitempty"`
+	Plan            models.Plan         `json:"plan,omitempty"`
+	DuoAvailability models.Availability `json:"duo_availability,omitempty"`
+	DuoCoreEnabled  *bool               `json:"duo_core_enabled,omitempty"`
 	// The rest of the GitLab Duo configuration (instance_ai_settings.go).
-	ExperimentFeaturesEnabled    *bool                `json:"experiment_features_enabled,omitempty"`
-	DuoChatExpirationDays        *int                 `json:"duo_chat_expiration_days,omitempty"`
-	DuoChatExpirationColumn      ChatExpirationColumn `json:"duo_chat_expiration_column,omitempty"`
-	DirectCodeSuggestionsEnabled *bool                `json:"direct_code_suggestions_enabled,omitempty"`
-	BetaSelfHostedModelsEnabled  *bool                `json:"beta_self_hosted_models_enabled,omitempty"`
-	AILogsEnabled                *bool                `json:"ai_logs_enabled,omitempty"`
-	AIGatewayURL                 *string              `json:"ai_gateway_url,omitempty"`
+	ExperimentFeaturesEnabled    *bool                       `json:"experiment_features_enabled,omitempty"`
+	DuoChatExpirationDays        *int                        `json:"duo_chat_expiration_days,omitempty"`
+	DuoChatExpirationColumn      models.ChatExpirationColumn `json:"duo_chat_expiration_column,omitempty"`
+	DirectCodeSuggestionsEnabled *bool                       `json:"direct_code_suggestions_enabled,omitempty"`
+	BetaSelfHostedModelsEnabled  *bool                       `json:"beta_self_hosted_models_enabled,omitempty"`
+	AILogsEnabled                *bool                       `json:"ai_logs_enabled,omitempty"`
+	AIGatewayURL                 *string                     `json:"ai_gateway_url,omitempty"`
 }
 
 type UserDoc struct {
@@ -58,7 +60,7 @@ type UserDoc struct {
 	PublicEmail *bool  `json:"public_email,omitempty"`
 	// Password is only ever read: export never writes it.
 	Password          string           `json:"password,omitempty"`
-	State             UserState        `json:"state,omitempty"`
+	State             models.UserState `json:"state,omitempty"`
 	Bot               *bool            `json:"bot,omitempty"`
 	Admin             *bool            `json:"admin,omitempty"`
 	Auditor           *bool            `json:"auditor,omitempty"`
@@ -70,11 +72,11 @@ type UserDoc struct {
 
 // GroupDoc is a group by full path; its parent is everything before the last '/'.
 type GroupDoc struct {
-	Path string `json:"path"`
-	Name string `json:"name"`
-	Plan Plan   `json:"plan,omitempty"`
+	Path string      `json:"path"`
+	Name string      `json:"name"`
+	Plan models.Plan `json:"plan,omitempty"`
 	// DuoAvailability is the group's own setting; absent means it inherits.
-	DuoAvailability Availability `json:"duo_availability,omitempty"`
+	DuoAvailability models.Availability `json:"duo_availability,omitempty"`
 	// DuoCoreEnabled is only for top-level groups (GitLab.com).
 	DuoCoreEnabled *bool `json:"duo_core_enabled,omitempty"`
 }
@@ -105,12 +107,12 @@ type GroupLinkDoc struct {
 // SubscriptionDoc is a plan subscription by name; Namespace is its
 // top-level group (GitLab.com) or null for the instance's (self-managed).
 type SubscriptionDoc struct {
-	Name      string  `json:"name"`
-	Namespace *string `json:"namespace"`
-	Plan      Plan    `json:"plan"`
-	Seats     int     `json:"seats"`
-	StartsOn  string  `json:"starts_on"`
-	EndsOn    string  `json:"ends_on"`
+	Name      string      `json:"name"`
+	Namespace *string     `json:"namespace"`
+	Plan      models.Plan `json:"plan"`
+	Seats     int         `json:"seats"`
+	StartsOn  string      `json:"starts_on"`
+	EndsOn    string      `json:"ends_on"`
 }
 
 // PurchaseDoc is an add-on purchase, one per (add_on, namespace): a
@@ -118,7 +120,7 @@ type SubscriptionDoc struct {
 // the instance's.
 type PurchaseDoc struct {
 	Namespace   *string          `json:"namespace"`
-	AddOn       AddOn            `json:"add_on"`
+	AddOn       models.AddOn     `json:"add_on"`
 	Quantity    int              `json:"quantity"`
 	StartedAt   Nullable[string] `json:"started_at,omitzero"`
 	ExpiresOn   string           `json:"expires_on"`
@@ -129,10 +131,10 @@ type PurchaseDoc struct {
 // AssignmentDoc is a user's seat of the purchase (add_on, namespace).
 // AssignedAt is an RFC 3339 timestamp; absent means now.
 type AssignmentDoc struct {
-	User       string  `json:"user"`
-	AddOn      AddOn   `json:"add_on"`
-	Namespace  *string `json:"namespace"`
-	AssignedAt string  `json:"assigned_at,omitempty"`
+	User       string       `json:"user"`
+	AddOn      models.AddOn `json:"add_on"`
+	Namespace  *string      `json:"namespace"`
+	AssignedAt string       `json:"assigned_at,omitempty"`
 }
 
 // Nullable tells an absent field (Set false: keep) from null (Set true,

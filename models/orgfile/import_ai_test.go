@@ -1,4 +1,4 @@
-package models_test
+package orgfile_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/storetest"
 )
 
@@ -34,12 +35,12 @@ func TestExportAndImportSelfHostedModelsWithoutKeys(t *testing.T) {
 			AILogsEnabled: new(true), AIGatewayURL: new("http://gw.internal:5052")}); err != nil {
 			t.Fatal(err)
 		}
-		doc, err := s.Export(ctx)
+		doc, err := orgfile.Export(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := models.WriteDocument(&buf, doc); err != nil {
+		if err := orgfile.WriteDocument(&buf, doc); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()
@@ -56,7 +57,7 @@ func TestExportAndImportSelfHostedModelsWithoutKeys(t *testing.T) {
 			}
 		}
 		// Importing the export back changes nothing and keeps the key.
-		res, err := s.Import(ctx, models.ImportActor, "export.json", doc)
+		res, err := orgfile.Import(ctx, s, orgfile.ImportActor, "export.json", doc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,11 +72,11 @@ func TestExportAndImportSelfHostedModelsWithoutKeys(t *testing.T) {
 
 		// Into an empty database: models arrive without a key, choices follow.
 		fresh := keyedStore(t, storetest.SQLite(t))
-		parsed, err := models.ParseDocument("export.json", strings.NewReader(out))
+		parsed, err := orgfile.ParseDocument("export.json", strings.NewReader(out))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := fresh.Import(ctx, models.ImportActor, "export.json", parsed); err != nil {
+		if _, err := orgfile.Import(ctx, fresh, orgfile.ImportActor, "export.json", parsed); err != nil {
 			t.Fatal(err)
 		}
 		ms, _ := fresh.SelfHostedModels(ctx)
@@ -99,9 +100,9 @@ func TestImportRejectsAPIKeysAndBadAIRows(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		// There is no field for a key: it cannot travel in a file.
-		_, err := models.ParseDocument("t.json", strings.NewReader(`{"self_hosted_models": [{"name": "m", "platform": "vllm",
+		_, err := orgfile.ParseDocument("t.json", strings.NewReader(`{"self_hosted_models": [{"name": "m", "platform": "vllm",
 			"model_family": "gpt", "endpoint": "http://x", "identifier": "i", "api_key": "sk-1"}]}`))
-		var ie *models.ImportErrors
+		var ie *orgfile.ImportErrors
 		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "self_hosted_models[0].api_key: unknown field") {
 			t.Fatalf("api_key in a file: %v", err)
 		}
@@ -113,11 +114,11 @@ func TestImportRejectsAPIKeysAndBadAIRows(t *testing.T) {
 				{"feature": "duo_chat", "provider": "self_hosted", "model": "nope"},
 				{"feature": "duo_chat", "provider": "vendored", "model": "m"},
 				{"feature": "teleport", "provider": "cloud"}]}`
-		doc, err := models.ParseDocument("t.json", strings.NewReader(file))
+		doc, err := orgfile.ParseDocument("t.json", strings.NewReader(file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Import(ctx, models.ImportActor, "t.json", doc)
+		_, err = orgfile.Import(ctx, s, orgfile.ImportActor, "t.json", doc)
 		if !errors.As(err, &ie) {
 			t.Fatalf("want import errors, got %v", err)
 		}
@@ -147,11 +148,11 @@ func TestImportForcesExperimentOffWithAlwaysOff(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		doc, err := models.ParseDocument("t.json", strings.NewReader(`{"instance": {"duo_availability": "never_on", "experiment_features_enabled": true}}`))
+		doc, err := orgfile.ParseDocument("t.json", strings.NewReader(`{"instance": {"duo_availability": "never_on", "experiment_features_enabled": true}}`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Import(ctx, models.ImportActor, "t.json", doc); err != nil {
+		if _, err := orgfile.Import(ctx, s, orgfile.ImportActor, "t.json", doc); err != nil {
 			t.Fatal(err)
 		}
 		if st, _ := s.InstanceSettings(ctx); st.ExperimentFeaturesEnabled {

@@ -1,24 +1,26 @@
-package models
+package orgfile
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"duoadmin/models"
 )
 
 // sourceOf resolves a member source path after groups and projects are applied.
-func (r *importRun) sourceOf(path string) Source {
+func (r *importRun) sourceOf(path string) models.Source {
 	k := strings.ToLower(path)
 	if g := r.groups[k]; g != nil {
-		return GroupSource(g)
+		return models.GroupSource(g)
 	}
 	p := r.projects[k]
-	return Source{Type: SourceProject, ID: p.ID, FullPath: p.FullPath}
+	return models.Source{Type: models.SourceProject, ID: p.ID, FullPath: p.FullPath}
 }
 
 // loadMembers reads the memberships of the existing sources the file names.
 func (r *importRun) loadMembers(ctx context.Context) error {
-	r.members = map[memberKey]*Member{}
+	r.members = map[memberKey]*models.Member{}
 	var groupIDs, projectIDs []int64
 	for _, m := range r.doc.Members {
 		k := strings.ToLower(m.Source)
@@ -31,8 +33,8 @@ func (r *importRun) loadMembers(ctx context.Context) error {
 	for _, part := range []struct {
 		typ string
 		ids []int64
-	}{{SourceGroup, uniqueIDs(groupIDs)}, {SourceProject, uniqueIDs(projectIDs)}} {
-		ms, err := findInIDs[Member](ctx, r.tx, "source_type = '"+part.typ+"' AND source_id IN ?", part.ids)
+	}{{models.SourceGroup, models.UniqueIDs(groupIDs)}, {models.SourceProject, models.UniqueIDs(projectIDs)}} {
+		ms, err := r.tx.MembersOfSources(ctx, part.typ, part.ids)
 		if err != nil {
 			return err
 		}
@@ -44,51 +46,37 @@ func (r *importRun) loadMembers(ctx context.Context) error {
 	return nil
 }
 
-func uniqueIDs(ids []int64) []int64 {
-	seen := map[int64]bool{}
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 func (r *importRun) applyMembers(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.Members)}
-	var created []Member
+	var created []models.Member
 	demoted := map[int64]int{} // top-level group id → members[i] that took an owner away
 	for i, d := range r.doc.Members {
 		u := r.users[strings.ToLower(d.User)]
 		src := r.sourceOf(d.Source)
-		level, _ := ParseAccessLevel(d.AccessLevel) // validated
+		level, _ := models.ParseAccessLevel(d.AccessLevel) // validated
 		m := r.members[memberKey{src.Type, src.ID, u.ID}]
 		if m == nil {
-			created = append(created, Member{UserID: u.ID, SourceType: src.Type, SourceID: src.ID,
+			created = append(created, models.Member{UserID: u.ID, SourceType: src.Type, SourceID: src.ID,
 				AccessLevel: level, Pending: d.Pending != nil && *d.Pending})
 			continue
 		}
-		wasOwner := m.AccessLevel == Owner && !m.Pending
+		wasOwner := m.AccessLevel == models.Owner && !m.Pending
 		var cols []string
 		setCol(&cols, "access_level", &m.AccessLevel, level)
 		setColPtr(&cols, "pending", &m.Pending, d.Pending)
 		if len(cols) == 0 {
 			continue
 		}
-		if err := r.tx.q(ctx).Model(m).Select(cols).Updates(m).Error; err != nil {
+		if err := r.tx.UpdateImportedMember(ctx, m, cols); err != nil {
 			return c, err
 		}
 		c.Updated++
-		if wasOwner && src.TopLevel && (m.AccessLevel != Owner || m.Pending) {
+		if wasOwner && src.TopLevel && (m.AccessLevel != models.Owner || m.Pending) {
 			demoted[src.ID] = i
 		}
 	}
-	if len(created) > 0 {
-		if err := r.tx.q(ctx).CreateInBatches(&created, importChunk/5).Error; err != nil {
-			return c, err
-		}
+	if err := r.tx.CreateImportedMembers(ctx, created); err != nil {
+		return c, err
 	}
 	c.Created = len(created)
 	return c, r.checkOwnersLeft(ctx, demoted)
@@ -97,21 +85,19 @@ func (r *importRun) applyMembers(ctx context.Context) (ImportCounts, error) {
 // checkOwnersLeft keeps GitLab's rule that a top-level group has an owner.
 func (r *importRun) checkOwnersLeft(ctx context.Context, demoted map[int64]int) error {
 	for groupID, i := range demoted {
-		var n int64
-		err := r.tx.q(ctx).Model(&Member{}).Where("source_type = ? AND source_id = ? AND access_level = ? AND NOT pending",
-			SourceGroup, groupID, Owner).Count(&n).Error
+		n, err := r.tx.ActiveOwnerCount(ctx, groupID)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			r.errs.add(fmt.Sprintf("members[%d].access_level", i), "%s", ErrLastOwner.Error())
+			r.errs.add(fmt.Sprintf("members[%d].access_level", i), "%s", models.ErrLastOwner.Error())
 		}
 	}
 	return r.errs.orNil()
 }
 
 func (r *importRun) loadGroupLinks(ctx context.Context) error {
-	r.groupLinks, r.projectLinks = map[[2]int64]*GroupGroupLink{}, map[[2]int64]*ProjectGroupLink{}
+	r.groupLinks, r.projectLinks = map[[2]int64]*models.GroupGroupLink{}, map[[2]int64]*models.ProjectGroupLink{}
 	var groupIDs, projectIDs []int64
 	for _, l := range r.doc.GroupLinks {
 		if g := r.groups[strings.ToLower(l.SharedGroup)]; g != nil {
@@ -121,14 +107,14 @@ func (r *importRun) loadGroupLinks(ctx context.Context) error {
 			projectIDs = append(projectIDs, p.ID)
 		}
 	}
-	gls, err := findInIDs[GroupGroupLink](ctx, r.tx, "shared_group_id IN ?", uniqueIDs(groupIDs))
+	gls, err := r.tx.GroupLinksOfSharedGroups(ctx, models.UniqueIDs(groupIDs))
 	if err != nil {
 		return err
 	}
 	for i := range gls {
 		r.groupLinks[[2]int64{gls[i].SharedGroupID, gls[i].SharedWithGroupID}] = &gls[i]
 	}
-	pls, err := findInIDs[ProjectGroupLink](ctx, r.tx, "project_id IN ?", uniqueIDs(projectIDs))
+	pls, err := r.tx.GroupLinksOfProjects(ctx, models.UniqueIDs(projectIDs))
 	if err != nil {
 		return err
 	}
@@ -140,46 +126,42 @@ func (r *importRun) loadGroupLinks(ctx context.Context) error {
 
 func (r *importRun) applyGroupLinks(ctx context.Context) (ImportCounts, error) {
 	c := ImportCounts{InFile: len(r.doc.GroupLinks)}
-	var newGroupLinks []GroupGroupLink
-	var newProjectLinks []ProjectGroupLink
+	var newGroupLinks []models.GroupGroupLink
+	var newProjectLinks []models.ProjectGroupLink
 	for _, d := range r.doc.GroupLinks {
 		with := r.groups[strings.ToLower(d.WithGroup)]
-		level, _ := ParseAccessLevel(d.AccessLevel) // validated
-		var existing any
-		var access *AccessLevel
+		level, _ := models.ParseAccessLevel(d.AccessLevel) // validated
 		if d.SharedGroup != "" {
 			shared := r.groups[strings.ToLower(d.SharedGroup)]
-			if l := r.groupLinks[[2]int64{shared.ID, with.ID}]; l != nil {
-				existing, access = l, &l.GroupAccess
-			} else {
-				newGroupLinks = append(newGroupLinks, GroupGroupLink{SharedGroupID: shared.ID, SharedWithGroupID: with.ID, GroupAccess: level})
+			l := r.groupLinks[[2]int64{shared.ID, with.ID}]
+			if l == nil {
+				newGroupLinks = append(newGroupLinks, models.GroupGroupLink{SharedGroupID: shared.ID, SharedWithGroupID: with.ID, GroupAccess: level})
+				continue
+			}
+			if l.GroupAccess == level {
+				continue
+			}
+			if err := r.tx.SetImportedGroupLinkAccess(ctx, l, level); err != nil {
+				return c, err
 			}
 		} else {
 			p := r.projects[strings.ToLower(d.SharedProject)]
-			if l := r.projectLinks[[2]int64{p.ID, with.ID}]; l != nil {
-				existing, access = l, &l.GroupAccess
-			} else {
-				newProjectLinks = append(newProjectLinks, ProjectGroupLink{ProjectID: p.ID, GroupID: with.ID, GroupAccess: level})
+			l := r.projectLinks[[2]int64{p.ID, with.ID}]
+			if l == nil {
+				newProjectLinks = append(newProjectLinks, models.ProjectGroupLink{ProjectID: p.ID, GroupID: with.ID, GroupAccess: level})
+				continue
 			}
-		}
-		if existing == nil || *access == level {
-			continue
-		}
-		*access = level
-		if err := r.tx.q(ctx).Model(existing).Update("group_access", level).Error; err != nil {
-			return c, err
+			if l.GroupAccess == level {
+				continue
+			}
+			if err := r.tx.SetImportedProjectLinkAccess(ctx, l, level); err != nil {
+				return c, err
+			}
 		}
 		c.Updated++
 	}
-	if len(newGroupLinks) > 0 {
-		if err := r.tx.q(ctx).CreateInBatches(&newGroupLinks, importChunk/5).Error; err != nil {
-			return c, err
-		}
-	}
-	if len(newProjectLinks) > 0 {
-		if err := r.tx.q(ctx).CreateInBatches(&newProjectLinks, importChunk/5).Error; err != nil {
-			return c, err
-		}
+	if err := r.tx.CreateImportedGroupLinks(ctx, newGroupLinks, newProjectLinks); err != nil {
+		return c, err
 	}
 	c.Created = len(newGroupLinks) + len(newProjectLinks)
 	return c, nil

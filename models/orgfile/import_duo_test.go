@@ -1,4 +1,4 @@
-package models_test
+package orgfile_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/storetest"
 )
 
@@ -19,11 +20,11 @@ func TestImportAndExportDuoAvailability(t *testing.T) {
 			           {"path": "acme/inherits", "name": "Inherits"}],
 			"projects": [{"path": "acme/inherits/off", "name": "Off", "duo_features_enabled": false},
 			             {"path": "acme/inherits/on", "name": "On"}]}`
-		doc, err := models.ParseDocument("org.json", strings.NewReader(file))
+		doc, err := orgfile.ParseDocument("org.json", strings.NewReader(file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Import(ctx, models.ImportActor, "org.json", doc); err != nil {
+		if _, err := orgfile.Import(ctx, s, orgfile.ImportActor, "org.json", doc); err != nil {
 			t.Fatal(err)
 		}
 		st, _ := s.InstanceSettings(ctx)
@@ -43,7 +44,7 @@ func TestImportAndExportDuoAvailability(t *testing.T) {
 		if off.DuoFeaturesEnabled || !on.DuoFeaturesEnabled {
 			t.Fatalf("projects: off=%v on=%v", off.DuoFeaturesEnabled, on.DuoFeaturesEnabled)
 		}
-		out, err := s.Export(ctx)
+		out, err := orgfile.Export(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +59,7 @@ func TestImportAndExportDuoAvailability(t *testing.T) {
 			t.Fatalf("export groups %v", got)
 		}
 		// Round trip: importing the export changes nothing.
-		res, err := s.Import(ctx, models.ImportActor, "export.json", out)
+		res, err := orgfile.Import(ctx, s, orgfile.ImportActor, "export.json", out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,11 +74,11 @@ func TestImportAndExportDuoAvailability(t *testing.T) {
 func TestImportRejectsUnknownDuoAvailability(t *testing.T) {
 	t.Parallel()
 	s := storetest.SQLite(t)
-	doc, err := models.ParseDocument("org.json", strings.NewReader(`{"groups": [{"path": "acme", "name": "Acme", "duo_availability": "sometimes"}]}`))
+	doc, err := orgfile.ParseDocument("org.json", strings.NewReader(`{"groups": [{"path": "acme", "name": "Acme", "duo_availability": "sometimes"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Import(context.Background(), models.ImportActor, "org.json", doc)
+	_, err = orgfile.Import(context.Background(), s, orgfile.ImportActor, "org.json", doc)
 	if err == nil || !strings.Contains(err.Error(), "org.json: groups[0].duo_availability: must be one of always_on, default_on, default_off, never_on") {
 		t.Fatalf("error: %v", err)
 	}

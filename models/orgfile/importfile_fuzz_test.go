@@ -1,4 +1,4 @@
-package models_test
+package orgfile_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"duoadmin/models"
+	"duoadmin/models/orgfile"
 )
 
 // FuzzParseDocument: the import parser reads files people edit by hand, so
@@ -34,7 +34,7 @@ func FuzzParseDocument(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// A hang is a failure too; the panic makes the fuzzer keep the input.
 		stop := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("ParseDocument still running after 5s on %d bytes", len(data))) })
-		doc, err := models.ParseDocument("in.json", bytes.NewReader(data))
+		doc, err := orgfile.ParseDocument("in.json", bytes.NewReader(data))
 		stop.Stop()
 		if err == nil {
 			if doc == nil {
@@ -45,9 +45,9 @@ func FuzzParseDocument(f *testing.F) {
 		if doc != nil {
 			t.Fatal("a document came back with an error")
 		}
-		var ie *models.ImportErrors
+		var ie *orgfile.ImportErrors
 		if !errors.As(err, &ie) {
-			t.Fatalf("error is %T, want *models.ImportErrors: %v", err, err)
+			t.Fatalf("error is %T, want *orgfile.ImportErrors: %v", err, err)
 		}
 		if len(ie.Problems) == 0 {
 			t.Fatal("ImportErrors without problems")

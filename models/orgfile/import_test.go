@@ -1,4 +1,4 @@
-package models_test
+package orgfile_test
 
 import (
 	"bytes"
@@ -11,35 +11,36 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/models/orgfile"
 	"duoadmin/models/storetest"
 )
 
-func parseFile(t *testing.T, path string) *models.Document {
+func parseFile(t *testing.T, path string) *orgfile.Document {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	doc, err := models.ParseDocument(path, f)
+	doc, err := orgfile.ParseDocument(path, f)
 	if err != nil {
 		t.Fatalf("parse %s: %v", path, err)
 	}
 	return doc
 }
 
-func parseString(t *testing.T, js string) *models.Document {
+func parseString(t *testing.T, js string) *orgfile.Document {
 	t.Helper()
-	doc, err := models.ParseDocument("t.json", strings.NewReader(js))
+	doc, err := orgfile.ParseDocument("t.json", strings.NewReader(js))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
 	return doc
 }
 
-func mustImport(t *testing.T, s *models.Store, doc *models.Document) *models.ImportResult {
+func mustImport(t *testing.T, s *models.Store, doc *orgfile.Document) *orgfile.ImportResult {
 	t.Helper()
-	res, err := s.Import(context.Background(), models.ImportActor, "t.json", doc)
+	res, err := orgfile.Import(context.Background(), s, orgfile.ImportActor, "t.json", doc)
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
@@ -285,7 +286,7 @@ func TestImportUpdatesChangedRows(t *testing.T) {
 			],
 			"group_links": [{"shared_project": "acme/platform/api", "with_group": "partners", "access_level": "developer"}]
 		}`))
-		for sec, want := range map[string]models.ImportCounts{
+		for sec, want := range map[string]orgfile.ImportCounts{
 			"instance": {InFile: 1, Updated: 1}, "users": {InFile: 3, Updated: 3}, "groups": {InFile: 2, Updated: 1},
 			"projects": {InFile: 1, Updated: 1}, "members": {InFile: 3, Updated: 2}, "group_links": {InFile: 1, Updated: 1},
 		} {
@@ -338,7 +339,7 @@ func TestImportUpdatesChangedRows(t *testing.T) {
 		if st.Plan != models.PlanUltimate {
 			t.Fatalf("instance plan = %s", st.Plan)
 		}
-		exp, err := s.Export(ctx)
+		exp, err := orgfile.Export(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -456,11 +457,11 @@ func TestImportValidationErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, s *models.Store) {
 				before := countRows(t, s)
-				doc, err := models.ParseDocument("t.json", strings.NewReader(tc.js))
+				doc, err := orgfile.ParseDocument("t.json", strings.NewReader(tc.js))
 				if err == nil {
-					_, err = s.Import(context.Background(), models.ImportActor, "t.json", doc)
+					_, err = orgfile.Import(context.Background(), s, orgfile.ImportActor, "t.json", doc)
 				}
-				var ie *models.ImportErrors
+				var ie *orgfile.ImportErrors
 				if !errors.As(err, &ie) {
 					t.Fatalf("err = %v, want ImportErrors", err)
 				}
@@ -484,9 +485,9 @@ func TestImportWritesNothingOnError(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		doc := parseFile(t, "testdata/small.json")
-		doc.Members = append(doc.Members, models.MemberDoc{User: "alice", Source: "acme/website", AccessLevel: "boss"})
-		_, err := s.Import(ctx, models.ImportActor, "small.json", doc)
-		var ie *models.ImportErrors
+		doc.Members = append(doc.Members, orgfile.MemberDoc{User: "alice", Source: "acme/website", AccessLevel: "boss"})
+		_, err := orgfile.Import(ctx, s, orgfile.ImportActor, "small.json", doc)
+		var ie *orgfile.ImportErrors
 		if !errors.As(err, &ie) || ie.Error() != `small.json: members[6].access_level: not an access level (guest, planner, reporter, developer, maintainer, owner): "boss"` {
 			t.Fatalf("err = %v", err)
 		}
@@ -522,7 +523,7 @@ func TestImportChecksTheDatabase(t *testing.T) {
 		}
 
 		before := countRows(t, s)
-		_, err = s.Import(ctx, models.ImportActor, "t.json", parseString(t, `{
+		_, err = orgfile.Import(ctx, s, orgfile.ImportActor, "t.json", parseString(t, `{
 			"users": [{"username": "frank", "name": "Frank", "email": "Alice@example.com"},
 			          {"username": "carol", "name": "Carol", "email": "dave@partner.example.com"}],
 			"groups": [{"path": "acme/website", "name": "Clash"}],
@@ -534,7 +535,7 @@ func TestImportChecksTheDatabase(t *testing.T) {
 			"t.json: groups[0].path: has already been taken by a project",
 			"t.json: projects[1].path: has already been taken by a group",
 		}
-		var ie *models.ImportErrors
+		var ie *orgfile.ImportErrors
 		if !errors.As(err, &ie) || !slices.Equal(ie.Lines(), want) {
 			t.Fatalf("err = %v\nwant %s", err, strings.Join(want, "\n"))
 		}
@@ -543,7 +544,7 @@ func TestImportChecksTheDatabase(t *testing.T) {
 		}
 
 		// Demoting the only owner of a top-level group is refused, as in the UI.
-		_, err = s.Import(ctx, models.ImportActor, "t.json", parseString(t,
+		_, err = orgfile.Import(ctx, s, orgfile.ImportActor, "t.json", parseString(t,
 			`{"members": [{"user": "alice", "source": "acme", "access_level": "maintainer"}]}`))
 		if !errors.As(err, &ie) || ie.Error() != "t.json: members[0].access_level: A group must have at least one owner" {
 			t.Fatalf("err = %v", err)
@@ -619,11 +620,11 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 
 		var first bytes.Buffer
-		exp, err := s.Export(ctx)
+		exp, err := orgfile.Export(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := models.WriteDocument(&first, exp); err != nil {
+		if err := orgfile.WriteDocument(&first, exp); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(first.String(), "password") || strings.Contains(first.String(), "$2a$") {
@@ -635,7 +636,7 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		before, counts := snapshot(t, s), countRows(t, s)
 
-		doc, err := models.ParseDocument("export.json", bytes.NewReader(first.Bytes()))
+		doc, err := orgfile.ParseDocument("export.json", bytes.NewReader(first.Bytes()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -661,8 +662,8 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 
 		var second bytes.Buffer
-		exp2, _ := s.Export(ctx)
-		_ = models.WriteDocument(&second, exp2)
+		exp2, _ := orgfile.Export(ctx, s)
+		_ = orgfile.WriteDocument(&second, exp2)
 		if first.String() != second.String() {
 			t.Fatalf("export is not stable:\n%s\n---\n%s", first.String(), second.String())
 		}
@@ -675,22 +676,22 @@ func TestExportLoadsIntoAnotherDatabase(t *testing.T) {
 	ctx := context.Background()
 	src, dst := storetest.SQLite(t), storetest.Any(t)
 	mustImport(t, src, parseFile(t, "testdata/small.json"))
-	exp, err := src.Export(ctx)
+	exp, err := orgfile.Export(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var a, b bytes.Buffer
-	_ = models.WriteDocument(&a, exp)
-	doc, err := models.ParseDocument("a.json", bytes.NewReader(a.Bytes()))
+	_ = orgfile.WriteDocument(&a, exp)
+	doc, err := orgfile.ParseDocument("a.json", bytes.NewReader(a.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustImport(t, dst, doc)
-	exp2, err := dst.Export(ctx)
+	exp2, err := orgfile.Export(ctx, dst)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = models.WriteDocument(&b, exp2)
+	_ = orgfile.WriteDocument(&b, exp2)
 	if a.String() != b.String() {
 		t.Fatalf("exports differ:\n%s\n---\n%s", a.String(), b.String())
 	}

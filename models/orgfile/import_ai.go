@@ -1,4 +1,4 @@
-package models
+package orgfile
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"duoadmin/models"
 )
 
 // The GitLab Duo Self-Hosted sections of the import format. A model is
@@ -15,19 +17,19 @@ import (
 // endpoint: the key would go along to a host it was not saved for.
 
 type SelfHostedModelDoc struct {
-	Name        string        `json:"name"`
-	Platform    ModelPlatform `json:"platform"`
-	ModelFamily ModelFamily   `json:"model_family"`
-	Endpoint    string        `json:"endpoint,omitempty"`
-	Identifier  string        `json:"identifier"`
+	Name        string               `json:"name"`
+	Platform    models.ModelPlatform `json:"platform"`
+	ModelFamily models.ModelFamily   `json:"model_family"`
+	Endpoint    string               `json:"endpoint,omitempty"`
+	Identifier  string               `json:"identifier"`
 }
 
 // AIFeatureSettingDoc: Model names a self-hosted model (of the file or the
 // database) when Provider is self_hosted.
 type AIFeatureSettingDoc struct {
-	Feature  string     `json:"feature"`
-	Provider AIProvider `json:"provider"`
-	Model    string     `json:"model,omitempty"`
+	Feature  string            `json:"feature"`
+	Provider models.AIProvider `json:"provider"`
+	Model    string            `json:"model,omitempty"`
 }
 
 func (r *importRun) validateInstanceAI() {
@@ -35,31 +37,31 @@ func (r *importRun) validateInstanceAI() {
 	if in == nil {
 		return
 	}
-	ai := InstanceAIInput{DuoChatExpirationDays: in.DuoChatExpirationDays, AIGatewayURL: in.AIGatewayURL}
+	ai := models.InstanceAIInput{DuoChatExpirationDays: in.DuoChatExpirationDays, AIGatewayURL: in.AIGatewayURL}
 	if in.DuoChatExpirationColumn != "" {
 		ai.DuoChatExpirationColumn = &in.DuoChatExpirationColumn
 	}
-	for field, msg := range ValidateInstanceAI(ai) {
+	for field, msg := range models.ValidateInstanceAI(ai) {
 		r.errs.add("instance."+field, "%s", msg)
 	}
 }
 
 // applyInstanceAI adds the AI settings' columns to the instance update.
 // Experiment features cannot stay on while GitLab Duo is Always off.
-func applyInstanceAI(cols *[]string, st *InstanceSettings, in *InstanceDoc) {
-	setColPtr(cols, FieldExperimentFeatures, &st.ExperimentFeaturesEnabled, in.ExperimentFeaturesEnabled)
-	if InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled) == NeverOn {
-		setCol(cols, FieldExperimentFeatures, &st.ExperimentFeaturesEnabled, false)
+func applyInstanceAI(cols *[]string, st *models.InstanceSettings, in *InstanceDoc) {
+	setColPtr(cols, models.FieldExperimentFeatures, &st.ExperimentFeaturesEnabled, in.ExperimentFeaturesEnabled)
+	if models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled) == models.NeverOn {
+		setCol(cols, models.FieldExperimentFeatures, &st.ExperimentFeaturesEnabled, false)
 	}
-	setColPtr(cols, FieldChatExpirationDays, &st.DuoChatExpirationDays, in.DuoChatExpirationDays)
+	setColPtr(cols, models.FieldChatExpirationDays, &st.DuoChatExpirationDays, in.DuoChatExpirationDays)
 	if in.DuoChatExpirationColumn != "" {
-		setCol(cols, FieldChatExpirationColumn, &st.DuoChatExpirationColumn, in.DuoChatExpirationColumn)
+		setCol(cols, models.FieldChatExpirationColumn, &st.DuoChatExpirationColumn, in.DuoChatExpirationColumn)
 	}
-	setColPtr(cols, FieldDirectConnections, &st.DirectCodeSuggestionsEnabled, in.DirectCodeSuggestionsEnabled)
-	setColPtr(cols, FieldBetaSelfHostedModels, &st.BetaSelfHostedModelsEnabled, in.BetaSelfHostedModelsEnabled)
-	setColPtr(cols, FieldAILogs, &st.AILogsEnabled, in.AILogsEnabled)
+	setColPtr(cols, models.FieldDirectConnections, &st.DirectCodeSuggestionsEnabled, in.DirectCodeSuggestionsEnabled)
+	setColPtr(cols, models.FieldBetaSelfHostedModels, &st.BetaSelfHostedModelsEnabled, in.BetaSelfHostedModelsEnabled)
+	setColPtr(cols, models.FieldAILogs, &st.AILogsEnabled, in.AILogsEnabled)
 	if in.AIGatewayURL != nil {
-		setCol(cols, FieldAIGatewayURL, &st.AIGatewayURL, strings.TrimSpace(*in.AIGatewayURL))
+		setCol(cols, models.FieldAIGatewayURL, &st.AIGatewayURL, strings.TrimSpace(*in.AIGatewayURL))
 	}
 	*cols = slices.Compact(*cols)
 }
@@ -69,7 +71,7 @@ func (r *importRun) loadSelfHostedModels(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.selfHostedModels, r.fileModels = map[string]*SelfHostedModel{}, map[string]int{}
+	r.selfHostedModels, r.fileModels = map[string]*models.SelfHostedModel{}, map[string]int{}
 	for i := range ms {
 		r.selfHostedModels[strings.ToLower(ms[i].Name)] = &ms[i]
 	}
@@ -79,7 +81,7 @@ func (r *importRun) loadSelfHostedModels(ctx context.Context) error {
 func (r *importRun) validateSelfHostedModels() {
 	for i, d := range r.doc.SelfHostedModels {
 		p := fmt.Sprintf("self_hosted_models[%d]", i)
-		for field, msg := range ValidateSelfHostedModel(d.input()) {
+		for field, msg := range models.ValidateSelfHostedModel(d.input()) {
 			r.errs.add(p+"."+field, "%s", msg)
 		}
 		key := strings.ToLower(strings.TrimSpace(d.Name))
@@ -95,8 +97,8 @@ func (r *importRun) validateSelfHostedModels() {
 	}
 }
 
-func (d SelfHostedModelDoc) input() SelfHostedModelInput {
-	return SelfHostedModelInput{Name: d.Name, Platform: d.Platform, ModelFamily: d.ModelFamily,
+func (d SelfHostedModelDoc) input() models.SelfHostedModelInput {
+	return models.SelfHostedModelInput{Name: d.Name, Platform: d.Platform, ModelFamily: d.ModelFamily,
 		Endpoint: d.Endpoint, Identifier: d.Identifier}
 }
 
@@ -105,13 +107,13 @@ func (r *importRun) applySelfHostedModels(ctx context.Context) (ImportCounts, er
 	now := time.Now().UTC()
 	for _, d := range r.doc.SelfHostedModels {
 		in := d.input()
-		in.normalize()
+		in.Normalize()
 		key := strings.ToLower(in.Name)
 		m := r.selfHostedModels[key]
 		if m == nil {
-			m = &SelfHostedModel{Name: in.Name, Platform: in.Platform, ModelFamily: in.ModelFamily,
+			m = &models.SelfHostedModel{Name: in.Name, Platform: in.Platform, ModelFamily: in.ModelFamily,
 				Endpoint: in.Endpoint, Identifier: in.Identifier}
-			if err := r.tx.q(ctx).Create(m).Error; err != nil {
+			if err := r.tx.CreateImportedSelfHostedModel(ctx, m); err != nil {
 				return c, err
 			}
 			r.selfHostedModels[key] = m
@@ -124,7 +126,7 @@ func (r *importRun) applySelfHostedModels(ctx context.Context) (ImportCounts, er
 		setCol(&cols, "model_family", &m.ModelFamily, in.ModelFamily)
 		setCol(&cols, "endpoint", &m.Endpoint, in.Endpoint)
 		setCol(&cols, "identifier", &m.Identifier, in.Identifier)
-		if _, err := r.tx.saveChanged(ctx, m, &m.UpdatedAt, now, cols, &c); err != nil {
+		if err := c.updated(r.tx.SaveImportedSelfHostedModel(ctx, m, cols, now)); err != nil {
 			return c, err
 		}
 	}
@@ -135,9 +137,9 @@ func (r *importRun) validateAIFeatureSettings() {
 	seen := map[string]int{}
 	for i, d := range r.doc.AIFeatureSettings {
 		p := fmt.Sprintf("ai_feature_settings[%d]", i)
-		if _, ok := aiFeatureTitle(d.Feature); !ok {
-			ids := make([]string, len(AIFeatures))
-			for k, f := range AIFeatures {
+		if _, ok := models.AIFeatureTitle(d.Feature); !ok {
+			ids := make([]string, len(models.AIFeatures))
+			for k, f := range models.AIFeatures {
 				ids[k] = f.ID
 			}
 			r.errs.add(p+".feature", "not an AI-powered feature (%s)", strings.Join(ids, ", "))
@@ -147,11 +149,11 @@ func (r *importRun) validateAIFeatureSettings() {
 			seen[d.Feature] = i
 		}
 		switch d.Provider {
-		case ProviderVendored, ProviderDisabled:
+		case models.ProviderVendored, models.ProviderDisabled:
 			if d.Model != "" {
 				r.errs.add(p+".model", "must be empty unless provider is self_hosted")
 			}
-		case ProviderSelfHosted:
+		case models.ProviderSelfHosted:
 			key := strings.ToLower(strings.TrimSpace(d.Model))
 			_, inFile := r.fileModels[key]
 			if d.Model == "" {
@@ -176,24 +178,15 @@ func (r *importRun) applyAIFeatureSettings(ctx context.Context) (ImportCounts, e
 	}
 	now := time.Now().UTC()
 	for _, d := range r.doc.AIFeatureSettings {
-		want := FeatureChoice{Provider: d.Provider}
-		if d.Provider == ProviderSelfHosted {
+		want := models.FeatureChoice{Provider: d.Provider}
+		if d.Provider == models.ProviderSelfHosted {
 			want.ModelID = r.selfHostedModels[strings.ToLower(strings.TrimSpace(d.Model))].ID
 		}
 		if current[d.Feature] == want {
 			continue
 		}
-		if err := r.tx.q(ctx).Where("feature = ?", d.Feature).Delete(&AIFeatureSetting{}).Error; err != nil {
+		if err := r.tx.SetImportedFeatureChoice(ctx, d.Feature, want, now); err != nil {
 			return c, err
-		}
-		if want.Provider != ProviderVendored {
-			row := AIFeatureSetting{Feature: d.Feature, Provider: want.Provider, UpdatedAt: now}
-			if want.ModelID != 0 {
-				row.SelfHostedModelID = new(want.ModelID)
-			}
-			if err := r.tx.q(ctx).Create(&row).Error; err != nil {
-				return c, err
-			}
 		}
 		c.Updated++
 	}
@@ -202,7 +195,7 @@ func (r *importRun) applyAIFeatureSettings(ctx context.Context) (ImportCounts, e
 
 // exportAI adds the instance's AI settings, the self-hosted models (never
 // their API keys) and each feature's choice.
-func (s *Store) exportAI(ctx context.Context, doc *Document, st *InstanceSettings) error {
+func exportAI(ctx context.Context, s *models.Store, doc *Document, st *models.InstanceSettings) error {
 	in := doc.Instance
 	in.ExperimentFeaturesEnabled = new(st.ExperimentFeaturesEnabled)
 	in.DuoChatExpirationDays = new(st.DuoChatExpirationDays)
@@ -225,7 +218,7 @@ func (s *Store) exportAI(ctx context.Context, doc *Document, st *InstanceSetting
 	if err != nil {
 		return err
 	}
-	for _, f := range AIFeatures {
+	for _, f := range models.AIFeatures {
 		c := choices[f.ID]
 		doc.AIFeatureSettings = append(doc.AIFeatureSettings, AIFeatureSettingDoc{Feature: f.ID, Provider: c.Provider,
 			Model: names[c.ModelID]})
