@@ -204,9 +204,9 @@ var auditCoverage = map[string]auditCase{
 		}},
 	"DELETE /api/v4/add_on_purchases/:id/assignment_rules/:rule_id": {deployment: models.GitLabCom,
 		want: one("duo_assignment_rule_deleted"), setup: withRule},
-	// The three members of acme gain a seat, each audited, and the run.
+	// The three members of acme gain a seat (one bulk event), and the run.
 	"POST /api/v4/add_on_purchases/:id/assignment_rules/sync": {deployment: models.GitLabCom, setup: withUnsyncedRule,
-		want: []string{"seat_assigned", "seat_assigned", "seat_assigned", "seat_sync_applied"}},
+		want: []string{"seat_sync_applied", "seats_assigned"}},
 	"POST /admin/gitlab_duo/seat_utilization/reclaim": {want: one("seat_reclaim_policy_updated"), form: reclaimPolicyForm},
 	"POST /groups/:group_path/-/usage_quotas/gitlab_duo/reclaim": {deployment: models.GitLabCom,
 		want: one("seat_reclaim_policy_updated"), form: reclaimPolicyForm},
@@ -258,7 +258,7 @@ func ruleCoverage() map[string]auditCase {
 			"/:id/preview":      {none: "a preview writes nothing: its transaction is rolled back", setup: withRule, form: nobodyRule},
 			"/:id":              {want: one("duo_assignment_rule_updated"), setup: withRule, form: removingNobodyRule},
 			"/:id/delete":       {want: one("duo_assignment_rule_deleted"), setup: withRule},
-			"/sync":             {want: []string{"seat_assigned", "seat_assigned", "seat_assigned", "seat_sync_applied"}, setup: withUnsyncedRule},
+			"/sync":             {want: []string{"seat_sync_applied", "seats_assigned"}, setup: withUnsyncedRule},
 			"/guard":            {want: one("seat_removal_guard_changed"), form: func(*coverageFixture) url.Values { return url.Values{"max_percent": {"50"}, "max_seats": {"9"}} }},
 			"/runs/:id/approve": {want: one("seat_sync_approved"), setup: withHeldRun},
 			"/runs/:id/discard": {want: one("seat_sync_discarded"), setup: withHeldRun},
