@@ -90,6 +90,11 @@ func TestClientGoGroupsSettingsUsers(t *testing.T) {
 		if gs, _, err = owner.ListGroups(&gitlab.ListGroupsOptions{Search: gitlab.Ptr("oth")}); err != nil || len(gs) != 0 {
 			t.Fatalf("owner search: %v %v", gs, err)
 		}
+		// An owner's list is the groups they own, filtered and paged in SQL.
+		gs, resp, err := owner.ListGroups(&gitlab.ListGroupsOptions{ListOptions: gitlab.ListOptions{PerPage: 1}})
+		if err != nil || len(gs) != 1 || gs[0].FullPath != "acme" || resp.TotalItems != 1 {
+			t.Fatalf("owner list: %v %+v %v", gs, resp, err)
+		}
 
 		// Application settings: administrators; refused on GitLab.com.
 		st, _, err := admin.Settings.GetSettings()

@@ -167,34 +167,18 @@ func (s *Server) getAPIGroups(c echo.Context) error {
 	}
 	search := strings.TrimSpace(c.QueryParam("search"))
 	v := viewer(c)
-	var groups []models.Group
-	var total int64
-	if v.Admin || v.Auditor {
-		res, err := s.store.ListGroups(ctx, models.GroupFilter{Search: search}, models.Page{Number: page, PerPage: perPage})
-		if err != nil {
-			return err
-		}
-		groups, total, page, perPage = res.Items, res.Total, res.Page, res.PerPage
-	} else {
-		// One's own groups are few: filtered and paged here.
-		owned, err := s.store.OwnedGroups(ctx, v.ID)
-		if err != nil {
-			return err
-		}
-		var match []models.Group
-		for _, g := range owned {
-			if search == "" || strings.Contains(strings.ToLower(g.Name+"\n"+g.FullPath), strings.ToLower(search)) {
-				match = append(match, g)
-			}
-		}
-		total = int64(len(match))
-		from := min((page-1)*perPage, len(match))
-		groups = match[from:min(from+perPage, len(match))]
+	f := models.GroupFilter{Search: search}
+	if !v.Admin && !v.Auditor {
+		f.OwnedBy = v.ID
 	}
-	out := make([]apiGroup, len(groups))
-	for i := range groups {
-		out[i] = s.groupJSON(&groups[i])
+	res, err := s.store.ListGroups(ctx, f, models.Page{Number: page, PerPage: perPage})
+	if err != nil {
+		return err
 	}
-	setPaginationHeaders(c, page, perPage, total)
+	out := make([]apiGroup, len(res.Items))
+	for i := range res.Items {
+		out[i] = s.groupJSON(&res.Items[i])
+	}
+	setPaginationHeaders(c, res.Page, res.PerPage, res.Total)
 	return c.JSON(http.StatusOK, out)
 }

@@ -78,6 +78,8 @@ func (s *Store) Subgroups(ctx context.Context, parentID int64) ([]Group, error) 
 type GroupFilter struct {
 	Search   string
 	TopLevel bool
+	// OwnedBy, when set, keeps the groups this user is a direct Owner of.
+	OwnedBy int64
 }
 
 func (s *Store) ListGroups(ctx context.Context, f GroupFilter, page Page) (Paged[Group], error) {
@@ -85,6 +87,9 @@ func (s *Store) ListGroups(ctx context.Context, f GroupFilter, page Page) (Paged
 	q := s.q(ctx).Model(&Group{})
 	if f.TopLevel {
 		q = q.Where("parent_id IS NULL")
+	}
+	if f.OwnedBy != 0 {
+		q = q.Where("id IN (?)", s.ownedGroupIDs(ctx, f.OwnedBy))
 	}
 	if f.Search != "" {
 		pat := "%" + likeEscape(strings.ToLower(f.Search)) + "%"

@@ -1,6 +1,10 @@
 package models
 
-import "context"
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
 
 // Source is the group or project a membership belongs to.
 type Source struct {
@@ -207,10 +211,14 @@ func (s *Store) OwnsProject(ctx context.Context, userID int64, p *Project, g *Gr
 // OwnedGroups lists the groups where the user is a direct owner.
 func (s *Store) OwnedGroups(ctx context.Context, userID int64) ([]Group, error) {
 	var gs []Group
-	err := s.q(ctx).Where("id IN (?)", s.q(ctx).Model(&Member{}).Select("source_id").
-		Where("user_id = ? AND source_type = ? AND access_level = ? AND NOT pending", userID, SourceGroup, Owner)).
-		Order("lower(full_path)").Find(&gs).Error
+	err := s.q(ctx).Where("id IN (?)", s.ownedGroupIDs(ctx, userID)).Order("lower(full_path)").Find(&gs).Error
 	return gs, err
+}
+
+// ownedGroupIDs is the subquery of the groups userID is a direct Owner of.
+func (s *Store) ownedGroupIDs(ctx context.Context, userID int64) *gorm.DB {
+	return s.q(ctx).Model(&Member{}).Select("source_id").
+		Where("user_id = ? AND source_type = ? AND access_level = ? AND NOT pending", userID, SourceGroup, Owner)
 }
 
 func (s *Store) CreateGroupLink(ctx context.Context, actor Actor, shared, with *Group, level AccessLevel) error {
