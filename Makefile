@@ -110,7 +110,7 @@ screenshots: assets generate ## Walk the user journeys in Chromium and save thei
 # with a duration, Go 1.26's fuzz coordinator can report "context deadline
 # exceeded" as a failure when the time runs out mid-input, with no crasher
 # (golang/go#75804, fixed in Go 1.27). FUZZ_SCALE multiplies every count.
-FUZZ_TARGETS := ./models:FuzzParseDocument:15000 ./handlers:FuzzSeatBulkForm:300 ./handlers:FuzzAccessQuery:5000 ./cmd/duoadmin:FuzzSeatsCSV:5000
+FUZZ_TARGETS := ./models/orgfile:FuzzParseDocument:15000 ./handlers:FuzzSeatBulkForm:300 ./handlers:FuzzAccessQuery:5000 ./cmd/duoadmin:FuzzSeatsCSV:5000
 FUZZ_SCALE   ?= 1
 
 .PHONY: fuzz-short test-resilience
