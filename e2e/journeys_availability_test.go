@@ -31,7 +31,7 @@ func TestJourneyAlwaysOnMap(t *testing.T) {
 	wantContains(t, ctx, `[data-testid="flash"]`, "Application settings saved successfully.")
 
 	open(t, ctx, s, "/admin/gitlab_duo/availability_map", 200)
-	wantTextOf(t, ctx, `[data-testid="map-counts"]`, "3 groups and projects on, 0 off, 1 locks")
+	wantTextOf(t, ctx, `[data-testid="map-counts"]`, "3 groups and projects on, 0 off, 1 lock")
 	do(t, ctx, "open acme", chromedp.Click(chromedp.CSS(`[data-testid="map-tree"] summary`)))
 	shot(t, ctx, "availability-map-always-on")
 	do(t, ctx, "filter to locked nodes",

@@ -31,7 +31,7 @@ func TestAdminAvailabilityMap(t *testing.T) {
 	res := admin.get(adminMapPath)
 	wantStatus(t, res, http.StatusOK)
 	// 4 groups and 3 projects: platform, api, core, gateway off.
-	wantText(t, res, `[data-testid="map-counts"]`, "3 groups and projects on, 4 off, 1 locks")
+	wantText(t, res, `[data-testid="map-counts"]`, "3 groups and projects on, 4 off, 1 lock")
 	got := mapStates(res, `[data-testid="map-tree"]`)
 	if got["acme"] != "On" || got["acme/platform"] != "Always off" || got["acme/web"] != "On" {
 		t.Fatalf("tree states %v", got)
@@ -92,7 +92,7 @@ func TestGroupAvailabilityMapOnGitLabCom(t *testing.T) {
 	path := "/groups/acme/-/settings/gitlab_duo/availability_map"
 	res = owner.get(path)
 	wantStatus(t, res, http.StatusOK)
-	wantText(t, res, `[data-testid="map-counts"]`, "7 groups and projects on, 0 off, 1 locks")
+	wantText(t, res, `[data-testid="map-counts"]`, "7 groups and projects on, 0 off, 1 lock")
 	if strings.Contains(res.Body, "other") {
 		t.Fatal("the map shows another top-level group")
 	}
