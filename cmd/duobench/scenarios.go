@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -43,21 +41,7 @@ func (b *bench) bulk(ctx context.Context) ([]Result, error) {
 		return nil, err
 	}
 	path := fmt.Sprintf("/api/v4/add_on_purchases/%d/assignments", pid)
-	call := func(method string) error {
-		req, _ := http.NewRequestWithContext(ctx, method, b.baseURL+path, bytes.NewReader(body))
-		req.Header.Set("PRIVATE-TOKEN", b.ownerToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 500))
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s %s: status %d: %s", method, path, resp.StatusCode, msg)
-		}
-		return nil
-	}
+	call := func(method string) error { return b.ownerCall(ctx, method, b.baseURL+path, body) }
 	var assign, remove []time.Duration
 	for range b.cfg.iterations {
 		a, err := timed(1, nil, func() error { return call(http.MethodPost) })
