@@ -37,15 +37,17 @@ func (s *Server) postAdminGitlabDuoConfiguration(c echo.Context) error {
 	if errs != nil {
 		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, errs, core, true)
 	}
+	if cancelled(c) {
+		return s.renderAdminDuo(c, http.StatusOK, nil, core, true)
+	}
 	if in.Given {
 		if c.FormValue("confirm") != "1" {
-			impact, err := s.store.PreviewInstanceDuoChange(ctx, in.Value)
+			confirm, err := s.instanceDuoConfirm(c, st, in.Value)
 			if err != nil {
 				return err
 			}
-			if impact.Any() {
-				ch := s.adminDuoChrome(c, "Confirm change")
-				return renderDuoConfirm(c, ch, resetMessage(impact, in.Value, true), adminDuoPath, adminDuoPath)
+			if confirm != nil {
+				return renderDuoConfirm(c, s.adminDuoChrome(c, "Confirm change"), confirm, adminDuoPath)
 			}
 		}
 		_, err := s.store.SetInstanceDuoAvailability(ctx, models.ActorFor(viewer(c)), in.Value)
@@ -73,6 +75,25 @@ func (s *Server) postAdminGitlabDuoConfiguration(c echo.Context) error {
 	return s.redirectWithFlash(c, adminDuoPath, "success", "Application settings saved successfully.")
 }
 
+// instanceDuoConfirm is the confirmation a change of the instance needs:
+// Always off always, another change when it resets groups or projects.
+func (s *Server) instanceDuoConfirm(c echo.Context, st *models.InstanceSettings, a models.Availability) (*duo.ConfirmProps, error) {
+	ctx := c.Request().Context()
+	current := models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled)
+	if a == models.NeverOn && current != models.NeverOn {
+		pv, err := s.store.PreviewInstanceAlwaysOff(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return alwaysOffConfirm("", pv, st.ExperimentFeaturesEnabled), nil
+	}
+	impact, err := s.store.PreviewInstanceDuoChange(ctx, a)
+	if err != nil || !impact.Any() {
+		return nil, err
+	}
+	return resetConfirm(impact, a, true), nil
+}
+
 func (s *Server) adminDuoChrome(c echo.Context, title string) layouts.Chrome {
 	ch := s.chrome(c, title)
 	ch.Nav = s.adminNav("GitLab Duo")
@@ -89,21 +110,25 @@ func (s *Server) renderAdminDuo(c echo.Context, status int, errs models.FieldErr
 	}
 	current := models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled)
 	com := s.deployment == models.GitLabCom
+	ch := s.adminDuoChrome(c, "GitLab Duo configuration")
 	props := components.DuoAvailabilityProps{Scope: components.DuoScopeInstance, Selected: current,
-		Effective: components.DuoEffective{Enabled: st.DuoFeaturesEnabled, Source: "Set here"}, Errs: errs, WarnTurnsOff: !com,
-		Options: s.duoOptions(nil)}
+		Effective: components.DuoEffective{Enabled: st.DuoFeaturesEnabled, Source: "Set here"}, Errs: errs,
+		WarnTurnsOff: !com && !ch.ReadOnly && current != models.NeverOn, Options: s.duoOptions(nil)}
 	if com {
 		props.Effective.Source = "Set by GitLab.com"
 	}
-	ch := s.adminDuoChrome(c, "GitLab Duo configuration")
 	dc := duo.DuoCoreProps{Enabled: st.DuoCoreFeaturesEnabled, Instance: true, Errs: errs,
 		Unavailable: duo.DuoCoreUnavailable(st.Plan, current)}
 	if core != nil {
 		dc.Enabled = *core
 	}
 	ai := instanceAIProps(st, errs)
+	ai.ReadOnly = ch.ReadOnly
 	if posted {
 		postedAIProps(c, &ai)
 	}
-	return render(c, status, duo.AdminConfiguration(ch, duo.AdminConfigurationProps{Duo: props, GitLabCom: com, DuoCore: dc, AI: ai, Errs: errs}))
+	// Save waits for a change only while the form shows what is stored: a
+	// form shown again with posted values has changes to save.
+	return render(c, status, duo.AdminConfiguration(ch, duo.AdminConfigurationProps{Duo: props, GitLabCom: com, DuoCore: dc,
+		AI: ai, Errs: errs, SaveWhenChanged: !posted}))
 }

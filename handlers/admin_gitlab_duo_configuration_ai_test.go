@@ -52,7 +52,9 @@ func TestAdminConfigurationShowsTheAISections(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	wantText(t, res, `[data-testid="duo-feature-preview"] h2`, "Feature preview")
 	wantText(t, res, `[data-testid="duo-chat-expiration"] h2`, "GitLab Duo Chat conversations")
-	wantText(t, res, `[data-testid="duo-connection-method"] label`, "Enable Code Suggestions direct connections Use this setting to minimize latency: IDEs connect directly to the AI gateway. When turned off, IDEs connect indirectly through GitLab Self-Managed, which might result in higher latency.")
+	wantText(t, res, `label[for="direct_code_suggestions_enabled_1"]`, "Direct connections Use this setting to minimize latency. An IDE must connect to https://gitlab.com:443.")
+	wantText(t, res, `label[for="direct_code_suggestions_enabled_0"]`, "Indirect connections through GitLab Self-Managed Use this setting to disable direct connections for all users. This setting might result in higher latency.")
+	wantText(t, res, `[data-testid="duo-prompt-cache"] label`, "Turn on prompt caching Use prompt caching to improve GitLab Duo performance.")
 	wantText(t, res, `[data-testid="ai-logs-warning"]`, "When AI logs are enabled, the prompts sent to AI models and their responses are logged. They can contain source code and other sensitive information.")
 	if v, _ := res.Doc().Find(`input[name="duo_chat_expiration_days"]`).Attr("value"); v != "30" {
 		t.Fatalf("days %q, want the default 30", v)
@@ -60,8 +62,11 @@ func TestAdminConfigurationShowsTheAISections(t *testing.T) {
 	if v, _ := res.Doc().Find(`input[name="duo_chat_expiration_column"]:checked`).Attr("value"); v != "last_updated_at" {
 		t.Fatalf("column %q", v)
 	}
-	if checked, _ := checkbox(t, res, "direct_code_suggestions_enabled"); !checked {
-		t.Fatal("direct connections are on by default")
+	if v, _ := res.Doc().Find(`input[name="direct_code_suggestions_enabled"]:checked`).Attr("value"); v != "1" {
+		t.Fatalf("connection method %q, want direct (1) by default", v)
+	}
+	if checked, disabled := checkbox(t, res, "model_prompt_cache_enabled"); !checked || disabled {
+		t.Fatalf("prompt cache: checked %v disabled %v, want on by default", checked, disabled)
 	}
 	for _, name := range []string{"experiment_features_enabled", "beta_self_hosted_models_enabled", "ai_logs_enabled"} {
 		if checked, disabled := checkbox(t, res, name); checked || disabled {

@@ -17,6 +17,8 @@ type apiApplicationSettings struct {
 	DuoFeaturesEnabled     bool                `json:"duo_features_enabled"`
 	LockDuoFeaturesEnabled bool                `json:"lock_duo_features_enabled"`
 	DuoAvailability        models.Availability `json:"duo_availability"`
+	// GitLab's "Prompt cache" (AI settings).
+	ModelPromptCacheEnabled bool `json:"model_prompt_cache_enabled"`
 }
 
 // GET /api/v4/application/settings
@@ -26,11 +28,13 @@ func (s *Server) getAPIApplicationSettings(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, apiApplicationSettings{DuoFeaturesEnabled: st.DuoFeaturesEnabled,
-		LockDuoFeaturesEnabled: st.LockDuoFeaturesEnabled,
-		DuoAvailability:        models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled)})
+		LockDuoFeaturesEnabled:  st.LockDuoFeaturesEnabled,
+		DuoAvailability:         models.InstanceAvailability(st.DuoFeaturesEnabled, st.LockDuoFeaturesEnabled),
+		ModelPromptCacheEnabled: st.ModelPromptCacheEnabled})
 }
 
-// PUT /api/v4/application/settings: duo_availability, or
+// PUT /api/v4/application/settings: model_prompt_cache_enabled;
+// duo_availability, or
 // duo_features_enabled and/or lock_duo_features_enabled (the other keeps
 // its value). On and locked is always_on, which GitLab offers for the
 // instance on self-managed.
@@ -44,11 +48,21 @@ func (s *Server) putAPIApplicationSettings(c echo.Context) error {
 		return err
 	}
 	change, any, err := apiDuoChange(params)
-	if err != nil || !any {
-		if err == nil {
-			return s.getAPIApplicationSettings(c)
-		}
+	if err != nil {
 		return err
+	}
+	cache, hasCache, err := apiBool(params, models.FieldPromptCache)
+	if err != nil {
+		return err
+	}
+	if hasCache {
+		in := models.InstanceAIInput{ModelPromptCacheEnabled: &cache}
+		if err := s.store.SaveInstanceAISettings(ctx, models.ActorFor(viewer(c)), in); err != nil {
+			return err
+		}
+	}
+	if !any {
+		return s.getAPIApplicationSettings(c)
 	}
 	st, err := s.store.InstanceSettings(ctx)
 	if err != nil {

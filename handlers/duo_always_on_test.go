@@ -28,7 +28,7 @@ func TestAdminSetsAlwaysOnSelfManaged(t *testing.T) {
 	// Always on resets every group and project that is not on: confirm first.
 	res = admin.post("/admin/gitlab_duo/configuration", duoForm("always_on"))
 	wantStatus(t, res, http.StatusOK)
-	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 4 groups and 3 projects to Always on")
+	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 4 groups and 3 projects to Always on.")
 	res = admin.post("/admin/gitlab_duo/configuration", url.Values{"duo_availability": {"always_on"}, "confirm": {"1"}})
 	wantStatus(t, res, http.StatusSeeOther)
 	if st := a.duoInstance(); !st.DuoFeaturesEnabled || !st.LockDuoFeaturesEnabled {

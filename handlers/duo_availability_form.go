@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -139,70 +138,74 @@ func (s *Server) previewGroupDuo(c echo.Context, g *models.Group, a models.Avail
 	return impact, err
 }
 
-// resetMessage is the confirmation text: "This resets 2 subgroups and 3
-// projects to Off by default" ("groups" for the instance).
-func resetMessage(n models.CascadeImpact, a models.Availability, instance bool) string {
-	groupWord := "subgroup"
-	if instance {
-		groupWord = "group"
-	}
-	return fmt.Sprintf("This resets %s and %s to %s", countOf(n.Subgroups, groupWord), countOf(n.Projects, "project"), a.Title())
-}
-
-func countOf(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 // changeGroupDuo is the group screens' POST: unless the form confirmed it,
-// a change that resets descendants returns the confirmation message
-// instead of applying. Rule violations come back as field errors.
-func (s *Server) changeGroupDuo(c echo.Context, g *models.Group, in duoInput, experiment *bool) (confirm string, errs models.FieldErrors, err error) {
+// Always off, or a change that resets descendants, returns the
+// confirmation to show instead of applying. Rule violations come back as
+// field errors.
+func (s *Server) changeGroupDuo(c echo.Context, g *models.Group, in duoInput, experiment *bool) (confirm *duo.ConfirmProps, errs models.FieldErrors, err error) {
 	ctx := c.Request().Context()
 	var change models.DuoChange
 	if in.Given {
 		change = models.ChangeFor(in.Value)
 		impact, err := s.previewGroupDuo(c, g, in.Value)
 		if fe, ok := duoFieldErrors(err, duoField); ok {
-			return "", fe, nil
+			return nil, fe, nil
 		}
 		if err != nil {
-			return "", nil, err
+			return nil, nil, err
 		}
-		if impact.Any() && c.FormValue("confirm") != "1" {
-			return resetMessage(impact, in.Value, false), nil, nil
+		if c.FormValue("confirm") != "1" {
+			if in.Value == models.NeverOn && !groupAlwaysOff(g) {
+				pv, err := s.store.PreviewGroupAlwaysOff(ctx, g)
+				if err != nil {
+					return nil, nil, err
+				}
+				return alwaysOffConfirm(g.Name, pv, g.ExperimentFeaturesEnabled), nil, nil
+			}
+			if impact.Any() {
+				return resetConfirm(impact, in.Value, false), nil, nil
+			}
 		}
 	} else if experiment == nil {
-		return "", nil, nil
+		return nil, nil, nil
 	}
 	_, err = s.store.UpdateGroupDuo(ctx, models.ActorFor(viewer(c)), g, change, experiment)
 	if fe, ok := duoFieldErrors(err, duoField); ok {
-		return "", fe, nil
+		return nil, fe, nil
 	}
-	return "", nil, err
+	return nil, nil, err
 }
 
-// renderDuoConfirm asks before resetting descendants. Its form posts the
-// same fields again with confirm=1; the store re-validates them then.
-func renderDuoConfirm(c echo.Context, ch layouts.Chrome, message, action, cancel string) error {
+// groupAlwaysOff: the group itself is set to Always off already.
+func groupAlwaysOff(g *models.Group) bool {
+	return g.LockDuoFeaturesEnabled && (g.DuoFeaturesEnabled == nil || !*g.DuoFeaturesEnabled)
+}
+
+// cancelled: the confirmation's Cancel posted the form back, to be shown
+// again with its values and nothing saved.
+func cancelled(c echo.Context) bool {
+	return c.FormValue("cancel") == "1"
+}
+
+// renderDuoConfirm shows a confirmation whose form posts the same fields
+// again (with confirm=1, or cancel=1); the store re-validates them then.
+func renderDuoConfirm(c echo.Context, ch layouts.Chrome, p *duo.ConfirmProps, action string) error {
 	form, err := c.FormParams()
 	if err != nil {
 		return err
 	}
 	names := make([]string, 0, len(form))
 	for name := range form {
-		if name != csrfField && name != "confirm" {
+		if name != csrfField && name != "confirm" && name != "cancel" {
 			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
-	var fields []duo.Field
 	for _, name := range names {
 		for _, v := range form[name] {
-			fields = append(fields, duo.Field{Name: name, Value: v})
+			p.Fields = append(p.Fields, duo.Field{Name: name, Value: v})
 		}
 	}
-	return ok(c, duo.Confirm(ch, duo.ConfirmProps{Message: message, Action: action, Fields: fields, Cancel: cancel}))
+	p.Action = action
+	return ok(c, duo.Confirm(ch, *p))
 }

@@ -154,6 +154,19 @@ func confirmFields(r *response) url.Values {
 	return out
 }
 
+// wantCancelPostsBack: the confirmation's Cancel is a button of its form,
+// left of the action, posting cancel=1 with the fields.
+func wantCancelPostsBack(t *testing.T, res *response) {
+	t.Helper()
+	buttons := res.Doc().Find(`[data-testid="duo-confirm-form"] button`)
+	if buttons.Length() != 2 || buttons.First().AttrOr("data-testid", "") != "confirm-cancel" {
+		t.Fatalf("want Cancel then the action, got %d buttons starting %q", buttons.Length(), buttons.First().Text())
+	}
+	if buttons.First().AttrOr("name", "") != "cancel" || buttons.First().AttrOr("value", "") != "1" {
+		t.Fatal("Cancel does not post cancel=1")
+	}
+}
+
 func auditDetails(t *testing.T, ev models.AuditEvent) map[string]any {
 	t.Helper()
 	var d map[string]any
@@ -201,10 +214,9 @@ func TestAdminDuoConfigurationConfirmsThenResetsEverything(t *testing.T) {
 
 	res := c.post("/admin/gitlab_duo/configuration", duoForm("default_off"))
 	wantStatus(t, res, http.StatusOK)
-	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 3 groups and 3 projects to Off by default")
-	if href, _ := res.Doc().Find(`[data-testid="confirm-cancel"]`).Attr("href"); href != "/admin/gitlab_duo/configuration" {
-		t.Fatalf("Cancel goes to %q", href)
-	}
+	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 3 groups and 3 projects to Off by default.")
+	wantText(t, res, `[data-testid="confirm-submit"]`, "Change to Off by default")
+	wantCancelPostsBack(t, res)
 	if action, _ := res.Doc().Find(`[data-testid="duo-confirm-form"]`).Attr("action"); action != "/admin/gitlab_duo/configuration" {
 		t.Fatalf("confirmation posts to %q", action)
 	}
@@ -260,7 +272,8 @@ func TestAdminDuoConfigurationSingularCountsAndDirectSave(t *testing.T) {
 	a.mkProject(g, "one", "One")
 	res = c.post("/admin/gitlab_duo/configuration", duoForm("never_on"))
 	wantStatus(t, res, http.StatusOK)
-	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 1 group and 1 project to Always off")
+	wantText(t, res, `[data-testid="duo-reset-message"]`, "GitLab Duo will be always off for the whole instance, in 1 group and 1 project. No group, subgroup, or project can turn it on.")
+	wantText(t, res, `[data-testid="confirm-submit"]`, "Lock 2 groups and projects")
 }
 
 func TestAdminDuoConfigurationRejectsUnknownOption(t *testing.T) {
@@ -358,10 +371,8 @@ func TestGroupEditConfirmsResetOfDescendants(t *testing.T) {
 
 	res := c.post("/groups/acme/-/edit", duoForm("default_off"))
 	wantStatus(t, res, http.StatusOK)
-	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 3 subgroups and 3 projects to Off by default")
-	if href, _ := res.Doc().Find(`[data-testid="confirm-cancel"]`).Attr("href"); href != "/groups/acme/-/edit" {
-		t.Fatalf("Cancel goes to %q", href)
-	}
+	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 3 subgroups and 3 projects to Off by default.")
+	wantCancelPostsBack(t, res)
 	if a.duoAuditCount() != before || a.duoAvailability(o.acme) != models.DefaultOn {
 		t.Fatal("asking for confirmation changed the setting")
 	}
@@ -404,7 +415,7 @@ func TestGroupEditCountsTwoSubgroupsAndThreeProjects(t *testing.T) {
 	a.mkProject(s2, "p3", "P3")
 	res := a.as("admin").post("/groups/acme/-/edit", duoForm("default_off"))
 	wantStatus(t, res, http.StatusOK)
-	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 2 subgroups and 3 projects to Off by default")
+	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 2 subgroups and 3 projects to Off by default.")
 }
 
 func TestGroupEditLockedByAncestor(t *testing.T) {
@@ -533,7 +544,8 @@ func TestGroupDuoConfigurationOnGitLabCom(t *testing.T) {
 	// Always off resets the subtree: confirmation first.
 	res = c.post(path, url.Values{"duo_availability": {"never_on"}, "experiment_features_enabled": {"1"}})
 	wantStatus(t, res, http.StatusOK)
-	wantText(t, res, `[data-testid="duo-reset-message"]`, "This resets 3 subgroups and 3 projects to Always off")
+	wantText(t, res, `[data-testid="duo-reset-message"]`, "GitLab Duo will be always off in Acme, its 3 subgroups, and its 3 projects. No subgroup or project in it can turn it on.")
+	wantText(t, res, `[data-testid="confirm-submit"]`, "Lock 6 subgroups and projects")
 	fields := confirmFields(res)
 	if fields.Get("experiment_features_enabled") != "1" || fields.Get("duo_availability") != "never_on" {
 		t.Fatalf("confirmation re-posts %v", fields)

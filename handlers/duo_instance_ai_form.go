@@ -15,7 +15,7 @@ import (
 // stays as it is (a disabled checkbox, or a form without the section).
 
 var aiCheckboxes = []string{models.FieldExperimentFeatures, models.FieldDirectConnections,
-	models.FieldBetaSelfHostedModels, models.FieldAILogs}
+	models.FieldBetaSelfHostedModels, models.FieldAILogs, models.FieldPromptCache}
 
 const msgCheckbox = "must be on (1) or off (0)"
 
@@ -37,6 +37,7 @@ func bindInstanceAI(c echo.Context) (models.InstanceAIInput, models.FieldErrors)
 		models.FieldDirectConnections:    &in.DirectCodeSuggestionsEnabled,
 		models.FieldBetaSelfHostedModels: &in.BetaSelfHostedModelsEnabled,
 		models.FieldAILogs:               &in.AILogsEnabled,
+		models.FieldPromptCache:          &in.ModelPromptCacheEnabled,
 	}
 	for _, name := range aiCheckboxes {
 		v, given := lastFormValue(c, name)
@@ -97,6 +98,7 @@ func instanceAIProps(st *models.InstanceSettings, errs models.FieldErrors) duo.I
 		Direct:                st.DirectCodeSuggestionsEnabled,
 		Beta:                  st.BetaSelfHostedModelsEnabled,
 		Logs:                  st.AILogsEnabled,
+		PromptCache:           st.ModelPromptCacheEnabled,
 		GatewayURL:            st.AIGatewayURL,
 		Errs:                  errs,
 	}
@@ -105,7 +107,7 @@ func instanceAIProps(st *models.InstanceSettings, errs models.FieldErrors) duo.I
 // postedAIProps shows a refused form's values as they were typed.
 func postedAIProps(c echo.Context, p *duo.InstanceAIProps) {
 	checks := map[string]*bool{models.FieldExperimentFeatures: &p.Experiment, models.FieldDirectConnections: &p.Direct,
-		models.FieldBetaSelfHostedModels: &p.Beta, models.FieldAILogs: &p.Logs}
+		models.FieldBetaSelfHostedModels: &p.Beta, models.FieldAILogs: &p.Logs, models.FieldPromptCache: &p.PromptCache}
 	for name, dst := range checks {
 		if v, given := lastFormValue(c, name); given {
 			*dst, _ = parseCheckbox(v)

@@ -26,6 +26,9 @@ func (s *Server) getGroupEdit(c echo.Context) error {
 func (s *Server) postGroupEdit(c echo.Context) error {
 	g := currentGroup(c)
 	path := "/groups/" + g.FullPath + "/-/edit"
+	if cancelled(c) {
+		return s.renderGroupEdit(c, http.StatusOK, g, nil)
+	}
 	var in duoInput
 	if !s.duoOnConfigPage(g) {
 		var errs models.FieldErrors
@@ -40,12 +43,12 @@ func (s *Server) postGroupEdit(c echo.Context) error {
 		return err
 	case errs != nil:
 		return s.renderGroupEdit(c, http.StatusUnprocessableEntity, g, errs)
-	case confirm != "":
+	case confirm != nil:
 		ch, err := s.groupEditChrome(c, g, "Confirm change")
 		if err != nil {
 			return err
 		}
-		return renderDuoConfirm(c, ch, confirm, path, path)
+		return renderDuoConfirm(c, ch, confirm, path)
 	}
 	return s.redirectWithFlash(c, path, "success", fmt.Sprintf("Group '%s' was successfully updated.", g.Name))
 }
@@ -80,7 +83,7 @@ func (s *Server) renderGroupEditWith(c echo.Context, status int, g *models.Group
 	if err != nil {
 		return err
 	}
-	p := duo.GroupEditProps{Group: g, Duo: dp, Errs: errs}
+	p := duo.GroupEditProps{Group: g, Duo: dp, Errs: errs, SaveWhenChanged: c.Request().Method == http.MethodGet}
 	if p.Enforcement, err = s.enforcementProps(c, g, enforce, enforceErrs); err != nil {
 		return err
 	}

@@ -59,6 +59,9 @@ func (s *Server) postGroupGitlabDuoConfiguration(c echo.Context) error {
 	// A disabled or unticked checkbox sends nothing: off.
 	exp := c.FormValue("experiment_features_enabled") == "1"
 	core := bindDuoCore(c)
+	if cancelled(c) {
+		return s.renderGroupDuoConfig(c, http.StatusOK, g, exp, nil, core)
+	}
 	if errs == nil {
 		errs = duoCoreErrors(core, g.Plan)
 	}
@@ -72,12 +75,12 @@ func (s *Server) postGroupGitlabDuoConfiguration(c echo.Context) error {
 		return err
 	case errs != nil:
 		return s.renderGroupDuoConfig(c, http.StatusUnprocessableEntity, g, exp, errs, core)
-	case confirm != "":
+	case confirm != nil:
 		ch, err := s.groupDuoChrome(c, g, "Confirm change")
 		if err != nil {
 			return err
 		}
-		return renderDuoConfirm(c, ch, confirm, path, path)
+		return renderDuoConfirm(c, ch, confirm, path)
 	}
 	// Duo Core is saved once the availability (and its confirmation) went through.
 	if core != nil {
@@ -121,5 +124,6 @@ func (s *Server) renderGroupDuoConfig(c echo.Context, status int, g *models.Grou
 		return err
 	}
 	return render(c, status, duo.GroupConfiguration(ch, duo.GroupConfigurationProps{Group: g, Duo: dp,
-		Experiment: exp, ExperimentUnavailable: st.Availability() == models.NeverOn, DuoCore: dc, Errs: errs}))
+		Experiment: exp, ExperimentUnavailable: st.Availability() == models.NeverOn, DuoCore: dc, Errs: errs,
+		SaveWhenChanged: c.Request().Method == http.MethodGet}))
 }

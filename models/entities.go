@@ -184,7 +184,9 @@ type InstanceSettings struct {
 	BetaSelfHostedModelsEnabled  bool
 	AILogsEnabled                bool   `gorm:"column:ai_logs_enabled"`
 	AIGatewayURL                 string `gorm:"column:ai_gateway_url"`
-	UpdatedAt                    time.Time
+	// ModelPromptCacheEnabled is GitLab's "Prompt cache" (on by default).
+	ModelPromptCacheEnabled bool `gorm:"default:true"`
+	UpdatedAt               time.Time
 }
 
 type AddOn string

@@ -51,6 +51,7 @@ const (
 	FieldBetaSelfHostedModels = "beta_self_hosted_models_enabled"
 	FieldAILogs               = "ai_logs_enabled"
 	FieldAIGatewayURL         = "ai_gateway_url"
+	FieldPromptCache          = "model_prompt_cache_enabled"
 )
 
 // InstanceAIInput changes the instance's AI settings; a nil field stays as
@@ -63,6 +64,7 @@ type InstanceAIInput struct {
 	BetaSelfHostedModelsEnabled  *bool
 	AILogsEnabled                *bool
 	AIGatewayURL                 *string
+	ModelPromptCacheEnabled      *bool
 }
 
 // ValidateInstanceAI checks every given field.
@@ -141,6 +143,9 @@ func (s *Store) SaveInstanceAISettings(ctx context.Context, actor Actor, in Inst
 		}
 		if v := in.AILogsEnabled; v != nil {
 			track(FieldAILogs, st.AILogsEnabled, *v)
+		}
+		if v := in.ModelPromptCacheEnabled; v != nil {
+			track(FieldPromptCache, st.ModelPromptCacheEnabled, *v)
 		}
 		if v := in.AIGatewayURL; v != nil {
 			track(FieldAIGatewayURL, st.AIGatewayURL, *v)

@@ -60,6 +60,7 @@ func applyInstanceAI(cols *[]string, st *models.InstanceSettings, in *InstanceDo
 	setColPtr(cols, models.FieldDirectConnections, &st.DirectCodeSuggestionsEnabled, in.DirectCodeSuggestionsEnabled)
 	setColPtr(cols, models.FieldBetaSelfHostedModels, &st.BetaSelfHostedModelsEnabled, in.BetaSelfHostedModelsEnabled)
 	setColPtr(cols, models.FieldAILogs, &st.AILogsEnabled, in.AILogsEnabled)
+	setColPtr(cols, models.FieldPromptCache, &st.ModelPromptCacheEnabled, in.ModelPromptCacheEnabled)
 	if in.AIGatewayURL != nil {
 		setCol(cols, models.FieldAIGatewayURL, &st.AIGatewayURL, strings.TrimSpace(*in.AIGatewayURL))
 	}
@@ -204,6 +205,7 @@ func exportAI(ctx context.Context, s *models.Store, doc *Document, st *models.In
 	in.BetaSelfHostedModelsEnabled = new(st.BetaSelfHostedModelsEnabled)
 	in.AILogsEnabled = new(st.AILogsEnabled)
 	in.AIGatewayURL = new(st.AIGatewayURL)
+	in.ModelPromptCacheEnabled = new(st.ModelPromptCacheEnabled)
 	ms, err := s.SelfHostedModels(ctx)
 	if err != nil {
 		return err

@@ -51,6 +51,7 @@ type InstanceDoc struct {
 	BetaSelfHostedModelsEnabled  *bool                       `json:"beta_self_hosted_models_enabled,omitempty"`
 	AILogsEnabled                *bool                       `json:"ai_logs_enabled,omitempty"`
 	AIGatewayURL                 *string                     `json:"ai_gateway_url,omitempty"`
+	ModelPromptCacheEnabled      *bool                       `json:"model_prompt_cache_enabled,omitempty"`
 }
 
 type UserDoc struct {
