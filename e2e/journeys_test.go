@@ -119,7 +119,8 @@ func TestJourneyInstanceAlwaysOff(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="duo-configuration-form"] [data-testid="save-changes"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="duo-reset-message"]`)),
 	)
-	wantTextOf(t, ctx, `[data-testid="duo-reset-message"]`, "This resets 1 group and 1 project to Always off")
+	wantTextOf(t, ctx, `[data-testid="duo-reset-message"]`, "GitLab Duo will be always off for the whole instance, in 1 group and 1 project. No group, subgroup, or project can turn it on.")
+	wantTextOf(t, ctx, `[data-testid="confirm-submit"]`, "Lock 2 groups and projects")
 	do(t, ctx, "confirm",
 		chromedp.Click(chromedp.CSS(`[data-testid="confirm-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
@@ -234,7 +235,7 @@ func TestJourneySubgroupOverridesDefaultOff(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="group-settings-form"] [data-testid="save-changes"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="duo-reset-message"]`)),
 	)
-	wantTextOf(t, ctx, `[data-testid="duo-reset-message"]`, "This resets 0 subgroups and 1 project to On by default")
+	wantTextOf(t, ctx, `[data-testid="duo-reset-message"]`, "This resets 1 project to On by default.")
 	do(t, ctx, "confirm",
 		chromedp.Click(chromedp.CSS(`[data-testid="confirm-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
