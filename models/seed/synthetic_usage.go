@@ -18,8 +18,9 @@ import (
 // to 11 days. Weekends are quiet (one user in five works then, and
 // everyone on their last day of use). A day of
 // use has one to three uses during working hours (UTC): six in ten are
-// Code Suggestions, three Chat, one another feature; users whose number is
-// a multiple of 7 never use Code Suggestions.
+// Code Suggestions, three Chat, one another feature, except that users
+// whose number is a multiple of 7 never use Code Suggestions (Chat
+// instead): about 51 %, 39 % and 10 % overall.
 
 // UsageDays is how many days of use the seed writes.
 const UsageDays = 90
