@@ -22,11 +22,18 @@ func reclaimFormOf(c echo.Context) models.ReclaimPolicyInput {
 		ExcludedUsers: c.FormValue("excluded_users"), ExcludedGroups: c.FormValue("excluded_groups")}
 }
 
+// rulesPath is where held runs, reclaim runs among them, are decided.
+func (sc seatScope) rulesPath() string { return sc.listPath + "/assignment_rules" }
+
 // renderReclaim shows the tab with form values, errors and a preview.
 func (s *Server) renderReclaim(c echo.Context, sc seatScope, p *models.AddOnPurchase, status int, form models.ReclaimPolicyInput,
 	errs models.FieldErrors, preview []models.ReclaimCandidate, previewed bool) error {
 	page := pageParam(c.QueryParam("page"))
 	notices, err := s.store.ReclaimNotices(c.Request().Context(), p.ID, models.Page{Number: page, PerPage: models.PerPageChoices[0]})
+	if err != nil {
+		return err
+	}
+	held, err := s.store.HeldReclaimRuns(c.Request().Context(), p.ID)
 	if err != nil {
 		return err
 	}
@@ -39,7 +46,7 @@ func (s *Server) renderReclaim(c echo.Context, sc seatScope, p *models.AddOnPurc
 		Tabs: sc.tabs("reclaim"), Action: sc.reclaimPath(), AddOnTitle: p.AddOn.Title(), Form: form, Errs: errs,
 		Preview: preview, PreviewShown: previewed, PreviewDays: models.ReclaimPreviewDays, Notices: notices,
 		NoticePager: components.Pager{Path: sc.reclaimPath(), Page: notices.Page, TotalPages: notices.TotalPages(), Total: notices.Total},
-		CanEdit:     !ch.ReadOnly}))
+		CanEdit:     !ch.ReadOnly, Held: held, RulesPath: sc.rulesPath()}))
 }
 
 // showReclaim is GET: the stored policy.

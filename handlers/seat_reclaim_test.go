@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,4 +79,50 @@ func sqlCountApp(t *testing.T, a *seatsApp, q string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A reclaim run over the mass-removal guard is held: the Reclaim tab says
+// so and links to the held runs, which show it as a reclaim; approving it
+// there reclaims the seat.
+func TestHeldReclaimRunShownAndApproved(t *testing.T) {
+	t.Parallel()
+	a := comSeatsApp(t, 5)
+	a.assign("dev", "pat")
+	db, _ := a.store.SQLDB()
+	if _, err := db.Exec("UPDATE seat_assignments SET created_at = $1", models.Today().AddDays(-100).Time); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE users SET last_duo_activity_on = $1 WHERE username = 'pat'", models.Today().String()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	owner := models.ActorFor(a.users["owner"])
+	if err := a.store.SaveReclaimPolicy(ctx, owner, a.purchase, models.ReclaimPolicy{Enabled: true, IdleDays: 60}); err != nil {
+		t.Fatal(err)
+	}
+	// One of two seats is over the default guard's 10 %.
+	res, err := a.store.RunReclaim(ctx, a.purchase.ID, models.Today())
+	if err != nil || res.Held == nil {
+		t.Fatalf("%+v %v, want the run held", res, err)
+	}
+	c := a.as("owner")
+	tab := c.get(comBulk + "/reclaim")
+	wantStatus(t, tab, http.StatusOK)
+	if got := tab.Text(`[data-testid="reclaim-held"]`); !strings.Contains(got, "A reclaim run is held: it would reclaim 1 seat and nothing was reclaimed") {
+		t.Errorf("reclaim tab: %q", got)
+	}
+	rules := "/groups/acme/-/settings/gitlab_duo/assignment_rules"
+	if href := tab.Doc().Find(`[data-testid="reclaim-held-link"]`).AttrOr("href", ""); href != rules {
+		t.Errorf("held link %q, want %q", href, rules)
+	}
+	if got := c.get(rules).Text(`[data-testid="held-title"]`); got != "Held: this reclaim would remove 1 seat" {
+		t.Errorf("held title %q", got)
+	}
+	wantStatus(t, c.post(fmt.Sprintf("%s/runs/%d/approve", rules, res.Held.ID), url.Values{}), http.StatusSeeOther)
+	if n, _ := a.store.AssignedCount(ctx, a.purchase.ID); n != 1 {
+		t.Errorf("%d seats after approving, want 1 (pat)", n)
+	}
+	if c.get(comBulk+"/reclaim").Doc().Find(`[data-testid="reclaim-held"]`).Length() != 0 {
+		t.Error("the approved run is still mentioned")
+	}
 }

@@ -238,6 +238,9 @@ type ReclaimResult struct {
 	Cancelled int
 	Noticed   int
 	Reclaimed []Removal
+	// Held is the held run when more seats were due than the guard allows
+	// (nothing was reclaimed).
+	Held *SeatSyncRun
 }
 
 // RunReclaim is the job's work on one purchase for today, in one
@@ -245,7 +248,7 @@ type ReclaimResult struct {
 func (s *Store) RunReclaim(ctx context.Context, purchaseID int64, today Date) (ReclaimResult, error) {
 	var res ReclaimResult
 	err := s.Tx(ctx, func(tx *Store) error {
-		p, _, err := tx.lockPurchase(ctx, purchaseID)
+		p, assigned, err := tx.lockPurchase(ctx, purchaseID)
 		if err != nil {
 			return err
 		}
@@ -277,17 +280,33 @@ func (s *Store) RunReclaim(ctx context.Context, purchaseID int64, today Date) (R
 			return err
 		}
 		res.Noticed = len(fresh)
+		if res.Held, err = tx.reclaimSeats(ctx, p, assigned, due); err != nil || res.Held != nil {
+			return err
+		}
 		res.Reclaimed = due
-		return tx.reclaimSeats(ctx, p, due)
+		return nil
 	})
 	return res, err
 }
 
-// reclaimSeats is the one place reclaimed seats are removed (audited,
+// reclaimSeats is a run's reclaims: held as one run when more than the
+// mass-removal guard allows (nothing removed, the held run returned),
+// otherwise removed.
+func (tx *Store) reclaimSeats(ctx context.Context, p *AddOnPurchase, assigned int64, due []Removal) (*SeatSyncRun, error) {
+	if len(due) == 0 {
+		return nil, nil
+	}
+	held, err := tx.holdReclaims(ctx, p, assigned, due)
+	if err != nil || held != nil {
+		return held, err
+	}
+	return nil, tx.removeReclaimed(ctx, p, due)
+}
+
+// removeReclaimed is the one place reclaimed seats are removed (audited,
 // in the ledger with reason reclaim, mailed to each user and summarised
-// to the owners), and their notices closed. A mass-removal guard belongs
-// here: every reclaim of a run passes through this call.
-func (tx *Store) reclaimSeats(ctx context.Context, p *AddOnPurchase, due []Removal) error {
+// to the owners), and their notices closed.
+func (tx *Store) removeReclaimed(ctx context.Context, p *AddOnPurchase, due []Removal) error {
 	if len(due) == 0 {
 		return nil
 	}
@@ -351,14 +370,17 @@ func runReclaimJob(ctx context.Context, s *Store, now time.Time) (string, error)
 	if err != nil {
 		return "", err
 	}
-	var noticed, reclaimed, cancelled int
+	var noticed, reclaimed, cancelled, held int
 	for _, id := range ids {
 		r, err := s.RunReclaim(ctx, id, DateOf(now))
 		if err != nil {
 			return "", err
 		}
 		noticed, reclaimed, cancelled = noticed+r.Noticed, reclaimed+len(r.Reclaimed), cancelled+r.Cancelled
+		if r.Held != nil {
+			held += r.Held.Losses
+		}
 	}
-	return fmt.Sprintf("%d purchase(s) with a reclaim policy: %d notice(s) sent, %d withdrawn (used, removed or excluded since), %d seat(s) reclaimed",
-		len(ids), noticed, cancelled, reclaimed), nil
+	return fmt.Sprintf("%d purchase(s) with a reclaim policy: %d notice(s) sent, %d withdrawn (used, removed or excluded since), %d seat(s) reclaimed, %d held by the mass-removal guard",
+		len(ids), noticed, cancelled, reclaimed, held), nil
 }

@@ -14,6 +14,7 @@ import (
 // assigned 200 days ago, holders idle for the given number of days (-1:
 // never used), user "ex" excluded by name and "gm" as a member of
 // keep/sub (group keep excluded). The policy: 60 idle days, 7 days' notice.
+// The mass-removal guard allows every removal.
 func reclaimWorld(t *testing.T, s *models.Store, idle map[string]int) (*models.AddOnPurchase, map[string]*models.User, models.ReclaimPolicy) {
 	t.Helper()
 	ctx := context.Background()
@@ -55,6 +56,11 @@ func reclaimWorld(t *testing.T, s *models.Store, idle map[string]int) (*models.A
 		pol.ExcludedUserIDs = []int64{u.ID}
 	}
 	if err := s.SaveReclaimPolicy(ctx, tester, p, pol); err != nil {
+		t.Fatal(err)
+	}
+	// These tests are about the policy; the mass-removal guard over
+	// reclaims (seat_reclaim_guard_test.go) would hold their runs.
+	if err := s.SetRemovalGuard(ctx, tester, p.ID, models.RemovalGuard{MaxPercent: 100, MaxSeats: 100}); err != nil {
 		t.Fatal(err)
 	}
 	return p, users, pol

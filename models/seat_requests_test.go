@@ -137,6 +137,10 @@ func TestSeatRequestsAutoFillOldestFirst(t *testing.T) {
 		if err := s.SaveReclaimPolicy(ctx, tester, p, models.ReclaimPolicy{Enabled: true, IdleDays: 30, NoticeDays: 0}); err != nil {
 			t.Fatal(err)
 		}
+		// One of two seats is over the mass-removal guard's default 10 %.
+		if err := s.SetRemovalGuard(ctx, tester, p.ID, models.RemovalGuard{MaxPercent: 100, MaxSeats: 25}); err != nil {
+			t.Fatal(err)
+		}
 		if res, err := s.RunReclaim(ctx, p.ID, models.Today()); err != nil || len(res.Reclaimed) != 1 {
 			t.Fatalf("reclaim: %+v %v", res, err)
 		}

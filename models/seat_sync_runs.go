@@ -175,6 +175,10 @@ func (s *Store) ApproveRun(ctx context.Context, actor Actor, purchaseID, runID i
 		if err != nil {
 			return err
 		}
+		if run.Kind == SyncKindReclaim {
+			out, err = tx.approveReclaimRun(ctx, actor, p, run)
+			return err
+		}
 		old, err := run.ParsedDiff()
 		if err != nil {
 			return err

@@ -89,47 +89,85 @@ var GroupUsageSorts = map[string]string{
 	"name":     "g.full_path ASC",
 	"assigned": "assigned DESC, g.full_path ASC",
 	"active":   "active DESC, g.full_path ASC",
-	"idle":     "(count(DISTINCT sa.user_id) - count(DISTINCT CASE WHEN u.last_duo_activity_on >= ? THEN sa.user_id END)) DESC, g.full_path ASC",
+	"idle":     "count(*) - sum(per.active) DESC, g.full_path ASC",
 }
 
 // GroupUsagePage lists the groups whose members hold seats of p: on
 // GitLab.com the purchase's group's direct subgroups (each counting its
 // whole subtree), on self-managed the top-level groups. A group with no
 // seat holder is left out. Paginated in SQL.
+//
+// Each seat holder's memberships are read once and each is put under its
+// group by the traversal path (on GitLab.com the path's first two ids name
+// the direct subgroup), then counted per group: one pass over the seats
+// and the memberships, whatever the tree's width, and the page carries the
+// number of groups, so one statement serves the page.
 func (s *Store) GroupUsagePage(ctx context.Context, p *AddOnPurchase, today Date, sort string, page Page) (Paged[GroupUsage], error) {
 	page = page.normalized()
 	order, ok := GroupUsageSorts[sort]
 	if !ok {
 		order = GroupUsageSorts["assigned"]
 	}
-	since := today.AddDays(-(ActiveWithinDays - 1))
-	var from string
-	args := []any{since}
-	if p.NamespaceID == nil {
-		from = `FROM namespaces g JOIN members m ON m.root_namespace_id = g.id AND NOT m.pending
-			JOIN seat_assignments sa ON sa.user_id = m.user_id AND sa.add_on_purchase_id = ?
-			JOIN users u ON u.id = sa.user_id WHERE g.parent_id IS NULL`
-		args = append(args, p.ID)
-	} else {
-		// '0' is the byte after '/': [tp, tp-without-slash + '0') is the subtree.
-		from = `FROM namespaces g JOIN namespaces d ON d.traversal_path >= g.traversal_path
-				AND d.traversal_path < substr(g.traversal_path, 1, length(g.traversal_path) - 1) || '0'
-			JOIN members m ON NOT m.pending AND ((m.source_type = 'Namespace' AND m.source_id = d.id)
-				OR (m.source_type = 'Project' AND m.source_id IN (SELECT pr.id FROM projects pr WHERE pr.namespace_id = d.id)))
-			JOIN seat_assignments sa ON sa.user_id = m.user_id AND sa.add_on_purchase_id = ?
-			JOIN users u ON u.id = sa.user_id WHERE g.parent_id = ?`
-		args = append(args, p.ID, *p.NamespaceID)
+	per, args, err := s.groupUsageHolders(ctx, p, today)
+	if err != nil {
+		return Paged[GroupUsage]{}, err
 	}
+	var rows []struct {
+		GroupUsage
+		Total int64
+	}
+	err = s.q(ctx).Raw(`WITH per AS (`+per+`)
+		SELECT g.id, g.name, g.full_path, count(*) AS assigned, sum(per.active) AS active, count(*) OVER () AS total
+		FROM per JOIN namespaces g ON g.id = per.group_id
+		GROUP BY g.id, g.name, g.full_path ORDER BY `+order+fmt.Sprintf(" LIMIT %d OFFSET %d", page.PerPage, page.Offset()), args...).
+		Scan(&rows).Error
 	out := Paged[GroupUsage]{Items: []GroupUsage{}, Page: page.Number, PerPage: page.PerPage}
-	if err := s.q(ctx).Raw(`SELECT count(*) FROM (SELECT g.id `+from+` GROUP BY g.id) AS x`, args[1:]...).Scan(&out.Total).Error; err != nil {
+	if err != nil {
 		return out, err
 	}
-	q := `SELECT g.id, g.name, g.full_path, count(DISTINCT sa.user_id) AS assigned,
-			count(DISTINCT CASE WHEN u.last_duo_activity_on >= ? THEN sa.user_id END) AS active ` + from +
-		` GROUP BY g.id, g.name, g.full_path ORDER BY ` + order + fmt.Sprintf(" LIMIT %d OFFSET %d", page.PerPage, page.Offset())
-	if sort == "idle" {
-		args = append(args, since)
+	for _, r := range rows {
+		out.Items = append(out.Items, r.GroupUsage)
+		out.Total = r.Total
 	}
-	err := s.q(ctx).Raw(q, args...).Scan(&out.Items).Error
+	if len(rows) == 0 && page.Number > 1 {
+		// Past the last page: the total still tells the pager where it ends.
+		err = s.q(ctx).Raw(`SELECT count(DISTINCT group_id) FROM (`+per+`) AS per`, args...).Scan(&out.Total).Error
+	}
 	return out, err
+}
+
+// groupUsageHolders is a statement of (group_id, user_id, active) rows:
+// each seat holder once under each group of the table they are a member
+// of (or of something below it), active 1 when they used GitLab Duo in the
+// last ActiveWithinDays days.
+func (s *Store) groupUsageHolders(ctx context.Context, p *AddOnPurchase, today Date) (string, []any, error) {
+	since := today.AddDays(-(ActiveWithinDays - 1))
+	holders := `SELECT sa.user_id, CASE WHEN u.last_duo_activity_on >= ? THEN 1 ELSE 0 END AS active
+		FROM seat_assignments sa JOIN users u ON u.id = sa.user_id WHERE sa.add_on_purchase_id = ?`
+	if p.NamespaceID == nil {
+		return `SELECT DISTINCT m.root_namespace_id AS group_id, h.user_id, h.active
+			FROM (` + holders + `) AS h JOIN members m ON m.user_id = h.user_id AND NOT m.pending
+			WHERE m.root_namespace_id IS NOT NULL`, []any{since, p.ID}, nil
+	}
+	root, err := s.GroupByID(ctx, *p.NamespaceID)
+	if err != nil {
+		return "", nil, err
+	}
+	// The direct subgroup's traversal path is the membership's cut after
+	// the next '/' past the root's.
+	rest := "substr(pl.tp, ?)"
+	cut := "substr(pl.tp, 1, ? + strpos(" + rest + ", '/'))"
+	if s.dialect != Postgres {
+		cut = "substr(pl.tp, 1, ? + instr(" + rest + ", '/'))"
+	}
+	n := len(root.TraversalPath)
+	return `SELECT DISTINCT g.id AS group_id, h.user_id, h.active
+		FROM (SELECT m.user_id, d.traversal_path AS tp FROM members m JOIN namespaces d ON d.id = m.source_id
+				WHERE m.source_type = 'Namespace' AND m.root_namespace_id = ? AND NOT m.pending
+			UNION ALL
+			SELECT m.user_id, d.traversal_path FROM members m JOIN projects pr ON pr.id = m.source_id JOIN namespaces d ON d.id = pr.namespace_id
+				WHERE m.source_type = 'Project' AND m.root_namespace_id = ? AND NOT m.pending) AS pl
+		JOIN (` + holders + `) AS h ON h.user_id = pl.user_id
+		JOIN namespaces g ON g.traversal_path = ` + cut + ` AND g.parent_id = ?`,
+		[]any{root.ID, root.ID, since, p.ID, n, n + 1, root.ID}, nil
 }

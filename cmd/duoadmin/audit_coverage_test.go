@@ -112,9 +112,12 @@ var cliCoverage = map[string]cliCase{
 		f.exec(t, "UPDATE add_on_purchases SET quantity = 1")
 	}},
 	"jobs run usage_snapshot": {none: "writes the daily usage snapshot, telemetry like usage import: nobody changed seats or settings"},
-	// A seat idle past the policy (notice period 0): noticed and reclaimed in one run.
+	// A seat idle past the policy (notice period 0): noticed and reclaimed
+	// in one run; the guard is raised as for the ineligible job.
 	"jobs run reclaim": {want: []string{"seat_unassigned"}, setup: func(t *testing.T, f *seatsFixture) {
 		seatsFor("ada")(t, f)
+		f.exec(t, "INSERT INTO seat_removal_guards (add_on_purchase_id, max_percent, max_seats, updated_at) VALUES ($1, 100, 25, $2)",
+			f.purchID, time.Now().UTC())
 		f.exec(t, "UPDATE seat_assignments SET created_at = $1", time.Now().UTC().AddDate(0, 0, -40))
 		f.exec(t, `INSERT INTO seat_reclaim_policies (add_on_purchase_id, enabled, idle_days, notice_days, updated_at)
 			SELECT id, true, 30, 0, CURRENT_TIMESTAMP FROM add_on_purchases`)

@@ -267,6 +267,8 @@ func runScale(ctx context.Context, cfg config, n int, withTwoInstances bool) ([]
 	}{
 		{"access_api", b.accessAPI}, {"seat_table", b.seatTable}, {"bulk", b.bulk}, {"cascade", b.cascade}, {"reconcile", b.reconcile},
 		{"two_instances", b.twoInstances},
+		{"usage_page", b.usagePage},
+		{"reclaim_scan", b.reclaimScan},
 	} {
 		if !cfg.runs(sc.name) || (sc.name == "two_instances" && !withTwoInstances) {
 			continue

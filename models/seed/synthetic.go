@@ -125,13 +125,17 @@ func BuildSynthetic(ctx context.Context, s *models.Store, z SyntheticSize) (*Syn
 		if err := seedSyntheticMembers(ctx, tx, root, z); err != nil {
 			return err
 		}
-		start := models.Today().AddDays(-60)
+		// Started before the usage charts' 90 days, so they are full.
+		start := models.Today().AddDays(-SyntheticSeatDays)
 		p, err := tx.CreatePurchase(ctx, actor, models.GitLabCom, models.PurchaseInput{AddOn: models.AddOnDuoPro, NamespaceID: &root.ID,
 			Quantity: z.Seats, StartedAt: &start, ExpiresOn: models.Today().AddDays(305), PurchaseXID: "A-S00000001"})
 		if err != nil {
 			return err
 		}
 		if err := ResetSyntheticSeats(ctx, tx, p.ID, z.Seats, z.Assigned); err != nil {
+			return err
+		}
+		if err := SeedSyntheticUsage(ctx, tx, p, models.Today()); err != nil {
 			return err
 		}
 		// The bulk rows go in by SQL; the load itself is one audited change.
@@ -154,19 +158,17 @@ func BuildSynthetic(ctx context.Context, s *models.Store, z SyntheticSize) (*Syn
 	return LoadSynthetic(ctx, s)
 }
 
-// seedSyntheticUsers writes n users with activity spread over 90 days:
-// a tenth never active, a quarter never used Duo, a third never used Code
-// Suggestions.
+// seedSyntheticUsers writes n users, active over the last 90 days (a
+// tenth never). Their GitLab Duo dates are set from their usage events
+// (synthetic_usage.go).
 func seedSyntheticUsers(ctx context.Context, s *models.Store, n int) error {
-	return s.Exec(ctx, `INSERT INTO users (username, name, email, last_activity_on, last_duo_activity_on, last_code_suggestions_usage_at)
+	return s.Exec(ctx, `INSERT INTO users (username, name, email, last_activity_on)
 		SELECT ? || g,
 			(ARRAY['Alice','Bob','Carla','Dmitri','Eve','Farah','Gustav','Hana','Ivan','Jun','Kofi','Lena','Mateo','Nadia','Oskar','Priya','Quinn','Rosa','Sven','Tariq'])[1 + g % 20]
 				|| ' ' || (ARRAY['Smith','Garcia','Müller','Kim','Okafor','Rossi','Nowak','Silva','Tanaka','Dubois','Jensen','Khan','Lopez','Novak','Berg','Costa','Ivanova','Meyer','Sato','Walsh'])[1 + (g / 20) % 20]
 				|| ' ' || g,
 			? || g || '@example.com',
-			CASE WHEN g % 10 <> 0 THEN current_date - (g * 7 % 90) END,
-			CASE WHEN g % 4 <> 0 THEN current_date - (g * 31 % 90) END,
-			CASE WHEN g % 3 <> 0 THEN now() - (g * 17 % 90) * interval '1 day' - (g % 1440) * interval '1 minute' END
+			CASE WHEN g % 10 <> 0 THEN current_date - (g * 7 % 90) END
 		FROM generate_series(1, ?::int) g`, SyntheticUserPrefix, SyntheticUserPrefix, n)
 }
 
@@ -237,9 +239,13 @@ func seedSyntheticMembers(ctx context.Context, s *models.Store, root *models.Gro
 // the ledger as imported, as the load is an import.
 var seedActor = models.Actor{Username: "seed-synthetic", SeatReason: models.SeatReasonImport}
 
+// SyntheticSeatDays is how long ago the purchase started; its seats were
+// assigned over that time.
+const SyntheticSeatDays = 120
+
 // ResetSyntheticSeats puts the purchase back to quantity seats with the
 // first assigned generated users (by id) holding one, assigned over the
-// last 60 days. The benchmarks call it between runs, outside the timing.
+// last 120 days. The benchmarks call it between runs, outside the timing.
 // Like every seat change it keeps the seat ledger: a lost row for each
 // seat removed, a gained row for each seat given.
 func ResetSyntheticSeats(ctx context.Context, s *models.Store, purchaseID int64, quantity, assigned int) error {
@@ -251,8 +257,8 @@ func ResetSyntheticSeats(ctx context.Context, s *models.Store, purchaseID int64,
 			return err
 		}
 		if err := tx.Exec(ctx, `INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
-			SELECT ?, id, now() - (id % 60) * interval '1 day', now() FROM users
-			WHERE username LIKE '`+SyntheticUserPrefix+`%' ORDER BY id LIMIT ?`, purchaseID, assigned); err != nil {
+			SELECT ?, id, now() - (id % ?) * interval '1 day', now() FROM users
+			WHERE username LIKE '`+SyntheticUserPrefix+`%' ORDER BY id LIMIT ?`, purchaseID, SyntheticSeatDays, assigned); err != nil {
 			return err
 		}
 		if err := tx.LedgerSeatsHeld(ctx, seedActor, purchaseID, models.SeatGained); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"duoadmin/models"
 	"duoadmin/models/seed"
@@ -61,6 +62,7 @@ func TestSeedSyntheticSmall(t *testing.T) {
 	if err != nil || page.Total != 501 {
 		t.Fatalf("seat table total %d (%v), want 500 users and the owner", page.Total, err)
 	}
+	checkSyntheticUsage(t, s, y)
 	if _, err := seed.BuildSynthetic(ctx, s, z); !errors.Is(err, seed.ErrSyntheticExists) {
 		t.Fatalf("second seed: %v, want ErrSyntheticExists", err)
 	}
@@ -86,5 +88,49 @@ func TestSeedSyntheticSmall(t *testing.T) {
 	y2, err := seed.LoadSynthetic(ctx, s)
 	if err != nil || y2.Assigned != 20 || y2.Purchase.Quantity != 300 {
 		t.Fatalf("after reset %+v (%v)", y2, err)
+	}
+}
+
+// The seeded use agrees with itself: every user's GitLab Duo dates are
+// those of their newest events, the purchase has a snapshot for each of
+// the last 90 days, today's is what the usage_snapshot job writes, and
+// the features split about 6:3:1.
+func checkSyntheticUsage(t *testing.T, s *models.Store, y *seed.Synthetic) {
+	t.Helper()
+	ctx := context.Background()
+	db, _ := s.SQLDB()
+	var mismatched int
+	if err := db.QueryRow(`SELECT count(*) FROM users u
+		LEFT JOIN (SELECT user_id, CAST(max(occurred_at) AT TIME ZONE 'UTC' AS date) AS day,
+			max(occurred_at) FILTER (WHERE feature = 'code_suggestions') AS cs FROM duo_usage_events GROUP BY user_id) x ON x.user_id = u.id
+		WHERE u.username LIKE 'synthetic-user-%'
+			AND (u.last_duo_activity_on IS DISTINCT FROM x.day OR u.last_code_suggestions_usage_at IS DISTINCT FROM x.cs)`).Scan(&mismatched); err != nil || mismatched != 0 {
+		t.Fatalf("%d users whose dates are not their newest events' (%v)", mismatched, err)
+	}
+	today := models.Today()
+	days, err := s.UsageDays(ctx, y.Purchase.ID, today.AddDays(-89), today)
+	if err != nil || len(days) != 90 {
+		t.Fatalf("%d snapshot days (%v), want 90", len(days), err)
+	}
+	var cs, chat, other int64
+	for _, d := range days {
+		if d.Purchased != 200 || d.Assigned > 150 || d.Active > d.Assigned {
+			t.Fatalf("snapshot %+v", d)
+		}
+		cs, chat, other = cs+d.CodeSuggestionsUses, chat+d.ChatUses, other+d.OtherUses
+	}
+	if total := cs + chat + other; total == 0 || cs*100/total < 45 || cs*100/total > 65 || chat*100/total < 25 || other*100/total < 5 {
+		t.Errorf("uses: %d Code Suggestions, %d Chat, %d others", cs, chat, other)
+	}
+	if days[0].Assigned >= days[89].Assigned || days[89].Assigned != 150 {
+		t.Errorf("assigned %d 89 days ago, %d today: seats were given over time", days[0].Assigned, days[89].Assigned)
+	}
+	seeded := days[89]
+	if _, err := s.SnapshotUsage(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.UsageDays(ctx, y.Purchase.ID, today, today)
+	if len(again) != 1 || again[0] != seeded {
+		t.Errorf("today seeded %+v, the job writes %+v", seeded, again)
 	}
 }

@@ -80,12 +80,17 @@ func WaitingText(n int) string {
 	return fmt.Sprintf("%d users are waiting for a seat", n)
 }
 
-// HeldTitle: "Held: this sync would remove 412 seats".
+// HeldTitle: "Held: this sync would remove 412 seats" ("this reclaim"
+// for the reclaim job's runs).
 func HeldTitle(r models.SeatSyncRun) string {
-	if r.Losses == 1 {
-		return "Held: this sync would remove 1 seat"
+	what := "sync"
+	if r.Kind == models.SyncKindReclaim {
+		what = "reclaim"
 	}
-	return fmt.Sprintf("Held: this sync would remove %d seats", r.Losses)
+	if r.Losses == 1 {
+		return "Held: this " + what + " would remove 1 seat"
+	}
+	return fmt.Sprintf("Held: this %s would remove %d seats", what, r.Losses)
 }
 
 // DiffSummary is a diff in one sentence, for flashes and the diff page.

@@ -26,6 +26,24 @@ type Props struct {
 	Notices      models.Paged[models.ReclaimNoticeRow]
 	NoticePager  components.Pager
 	CanEdit      bool
+	// Held are the reclaim runs the mass-removal guard holds; they are
+	// decided where every held run is (RulesPath).
+	Held      []models.SeatSyncRun
+	RulesPath string
+}
+
+// HeldText tells that a reclaim run waits for a person, and where.
+func HeldText(r models.SeatSyncRun) string {
+	seats := strconv.Itoa(r.Losses) + " seats"
+	if r.Losses == 1 {
+		seats = "1 seat"
+	}
+	s := "A reclaim run is held: it would reclaim " + seats + " and nothing was reclaimed (" + r.HoldReason +
+		"). Approve or discard it under Assignment rules"
+	if r.ExpiresAt != nil {
+		s += " before " + r.ExpiresAt.UTC().Format("2006-01-02")
+	}
+	return s + "."
 }
 
 // PreviewText is GitLab-style wording of the preview's count.
