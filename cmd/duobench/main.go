@@ -267,6 +267,7 @@ func runScale(ctx context.Context, cfg config, n int, withTwoInstances bool) ([]
 	}{
 		{"access_api", b.accessAPI}, {"seat_table", b.seatTable}, {"bulk", b.bulk}, {"cascade", b.cascade}, {"reconcile", b.reconcile},
 		{"two_instances", b.twoInstances},
+		{"availability_map", b.availabilityMap},
 	} {
 		if !cfg.runs(sc.name) || (sc.name == "two_instances" && !withTwoInstances) {
 			continue
