@@ -133,9 +133,9 @@ func (s *Server) applyAvailabilityYAML(c echo.Context, sc mapScope) error {
 	}
 	var plan models.AvailabilityPlan
 	if c.FormValue("confirm") == "1" {
-		plan, err = s.store.ApplyAvailability(ctx, models.ActorFor(viewer(c)), sc.root, s.deployment, f)
+		plan, err = s.store.ApplyAvailability(ctx, models.ActorFor(viewer(c)), sc.root, s.deployment, f, viewer(c).Admin)
 	} else {
-		plan, err = s.store.PlanAvailability(ctx, sc.root, s.deployment, f)
+		plan, err = s.store.PlanAvailability(ctx, sc.root, s.deployment, f, viewer(c).Admin)
 	}
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {

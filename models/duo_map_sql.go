@@ -401,7 +401,8 @@ func (r *mapResolver) group(id int64) MapNode {
 	g := r.groups[id]
 	res := r.resolve(id)
 	n := MapNode{Kind: NodeGroup, ID: g.ID, FullPath: g.FullPath, Name: g.Name, Depth: strings.Count(g.FullPath, "/"),
-		State: mapState(res), Locks: g.LockDuoFeaturesEnabled || g.DuoEnforced(), Enforced: g.DuoEnforced()}
+		State: mapState(res), Locks: g.LockDuoFeaturesEnabled || g.DuoEnforced(), Enforced: g.DuoEnforced(),
+		EnforcedByAdmin: g.DuoEnforced() && g.DuoEnforcedByAdmin, EnforcedReason: g.DuoEnforcedReason}
 	n.How, n.By = provenance(res, g)
 	var parent *DuoResolution
 	if g.ParentID != nil {
