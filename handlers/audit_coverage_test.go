@@ -159,7 +159,7 @@ var auditCoverage = map[string]auditCase{
 		form: duoNeverOn},
 	"POST /groups/:group_path/-/settings/gitlab_duo/enforcement": {want: one("duo_availability_enforced"),
 		form: func(*coverageFixture) url.Values {
-			return url.Values{"duo_availability": {"never_on"}, "reason": {"Audit"}}
+			return url.Values{"duo_availability": {"never_on"}, "reason": {"Audit"}, "confirm": {"1"}}
 		}},
 	// A whole file is one change.
 	"POST /admin/gitlab_duo/availability_map/apply": {want: one("duo_availability_applied"), form: duoYAML},

@@ -436,6 +436,7 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 	case "/admin/gitlab_duo/seat_utilization/seat_requests/decline", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/decline":
 		v.Set("request_id", strconv.FormatInt(f.requestOf(sc), 10))
 		v.Set("reason", "matrix")
+		v.Set("confirm", "1")
 	case "/admin/gitlab_duo/seat_utilization/seat_requests/settings", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/settings":
 		v.Set("fill_freed_seats", "1")
 	case "/-/profile/gitlab_duo/seat_requests", "/api/v4/user/duo/seat_requests":
@@ -458,6 +459,7 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 	case "/groups/:group_path/-/settings/gitlab_duo/enforcement":
 		v.Set("duo_availability", "never_on")
 		v.Set("reason", "matrix")
+		v.Set("confirm", "1")
 	default:
 		if strings.Contains(r.Path, "duo") {
 			v.Set("duo_availability", "never_on")

@@ -38,13 +38,33 @@ func mapFilterOf(c echo.Context) models.MapFilter {
 
 func (s *Server) renderAvailabilityMap(c echo.Context, status int, sc mapScope, plan *models.AvailabilityPlan, yamlText string, errs models.FieldErrors) error {
 	ctx := c.Request().Context()
-	m, err := s.store.LoadDuoMap(ctx, sc.root)
+	counts, instanceLock, err := s.store.MapCountsOf(ctx, sc.root)
 	if err != nil {
 		return err
 	}
 	page := pageParam(c.QueryParam("page"))
-	p := duo.AvailabilityMapProps{Base: sc.base, Counts: m.Counts, InstanceLock: m.InstanceLock, Filter: mapFilterOf(c), Page: page,
+	p := duo.AvailabilityMapProps{Base: sc.base, Counts: counts, InstanceLock: instanceLock, Filter: mapFilterOf(c), Page: page, PerPage: mapPerPage,
 		Plan: plan, YAML: yamlText, Errs: errs, ReadOnly: viewer(c).Auditor && !viewer(c).Admin}
+	pg := models.Page{Number: page, PerPage: mapPerPage}
+	var total int64
+	if p.Filter.Any() {
+		f, err := s.store.MapFilterOf(ctx, sc.root, p.Filter, pg)
+		if err != nil {
+			return err
+		}
+		p.FlatGroups, p.FlatProjects = f.Groups, f.Projects
+		total = max(f.Groups.Total, f.Projects.Total)
+	} else {
+		lv, err := s.store.MapLevelOf(ctx, sc.root, c.QueryParam("subtree"), pg, mapChildren)
+		if errors.Is(err, models.ErrNotFound) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		mapTree(&p, lv)
+		total = max(lv.Groups.Total, lv.Projects.Total)
+	}
 	q := c.QueryParams()
 	link := func(n int) string {
 		v := url.Values{}
@@ -54,22 +74,10 @@ func (s *Server) renderAvailabilityMap(c echo.Context, status int, sc mapScope, 
 		v.Set("page", strconv.Itoa(n))
 		return sc.base + "?" + v.Encode()
 	}
-	var total int
-	if p.Filter.Any() {
-		groups := m.FilterGroups(p.Filter)
-		total = len(groups)
-		p.FlatGroups = pageOf(groups, page)
-		if p.FlatProjects, err = s.store.MapFilterProjects(ctx, m, p.Filter, models.Page{Number: page, PerPage: mapPerPage}); err != nil {
-			return err
-		}
-		total = max(total, int(p.FlatProjects.Total))
-	} else if total, err = s.mapTree(c, m, &p); err != nil {
-		return err
-	}
 	if page > 1 {
 		p.PrevHref = link(page - 1)
 	}
-	if page*mapPerPage < total {
+	if int64(page)*mapPerPage < total {
 		p.NextHref = link(page + 1)
 	}
 	ch, err := sc.chrome("GitLab Duo availability map")
@@ -79,48 +87,22 @@ func (s *Server) renderAvailabilityMap(c echo.Context, status int, sc mapScope, 
 	return render(c, status, duo.AvailabilityMap(ch, p))
 }
 
-func pageOf[T any](items []T, page int) []T {
-	lo := min((page-1)*mapPerPage, len(items))
-	return items[lo:min(lo+mapPerPage, len(items))]
-}
-
-// mapTree fills one level of the tree: the subtree's subgroups (a page of
-// them), each open with its first children, and the subtree's projects.
-func (s *Server) mapTree(c echo.Context, m *models.DuoMap, p *duo.AvailabilityMapProps) (int, error) {
-	var parent int64
-	if path := c.QueryParam("subtree"); path != "" {
-		n, ok := m.GroupByPath(path)
-		if !ok {
-			return 0, errNotFound
-		}
-		parent, p.Subtree = n.ID, n.FullPath
+// mapTree fills the props of one level of the tree: a page of the
+// subtree's subgroups, each open with its first children, and a page of
+// the subtree's own projects.
+func mapTree(p *duo.AvailabilityMapProps, lv *models.MapLevel) {
+	if lv.Parent != nil {
+		p.Subtree = lv.Parent.FullPath
 		p.Up = p.Base
-		if up, ok := m.Group(n.ParentID); ok {
-			p.Up = p.Base + "?" + url.Values{"subtree": {up.FullPath}}.Encode()
+		if lv.Up != "" {
+			p.Up = p.SubtreeHref(lv.Up)
 		}
 	}
-	level := pageOf(m.ChildGroups(parent), p.Page)
-	ids := []int64{}
-	if parent != 0 {
-		ids = append(ids, parent)
+	for _, b := range lv.Groups.Items {
+		p.Tree = append(p.Tree, duo.MapTreeNode{Node: b.Node, Groups: b.Groups, Projects: b.Projects, More: b.More})
 	}
-	for _, g := range level {
-		ids = append(ids, g.ID)
-	}
-	projects, err := s.store.MapChildProjects(c.Request().Context(), m, ids, mapChildren)
-	if err != nil {
-		return 0, err
-	}
-	for _, g := range level {
-		kids := m.ChildGroups(g.ID)
-		t := duo.MapTreeNode{Node: g, Groups: kids[:min(len(kids), mapChildren)], Projects: projects[g.ID]}
-		t.More = len(kids) > mapChildren || g.Projects > mapChildren
-		p.Tree = append(p.Tree, t)
-	}
-	if parent != 0 {
-		p.Projects = projects[parent]
-	}
-	return len(m.ChildGroups(parent)), nil
+	p.GroupsTotal = lv.Groups.Total
+	p.Projects = lv.Projects
 }
 
 // exportAvailabilityYAML downloads the scope's explicit settings.
@@ -151,9 +133,9 @@ func (s *Server) applyAvailabilityYAML(c echo.Context, sc mapScope) error {
 	}
 	var plan models.AvailabilityPlan
 	if c.FormValue("confirm") == "1" {
-		plan, err = s.store.ApplyAvailability(ctx, models.ActorFor(viewer(c)), sc.root, s.deployment, f)
+		plan, err = s.store.ApplyAvailability(ctx, models.ActorFor(viewer(c)), sc.root, s.deployment, f, viewer(c).Admin)
 	} else {
-		plan, err = s.store.PlanAvailability(ctx, sc.root, s.deployment, f)
+		plan, err = s.store.PlanAvailability(ctx, sc.root, s.deployment, f, viewer(c).Admin)
 	}
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {

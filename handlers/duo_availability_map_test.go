@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,4 +103,81 @@ func TestGroupAvailabilityMapOnGitLabCom(t *testing.T) {
 	}
 	// Subgroups have no map of their own.
 	wantStatus(t, owner.get("/groups/acme/platform/-/settings/gitlab_duo/availability_map"), http.StatusNotFound)
+}
+
+// A level with more groups than a page, and a filter with more matches
+// than a page: both paginate in SQL, and the next page's link keeps the
+// subtree and the filters (both databases).
+func TestAvailabilityMapPaginates(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		a := newApp(t, s, models.SelfManaged)
+		o := a.duoOrg()
+		big := a.mkGroup(o.acme, "big", "Big", "")
+		var team51 *models.Group
+		for i := range 53 {
+			g := a.mkGroup(big, fmt.Sprintf("team%02d", i), "Team", "")
+			if i == 51 {
+				team51 = g
+				a.mkProject(g, "svc", "Service")
+			}
+		}
+		for i := range 52 {
+			a.mkProject(big, fmt.Sprintf("proj%02d", i), "Project")
+		}
+		a.duoSetGroup(team51, models.NeverOn)
+		admin := a.as("admin")
+		wantText(t, admin.get(adminMapPath), `[data-testid="map-counts"]`, "112 groups and projects on, 2 off, 1 lock")
+
+		res := admin.get(adminMapPath + "?subtree=acme/big")
+		wantStatus(t, res, http.StatusOK)
+		got := mapStates(res, `[data-testid="map-tree"]`)
+		if _, ok := got["acme/big/team49"]; !ok || len(got) != 100 || got["acme/big/proj49"] != "On" {
+			t.Fatalf("first page: %d nodes %v", len(got), got)
+		}
+		wantText(t, res, `[data-testid="map-level-range"]`, "Showing groups 1 to 50 of 53.")
+		next := res.Doc().Find(`[data-testid="map-next"]`).AttrOr("href", "")
+		u, _ := url.Parse(next)
+		if u.Query().Get("subtree") != "acme/big" || u.Query().Get("page") != "2" {
+			t.Fatalf("next page link %q", next)
+		}
+		res = admin.get(next)
+		got = mapStates(res, `[data-testid="map-tree"]`)
+		if got["acme/big/team51"] != "Always off" || got["acme/big/team51/svc"] != "Always off" || got["acme/big/proj51"] != "On" || len(got) != 6 {
+			t.Fatalf("second page: %v", got)
+		}
+		if _, ok := got["acme/big/team49"]; ok {
+			t.Fatal("the second page repeats the first")
+		}
+		if res.Doc().Find(`[data-testid="map-next"]`).Length() != 0 {
+			t.Fatal("a third page offered")
+		}
+		wantStatus(t, admin.get(adminMapPath+"?subtree=nope/none"), http.StatusNotFound)
+
+		// A search matching 53 groups and 53 projects, two pages.
+		res = admin.get(adminMapPath + "?q=acme/big/&differs=")
+		wantText(t, res, `[data-testid="map-groups-total"]`, "Groups (53)")
+		wantText(t, res, `[data-testid="map-projects-total"]`, "Projects (53)")
+		if n := len(mapStates(res, `[data-testid="map-flat"]`)); n != 100 {
+			t.Fatalf("%d nodes on the first page of the search", n)
+		}
+		next = res.Doc().Find(`[data-testid="map-next"]`).AttrOr("href", "")
+		u, _ = url.Parse(next)
+		if u.Query().Get("q") != "acme/big/" || u.Query().Get("page") != "2" {
+			t.Fatalf("next page link %q", next)
+		}
+		if n := len(mapStates(admin.get(next), `[data-testid="map-flat"]`)); n != 6 {
+			t.Fatalf("%d nodes on the second page of the search", n)
+		}
+		// Only where it differs: team51 and its project (which does not
+		// differ from team51), nothing else.
+		got = mapStates(admin.get(adminMapPath+"?differs=1"), `[data-testid="map-flat"]`)
+		if len(got) != 1 || got["acme/big/team51"] != "Always off" {
+			t.Fatalf("differs: %v", got)
+		}
+		got = mapStates(admin.get(adminMapPath+"?locked=1&q=BIG"), `[data-testid="map-flat"]`)
+		if len(got) != 1 || got["acme/big/team51"] != "Always off" {
+			t.Fatalf("locked: %v", got)
+		}
+	})
 }

@@ -82,8 +82,27 @@ func (s *Server) postGroupGitlabDuoEnforcement(c echo.Context) error {
 		// Anything but the two locking options is the model's field error.
 		in.Availability = models.Availability(strings.TrimSpace(c.FormValue(duoField)))
 	}
-	_, err := s.store.EnforceGroupDuo(c.Request().Context(), models.ActorFor(v), g, in)
 	field := duoField
+	if !in.Release && c.FormValue("cancel") == "1" {
+		// Back to the form, as it was filled in; nothing changes.
+		return s.renderGroupEditWith(c, http.StatusOK, g, nil, &in, nil)
+	}
+	if !in.Release && c.FormValue("confirm") != "1" {
+		impact, err := s.store.PreviewEnforcement(c.Request().Context(), g, in)
+		if fe, ok := duoFieldErrors(err, field); ok {
+			return s.renderGroupEditWith(c, http.StatusUnprocessableEntity, g, nil, &in, fe)
+		}
+		if err != nil {
+			return err
+		}
+		ch, err := s.groupEditChrome(c, g, "General settings")
+		if err != nil {
+			return err
+		}
+		return ok(c, duo.EnforcementConfirm(ch, duo.EnforcementConfirmProps{Action: groupEnforcementPath(g),
+			Message: enforceMessage(impact), Availability: in.Availability, Reason: in.Reason}))
+	}
+	_, err := s.store.EnforceGroupDuo(c.Request().Context(), models.ActorFor(v), g, in)
 	if in.Release {
 		field = "reason" // the release form has no radios
 	}
@@ -98,4 +117,20 @@ func (s *Server) postGroupGitlabDuoEnforcement(c echo.Context) error {
 		msg = "The enforcement was released: the group's owners can change GitLab Duo availability again."
 	}
 	return s.redirectWithFlash(c, "/groups/"+g.FullPath+"/-/edit", "success", msg)
+}
+
+// enforceMessage counts what an enforcement locks below the group, naming
+// only what there is.
+func enforceMessage(n models.CascadeImpact) string {
+	var parts []string
+	if n.Subgroups > 0 {
+		parts = append(parts, countOf(n.Subgroups, "subgroup"))
+	}
+	if n.Projects > 0 {
+		parts = append(parts, countOf(n.Projects, "project"))
+	}
+	if len(parts) == 0 {
+		return "Enforcing this setting locks this group's setting."
+	}
+	return "Enforcing this setting locks " + strings.Join(parts, " and ") + "."
 }

@@ -27,7 +27,7 @@ func TestAdminEnforcesASubgroupOwnersSeeItReadOnly(t *testing.T) {
 	res := admin.post(enforcePath, url.Values{"duo_availability": {"never_on"}, "reason": {""}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantFieldError(t, res, "reason", "can't be blank")
-	res = admin.post(enforcePath, url.Values{"duo_availability": {"never_on"}, "reason": {"Data residency review"}})
+	res = admin.post(enforcePath, url.Values{"duo_availability": {"never_on"}, "reason": {"Data residency review"}, "confirm": {"1"}})
 	wantStatus(t, res, http.StatusSeeOther)
 	ev := wantAudit(t, a, "duo_availability_enforced", "acme/platform", "admin")
 	if !strings.Contains(string(ev.Details), `"reason":"Data residency review"`) {
@@ -73,7 +73,7 @@ func TestTopLevelOwnerEnforcesASubgroupOnGitLabCom(t *testing.T) {
 	}
 	// Not the top-level group itself: only administrators enforce that.
 	wantStatus(t, owner.post("/groups/acme/-/settings/gitlab_duo/enforcement", url.Values{"duo_availability": {"always_on"}, "reason": {"x"}}), http.StatusNotFound)
-	wantStatus(t, owner.post(enforcePath, url.Values{"duo_availability": {"always_on"}, "reason": {"AI pilot"}}), http.StatusSeeOther)
+	wantStatus(t, owner.post(enforcePath, url.Values{"duo_availability": {"always_on"}, "reason": {"AI pilot"}, "confirm": {"1"}}), http.StatusSeeOther)
 	// The subgroup's own owner sees it read-only and may not release it.
 	subc := a.as("subowner")
 	res := subc.get("/groups/acme/platform/-/edit")
@@ -86,8 +86,70 @@ func TestTopLevelOwnerEnforcesASubgroupOnGitLabCom(t *testing.T) {
 		t.Fatal("Always on did not reach the projects below")
 	}
 	// The instance administrator overrides and keeps the enforcement for admins.
-	wantStatus(t, a.as("admin").post(enforcePath, url.Values{"duo_availability": {"never_on"}, "reason": {"Incident"}}), http.StatusSeeOther)
+	wantStatus(t, a.as("admin").post(enforcePath, url.Values{"duo_availability": {"never_on"}, "reason": {"Incident"}, "confirm": {"1"}}), http.StatusSeeOther)
 	res = owner.post(enforcePath, url.Values{"release": {"1"}, "reason": {"pilot"}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantFieldError(t, res, "reason", "cannot be changed because it is enforced by an administrator")
+}
+
+// Enforcing asks first, with what it locks; the POST without the
+// confirmation changes nothing, Cancel goes back to the filled-in form,
+// and the confirmed POST enforces.
+func TestEnforcingAsksForConfirmationWithCounts(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	o := a.duoOrg()
+	admin := a.as("admin")
+	form := url.Values{"duo_availability": {"always_on"}, "reason": {"Pilot for the platform team"}}
+	res := admin.post(enforcePath, form)
+	wantStatus(t, res, http.StatusOK)
+	// acme/platform holds acme/platform/api, acme/platform/core and acme/platform/api/gateway.
+	wantText(t, res, `[data-testid="enforce-confirm-message"]`, "Enforcing this setting locks 1 subgroup and 2 projects.")
+	wantText(t, res, `[data-testid="enforce-confirm-submit"]`, "Enforce setting")
+	buttons := res.Doc().Find(`[data-testid="enforce-confirm-form"] button`)
+	if buttons.Length() != 2 || buttons.First().Text() != "Cancel" {
+		t.Fatalf("Cancel is not the first of the buttons: %d buttons, first %q", buttons.Length(), buttons.First().Text())
+	}
+	if v, _ := res.Doc().Find(`[data-testid="enforce-confirm-form"] input[name="reason"]`).Attr("value"); v != "Pilot for the platform team" {
+		t.Fatalf("the confirmation does not carry the reason: %q", v)
+	}
+	g := a.duoGroup(o.platform)
+	if g.DuoEnforced() || a.duoAvailability(o.platform) != models.DefaultOn {
+		t.Fatal("the POST without confirmation changed the group")
+	}
+	if n := countAudit(t, a, "duo_availability_enforced", "acme/platform"); n != 0 {
+		t.Fatalf("%d audit events before the confirmation", n)
+	}
+
+	// Cancel: the form again, with the values typed.
+	cancel := url.Values{"duo_availability": {"always_on"}, "reason": {"Pilot for the platform team"}, "cancel": {"1"}}
+	res = admin.post(enforcePath, cancel)
+	wantStatus(t, res, http.StatusOK)
+	if got := res.Doc().Find(`#enforce_reason`).Text(); got != "Pilot for the platform team" {
+		t.Fatalf("the reason after Cancel: %q", got)
+	}
+	if _, ok := res.Doc().Find(`#enforce_always_on`).Attr("checked"); !ok {
+		t.Fatal("Always on is not selected after Cancel")
+	}
+	if a.duoGroup(o.platform).DuoEnforced() {
+		t.Fatal("Cancel enforced")
+	}
+
+	// Invalid input never reaches the confirmation.
+	res = admin.post(enforcePath, url.Values{"duo_availability": {"default_on"}, "reason": {"x"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+
+	// No "0 subgroups": a group with a project only, then with nothing below.
+	tools := "/groups/acme/tools/-/settings/gitlab_duo/enforcement"
+	res = admin.post(tools, url.Values{"duo_availability": {"never_on"}, "reason": {"x"}})
+	wantText(t, res, `[data-testid="enforce-confirm-message"]`, "Enforcing this setting locks this group's setting.")
+	a.mkProject(o.tools, "cli", "CLI")
+	res = admin.post(tools, url.Values{"duo_availability": {"never_on"}, "reason": {"x"}})
+	wantText(t, res, `[data-testid="enforce-confirm-message"]`, "Enforcing this setting locks 1 project.")
+
+	form.Set("confirm", "1")
+	wantStatus(t, admin.post(enforcePath, form), http.StatusSeeOther)
+	if !a.duoGroup(o.platform).DuoEnforced() || a.duoAvailability(o.platform) != models.AlwaysOn {
+		t.Fatal("the confirmed POST did not enforce")
+	}
 }

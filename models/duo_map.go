@@ -50,6 +50,9 @@ type MapNode struct {
 	// Locks: the node itself sets a lock (Always on/off, or enforced).
 	Locks    bool
 	Enforced bool
+	// EnforcedByAdmin and EnforcedReason describe an enforcement.
+	EnforcedByAdmin bool
+	EnforcedReason  string
 	// Differs: the effective value is not its parent's.
 	Differs  bool
 	Children int // direct subgroups (groups only)
@@ -110,7 +113,8 @@ func (s *Store) LoadDuoMap(ctx context.Context, root *Group) (*DuoMap, error) {
 		m.res[g.ID] = r
 		m.chains[g.ID] = append(append(make([]DuoNode, 0, len(parentChain)+1), parentChain...), self)
 		n := MapNode{Kind: NodeGroup, ID: g.ID, FullPath: g.FullPath, Name: g.Name, Depth: strings.Count(g.FullPath, "/"),
-			State: mapState(r), Locks: g.LockDuoFeaturesEnabled || g.DuoEnforced(), Enforced: g.DuoEnforced()}
+			State: mapState(r), Locks: g.LockDuoFeaturesEnabled || g.DuoEnforced(), Enforced: g.DuoEnforced(),
+			EnforcedByAdmin: g.DuoEnforced() && g.DuoEnforcedByAdmin, EnforcedReason: g.DuoEnforcedReason}
 		if g.ParentID != nil {
 			n.ParentID = *g.ParentID
 		}

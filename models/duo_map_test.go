@@ -165,6 +165,8 @@ func TestAvailabilityYAMLRoundTrip(t *testing.T) {
 		if _, err := s.SetGroupDuoAvailability(ctx, tester, top1, models.NeverOn); err != nil {
 			t.Fatal(err)
 		}
+		// Two enforced groups: the file carries them with their reasons.
+		enforced := enforceSome(t, s, 2)
 		f, err := s.ExportAvailability(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -177,7 +179,7 @@ func TestAvailabilityYAMLRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v\n%s", err, raw)
 		}
-		if plan, err := s.PlanAvailability(ctx, nil, models.SelfManaged, back); err != nil || !plan.Empty() {
+		if plan, err := s.PlanAvailability(ctx, nil, models.SelfManaged, back, true); err != nil || !plan.Empty() {
 			t.Fatalf("the export drifts from its own database: %v %+v", err, plan.Changes)
 		}
 		// A fresh database with the same groups and projects, default settings.
@@ -186,12 +188,24 @@ func TestAvailabilityYAMLRoundTrip(t *testing.T) {
 			fresh = storetest.PostgresOnly(t)
 		}
 		genHierarchyPlain(t, fresh, s)
-		plan, err := fresh.PlanAvailability(ctx, nil, models.SelfManaged, back)
+		plan, err := fresh.PlanAvailability(ctx, nil, models.SelfManaged, back, true)
 		if err != nil || plan.Empty() {
 			t.Fatalf("dry run on the fresh database: %v %+v", err, plan)
 		}
-		if _, err := fresh.ApplyAvailability(ctx, tester, nil, models.SelfManaged, back); err != nil {
+		if plan.EnforcementsAdded != 2 || !strings.Contains(plan.Summary(), "2 enforcements added") {
+			t.Fatalf("dry run: %s", plan.Summary())
+		}
+		if !bytes.Contains(raw, []byte("enforced:\n  "+enforced[0]+":\n    reason: reason "+enforced[0])) {
+			t.Fatalf("the export lacks the enforcement of %s:\n%s", enforced[0], raw)
+		}
+		if _, err := fresh.ApplyAvailability(ctx, tester, nil, models.SelfManaged, back, true); err != nil {
 			t.Fatal(err)
+		}
+		for _, p := range enforced {
+			g, _ := fresh.GroupByFullPath(ctx, p)
+			if !g.DuoEnforced() || !g.DuoEnforcedByAdmin || g.DuoEnforcedReason != "reason "+p {
+				t.Fatalf("%s after apply: %+v", p, g)
+			}
 		}
 		if n := sqlCount(t, fresh, "SELECT count(*) FROM audit_events WHERE action = 'duo_availability_applied'"); n != 1 {
 			t.Fatalf("%d audit events for one apply", n)
@@ -203,27 +217,49 @@ func TestAvailabilityYAMLRoundTrip(t *testing.T) {
 		}
 		for _, n := range want.Groups {
 			g, ok := got.GroupByPath(n.FullPath)
-			if !ok || g.State != n.State || g.How != n.How {
+			if !ok || g.State != n.State || g.How != n.How || g.By != n.By || g.Enforced != n.Enforced {
 				t.Fatalf("%s: %s %s, want %s %s", n.FullPath, g.State, g.How, n.State, n.How)
 			}
 		}
-		if plan, _ := fresh.PlanAvailability(ctx, nil, models.SelfManaged, back); !plan.Empty() {
+		if plan, _ := fresh.PlanAvailability(ctx, nil, models.SelfManaged, back, true); !plan.Empty() {
 			t.Fatalf("still differs after apply: %+v", plan.Changes)
 		}
-		// Drift: one group changed by hand.
-		g, _ := fresh.GroupByFullPath(ctx, "top2")
-		if _, err := fresh.SetGroupDuoAvailability(ctx, tester, g, models.NeverOn); err != nil {
+		// Drift: an enforcement released by hand is one to add again.
+		g0, _ := fresh.GroupByFullPath(ctx, enforced[1])
+		if _, err := fresh.EnforceGroupDuo(ctx, tester, g0, models.DuoEnforcement{Release: true, Reason: "by hand", ByAdmin: true}); err != nil {
 			t.Fatal(err)
 		}
-		plan, _ = fresh.PlanAvailability(ctx, nil, models.SelfManaged, back)
-		if plan.Empty() || plan.LocksAdded != 0 && plan.LocksRemoved == 0 {
+		if plan, _ := fresh.PlanAvailability(ctx, nil, models.SelfManaged, back, true); plan.EnforcementsAdded != 1 || plan.Groups != 0 {
+			t.Fatalf("released enforcement: %+v", plan)
+		}
+		if _, err := fresh.ApplyAvailability(ctx, tester, nil, models.SelfManaged, back, true); err != nil {
+			t.Fatal(err)
+		}
+		// Drift: one top-level group (with no enforcement below) locked or
+		// unlocked by hand.
+		var g *models.Group
+		for _, top := range []string{"top0", "top1", "top2"} {
+			if !strings.HasPrefix(enforced[0], top+"/") && !strings.HasPrefix(enforced[1], top+"/") {
+				g, _ = fresh.GroupByFullPath(ctx, top)
+				break
+			}
+		}
+		change := models.NeverOn
+		if g.LockDuoFeaturesEnabled {
+			change = models.DefaultOn
+		}
+		if _, err := fresh.SetGroupDuoAvailability(ctx, tester, g, change); err != nil {
+			t.Fatal(err)
+		}
+		plan, _ = fresh.PlanAvailability(ctx, nil, models.SelfManaged, back, true)
+		if plan.Empty() || plan.LocksAdded+plan.LocksRemoved != 1 {
 			t.Fatalf("drift not found: %+v", plan)
 		}
 		if _, err := models.ParseAvailabilityFile("b.yaml", strings.NewReader("groups:\n  top0: sometimes\n")); err == nil ||
 			!strings.Contains(err.Error(), "b.yaml: groups.top0: must be one of") {
 			t.Fatalf("bad option: %v", err)
 		}
-		if _, err := fresh.PlanAvailability(ctx, nil, models.SelfManaged, models.AvailabilityFile{Groups: map[string]models.Availability{"nope": models.DefaultOn}}); err == nil {
+		if _, err := fresh.PlanAvailability(ctx, nil, models.SelfManaged, models.AvailabilityFile{Groups: map[string]models.Availability{"nope": models.DefaultOn}}, true); err == nil {
 			t.Fatal("an unknown group was accepted")
 		}
 	})
@@ -255,4 +291,33 @@ func genHierarchyPlain(t *testing.T, dst, src *models.Store) {
 			}
 		}
 	}
+}
+
+// enforceSome enforces the first n groups (by path, below the top level)
+// the rules let an administrator enforce, each with the reason "reason
+// PATH", and returns their paths.
+func enforceSome(t *testing.T, s *models.Store, n int) []string {
+	t.Helper()
+	ctx := context.Background()
+	m, err := s.LoadDuoMap(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, g := range m.Groups {
+		if len(out) == n {
+			break
+		}
+		if g.ParentID == 0 || g.Locks {
+			continue
+		}
+		fresh, _ := s.GroupByID(ctx, g.ID)
+		if _, err := s.EnforceGroupDuo(ctx, tester, fresh, models.DuoEnforcement{Availability: models.NeverOn, Reason: "reason " + g.FullPath, ByAdmin: true}); err == nil {
+			out = append(out, g.FullPath)
+		}
+	}
+	if len(out) < n {
+		t.Fatalf("only %d groups could be enforced", len(out))
+	}
+	return out
 }

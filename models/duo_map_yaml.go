@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -23,6 +24,14 @@ type AvailabilityFile struct {
 	Instance Availability            `yaml:"instance,omitempty"`
 	Groups   map[string]Availability `yaml:"groups,omitempty"`
 	Projects map[string]bool         `yaml:"projects,omitempty"`
+	// Enforced names the groups whose setting (under groups:, Always on
+	// or Always off) is enforced, with the enforcement's reason.
+	Enforced map[string]AvailabilityEnforcement `yaml:"enforced,omitempty"`
+}
+
+// AvailabilityEnforcement is an enforced group's entry in the file.
+type AvailabilityEnforcement struct {
+	Reason string `yaml:"reason"`
 }
 
 // MarshalAvailabilityFile writes the file, keys sorted (yaml.v3 sorts maps).
@@ -91,7 +100,7 @@ func (s *Store) ExportAvailability(ctx context.Context, root *Group) (Availabili
 	if err != nil {
 		return AvailabilityFile{}, err
 	}
-	f := AvailabilityFile{Groups: map[string]Availability{}, Projects: map[string]bool{}}
+	f := AvailabilityFile{Groups: map[string]Availability{}, Projects: map[string]bool{}, Enforced: map[string]AvailabilityEnforcement{}}
 	if root == nil {
 		f.Instance = InstanceAvailability(m.Instance.DuoFeaturesEnabled, m.Instance.LockDuoFeaturesEnabled)
 	}
@@ -99,6 +108,9 @@ func (s *Store) ExportAvailability(ctx context.Context, root *Group) (Availabili
 		self := m.chains[n.ID][len(m.chains[n.ID])-1]
 		if self.Enabled != nil {
 			f.Groups[n.FullPath] = InstanceAvailability(*self.Enabled, self.Locked)
+		}
+		if n.Enforced {
+			f.Enforced[n.FullPath] = AvailabilityEnforcement{Reason: n.EnforcedReason}
 		}
 	}
 	ps, err := s.mapProjects(ctx, m)
@@ -124,10 +136,22 @@ type AvailabilityChange struct {
 	// The stored columns the file asks for.
 	Enabled *bool
 	Locked  bool
+	// Enforce: nil leaves the group's enforcement as it is; true enforces
+	// it with Reason, false releases it.
+	Enforce *bool
+	Reason  string
 }
 
 func (c AvailabilityChange) String() string {
 	return fmt.Sprintf("%s %s: %s, file says %s", c.Kind, c.Path, c.From, c.To)
+}
+
+// enforcedTitle marks an enforced group's setting in a change.
+func enforcedTitle(title string, enforced bool) string {
+	if enforced {
+		return title + " (enforced)"
+	}
+	return title
 }
 
 // AvailabilityPlan is what applying a file changes.
@@ -135,6 +159,8 @@ type AvailabilityPlan struct {
 	Changes                  []AvailabilityChange
 	Groups, Projects         int
 	LocksAdded, LocksRemoved int
+	EnforcementsAdded        int
+	EnforcementsReleased     int
 	Instance                 bool
 }
 
@@ -160,6 +186,8 @@ func (p AvailabilityPlan) Summary() string {
 	add(p.Projects, "project changes", "projects change")
 	add(p.LocksAdded, "lock added", "locks added")
 	add(p.LocksRemoved, "lock removed", "locks removed")
+	add(p.EnforcementsAdded, "enforcement added", "enforcements added")
+	add(p.EnforcementsReleased, "enforcement released", "enforcements released")
 	return strings.Join(parts, ", ")
 }
 
@@ -170,8 +198,11 @@ func storedTitle(enabled *bool, locked bool) string {
 	return string(InstanceAvailability(*enabled, locked))
 }
 
-// PlanAvailability compares a file with the scope (a dry run).
-func (s *Store) PlanAvailability(ctx context.Context, root *Group, d Deployment, f AvailabilityFile) (AvailabilityPlan, error) {
+// PlanAvailability compares a file with the scope (a dry run). byAdmin:
+// an administrator applies it; otherwise (GitLab.com) an owner of the
+// top-level group, who may enforce its subgroups only and cannot change
+// what an administrator enforced.
+func (s *Store) PlanAvailability(ctx context.Context, root *Group, d Deployment, f AvailabilityFile, byAdmin bool) (AvailabilityPlan, error) {
 	var plan AvailabilityPlan
 	m, err := s.LoadDuoMap(ctx, root)
 	if err != nil {
@@ -200,11 +231,13 @@ func (s *Store) PlanAvailability(ctx context.Context, root *Group, d Deployment,
 			want.Enabled, want.Locked = &e, l
 		}
 		newChains[n.ID] = append(append([]DuoNode{}, newChains[n.ParentID]...), want)
-		if sameBoolPtr(self.Enabled, want.Enabled) && self.Locked == want.Locked {
+		enf, enforce := lookupFold(f.Enforced, n.FullPath)
+		valueChanges := !sameBoolPtr(self.Enabled, want.Enabled) || self.Locked != want.Locked
+		if !valueChanges && enforce == n.Enforced {
 			continue
 		}
-		if n.Enforced {
-			errs["groups."+n.FullPath] = "is enforced: change it with the enforcement, and state it as it is"
+		if e := enforcementRefused(n, want, enforce, newChains[n.ParentID], inst, d, byAdmin); e != "" {
+			errs["groups."+n.FullPath] = e
 			continue
 		}
 		// Always on is set where GitLab offers it; a file may restate it
@@ -212,9 +245,21 @@ func (s *Store) PlanAvailability(ctx context.Context, root *Group, d Deployment,
 		if want.Locked && want.Enabled != nil && *want.Enabled && !AlwaysOnOffered(d, &Group{ParentID: parentPtr(n.ParentID)}) {
 			errs["groups."+n.FullPath] = ErrAlwaysOnNotOffered.Error()
 		}
-		plan.Changes = append(plan.Changes, AvailabilityChange{Kind: NodeGroup, ID: n.ID, Path: n.FullPath,
-			From: storedTitle(self.Enabled, self.Locked), To: storedTitle(want.Enabled, want.Locked), Enabled: want.Enabled, Locked: want.Locked})
-		plan.Groups++
+		c := AvailabilityChange{Kind: NodeGroup, ID: n.ID, Path: n.FullPath,
+			From: enforcedTitle(storedTitle(self.Enabled, self.Locked), n.Enforced), To: enforcedTitle(storedTitle(want.Enabled, want.Locked), enforce),
+			Enabled: want.Enabled, Locked: want.Locked, Reason: strings.TrimSpace(enf.Reason)}
+		if enforce != n.Enforced {
+			c.Enforce = &enforce
+			if enforce {
+				plan.EnforcementsAdded++
+			} else {
+				plan.EnforcementsReleased++
+			}
+		}
+		plan.Changes = append(plan.Changes, c)
+		if valueChanges {
+			plan.Groups++
+		}
 		switch {
 		case want.Locked && !self.Locked:
 			plan.LocksAdded++
@@ -225,6 +270,11 @@ func (s *Store) PlanAvailability(ctx context.Context, root *Group, d Deployment,
 	for _, p := range sortedKeys(f.Groups) {
 		if !known[strings.ToLower(p)] {
 			errs["groups."+p] = "no such group here"
+		}
+	}
+	for _, p := range sortedKeys(f.Enforced) {
+		if !known[strings.ToLower(p)] {
+			errs["enforced."+p] = "no such group here"
 		}
 	}
 	ps, err := s.mapProjects(ctx, m)
@@ -279,11 +329,11 @@ func lookupFold[V any](m map[string]V, path string) (V, bool) {
 // ApplyAvailability makes the scope what the file says, in one
 // transaction audited as one change. Nothing cascades: the file states
 // every level.
-func (s *Store) ApplyAvailability(ctx context.Context, actor Actor, root *Group, d Deployment, f AvailabilityFile) (AvailabilityPlan, error) {
+func (s *Store) ApplyAvailability(ctx context.Context, actor Actor, root *Group, d Deployment, f AvailabilityFile, byAdmin bool) (AvailabilityPlan, error) {
 	var plan AvailabilityPlan
 	err := s.Tx(ctx, func(tx *Store) error {
 		var err error
-		if plan, err = tx.PlanAvailability(ctx, root, d, f); err != nil || plan.Empty() {
+		if plan, err = tx.PlanAvailability(ctx, root, d, f, byAdmin); err != nil || plan.Empty() {
 			return err
 		}
 		now := time.Now().UTC()
@@ -294,8 +344,11 @@ func (s *Store) ApplyAvailability(ctx context.Context, actor Actor, root *Group,
 				err = tx.q(ctx).Model(&InstanceSettings{}).Where("id = 1").Updates(map[string]any{
 					"duo_features_enabled": *c.Enabled, "lock_duo_features_enabled": c.Locked, "updated_at": now}).Error
 			case NodeGroup:
-				err = tx.q(ctx).Model(&Group{}).Where("id = ?", c.ID).Updates(map[string]any{
-					"duo_features_enabled": c.Enabled, "lock_duo_features_enabled": c.Locked, "updated_at": now}).Error
+				cols := map[string]any{"duo_features_enabled": c.Enabled, "lock_duo_features_enabled": c.Locked, "updated_at": now}
+				if c.Enforce != nil {
+					maps.Copy(cols, enforcementColumns(actor, &DuoEnforcement{Reason: c.Reason, ByAdmin: byAdmin, Release: !*c.Enforce}, now))
+				}
+				err = tx.q(ctx).Model(&Group{}).Where("id = ?", c.ID).Updates(cols).Error
 			case NodeProject:
 				if *c.Enabled {
 					on = append(on, c.ID)
@@ -317,7 +370,8 @@ func (s *Store) ApplyAvailability(ctx context.Context, actor Actor, root *Group,
 		}
 		entry := AuditEntry{Action: "duo_availability_applied", TargetType: "Instance", TargetName: "instance",
 			Details: map[string]any{"summary": plan.Summary(), "groups": plan.Groups, "projects": plan.Projects,
-				"locks_added": plan.LocksAdded, "locks_removed": plan.LocksRemoved, "instance": plan.Instance}}
+				"locks_added": plan.LocksAdded, "locks_removed": plan.LocksRemoved, "instance": plan.Instance,
+				"enforcements_added": plan.EnforcementsAdded, "enforcements_released": plan.EnforcementsReleased}}
 		if root != nil {
 			rid := root.ID
 			entry.TargetType, entry.TargetID, entry.TargetName, entry.NamespaceID = "Group", root.ID, root.FullPath, &rid
@@ -337,4 +391,31 @@ func chunks(ids []int64, n int) [][]int64 {
 		out = append(out, ids)
 	}
 	return out
+}
+
+// enforcementRefused says why a file may not make group n what it asks
+// (want, enforced or not), or "" when it may: an enforced setting locks,
+// is never under another lock, and only those who may enforce change an
+// enforcement (administrators; on GitLab.com a top-level group's owners
+// for its subgroups, but never over an administrator's).
+func enforcementRefused(n MapNode, want DuoNode, enforce bool, above []DuoNode, inst DuoNode, d Deployment, byAdmin bool) string {
+	mayEnforce := byAdmin || (d == GitLabCom && n.ParentID != 0 && !n.EnforcedByAdmin)
+	switch {
+	case n.EnforcedByAdmin && !byAdmin:
+		return (&EnforcedError{Path: n.FullPath, ByAdmin: true}).Error()
+	case (enforce || n.Enforced) && !mayEnforce:
+		return "only an administrator can enforce or release this group's setting"
+	case enforce && (want.Enabled == nil || !want.Locked):
+		return "an enforced setting is Always on or Always off: state it under groups"
+	case enforce && inst.Locked:
+		return "cannot be enforced under the instance's lock"
+	}
+	if enforce {
+		for _, a := range above {
+			if a.Locked {
+				return "cannot be enforced under the lock of " + a.FullPath
+			}
+		}
+	}
+	return ""
 }

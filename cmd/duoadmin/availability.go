@@ -85,10 +85,12 @@ func availabilityCommand(ctx context.Context, args []string, out io.Writer) erro
 		return err
 	}
 	var plan models.AvailabilityPlan
+	// The command line holds the database's credentials: an
+	// administrator's power, enforcement included.
 	if verb == "check" {
-		plan, err = store.PlanAvailability(ctx, root, cfg.Deployment, f)
+		plan, err = store.PlanAvailability(ctx, root, cfg.Deployment, f, true)
 	} else {
-		plan, err = store.ApplyAvailability(ctx, models.Actor{Username: "duoadmin availability apply"}, root, cfg.Deployment, f)
+		plan, err = store.ApplyAvailability(ctx, models.Actor{Username: "duoadmin availability apply"}, root, cfg.Deployment, f, true)
 	}
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {

@@ -269,6 +269,7 @@ func runScale(ctx context.Context, cfg config, n int, withTwoInstances bool) ([]
 		{"two_instances", b.twoInstances},
 		{"usage_page", b.usagePage},
 		{"reclaim_scan", b.reclaimScan},
+		{"availability_map", b.availabilityMap},
 	} {
 		if !cfg.runs(sc.name) || (sc.name == "two_instances" && !withTwoInstances) {
 			continue
