@@ -8,22 +8,43 @@ import (
 )
 
 // removalMailSQL tells each user who lost a seat why: one outbox row per
-// row of from, which has the columns email, name and reason. The
-// placeholders come before from's.
-func (s *Store) removalMailSQL(p *AddOnPurchase, from string, now time.Time) (string, []any) {
-	title := p.AddOn.Title()
-	// Placeholders in the order the statement reads them.
-	args := []any{"Your " + title + " seat was removed", "Hello ", ",\n\nYour " + title + " seat was removed because "}
-	reasonText := "CASE r.reason"
+// row of from, which has the columns email, reason and ord. The text is
+// the same for everyone removed for one reason, so it is written once per
+// reason (removalBodies) and each row points at it, as the welcome mail
+// does: a cut of 40,000 seats writes 40,000 short outbox rows, not 40,000
+// copies of the text. The placeholders come before from's.
+func (s *Store) removalMailSQL(p *AddOnPurchase, from string, bodies map[string]int64, now time.Time) (string, []any) {
+	args := []any{"Your " + p.AddOn.Title() + " seat was removed"}
+	body := "CASE r.reason"
 	for _, code := range removalReasons {
-		reasonText += " WHEN ? THEN ?"
-		args = append(args, code, ReasonText[code])
+		if id, ok := bodies[code]; ok {
+			body += " WHEN ? THEN CAST(? AS bigint)"
+			args = append(args, code, id)
+		}
 	}
-	reasonText += " ELSE r.reason END"
-	args = append(args, ".\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: "+s.opts.BaseURL+"\n", now, now)
-	return `INSERT INTO email_outbox (to_address, subject, text_body, html_body, kind, attempts, last_error, next_attempt_at, created_at)
-		SELECT r.email, ?, ? || r.name || ? || ` + reasonText + ` || ?, '', 'seat_removed', 0, '', ?, ?
+	body += " END"
+	args = append(args, now, now)
+	return `INSERT INTO email_outbox (to_address, subject, text_body, html_body, body_id, kind, attempts, last_error, next_attempt_at, created_at)
+		SELECT r.email, ?, '', '', ` + body + `, 'seat_removed', 0, '', ?, ?
 		FROM ` + from + ` AS r ORDER BY r.ord`, args
+}
+
+// removalBodies writes the removal mail's text once for each of the
+// reasons, answering the body of each.
+func (s *Store) removalBodies(ctx context.Context, p *AddOnPurchase, reasons []string, now time.Time) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, code := range reasons {
+		if _, done := out[code]; done {
+			continue
+		}
+		b := EmailBody{TextBody: "Hello,\n\nYour " + p.AddOn.Title() + " seat was removed because " + ReasonText[code] +
+			".\n\nIf you still need GitLab Duo, ask an owner or administrator to assign you a seat: " + s.opts.BaseURL + "\n", CreatedAt: now}
+		if err := s.q(ctx).Create(&b).Error; err != nil {
+			return nil, err
+		}
+		out[code] = b.ID
+	}
+	return out, nil
 }
 
 // queueRemovalSummary sends the purchase's owners (GitLab.com: the

@@ -37,10 +37,20 @@ const (
 	SeatReasonRequest           = "request" // a seat request assigned, by a person or from the queue
 )
 
+// SeatReasonRenewed is reserved: it would mark a seat gained because its
+// purchase was renewed, and GitLab has no such path, so nothing writes it.
+// A purchase renewed within the 28 days after it expired is the same
+// purchase row with a later end date, and its assignments were kept all
+// along (the seat never went, so none is regained: GitLab's "users will be
+// automatically re-assigned" is that they keep theirs); after the 28 days
+// the cleanup has removed them (reason expired) and a renewal brings none
+// back — users need to be reassigned (manual, bulk, api …).
+const SeatReasonRenewed = "renewed"
+
 // SeatReasons lists the ledger reasons, for filters.
 var SeatReasons = []string{SeatReasonManual, SeatReasonBulk, SeatReasonAPI, SeatReasonCLI, SeatReasonImport,
 	SeatReasonTrial, SeatReasonOverage, SeatReasonBlocked, SeatReasonBanned, SeatReasonDeactivated,
-	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonRule, SeatReasonLDAP, SeatReasonReclaim, SeatReasonRequest}
+	SeatReasonBot, SeatReasonMembershipRemoved, SeatReasonExpired, SeatReasonRenewed, SeatReasonRule, SeatReasonLDAP, SeatReasonReclaim, SeatReasonRequest}
 
 // removalLedgerReason maps automation's removal reasons (kept in audit
 // details and mail) to ledger reasons.

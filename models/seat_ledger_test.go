@@ -249,3 +249,67 @@ func TestSeatLedgerTrialMembershipAndImport(t *testing.T) {
 		}
 	})
 }
+
+// renewed is a reserved reason: a renewal, within the 28 days after expiry
+// or after them, moves no seat, so the ledger gets no row of it (GitLab
+// keeps the assignments through the grace and does not bring back those
+// the cleanup removed).
+func TestSeatLedgerRenewalGainsNoSeat(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		today := models.Today()
+		p, users := smPurchase(t, s, 2)
+		db, _ := s.SQLDB()
+		events := func() int {
+			return sqlCount(t, s, fmt.Sprintf("SELECT count(*) FROM seat_events WHERE add_on_purchase_id = %d", p.ID))
+		}
+		expire := func(daysAgo int) {
+			t.Helper()
+			if _, err := db.Exec("UPDATE add_on_purchases SET expires_on = $1 WHERE id = $2", today.AddDays(-daysAgo).String(), p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		renew := func() {
+			t.Helper()
+			until := today.AddDays(365)
+			if _, err := s.UpdatePurchase(ctx, tester, p.ID, models.PurchaseUpdate{ExpiresOn: &until}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := events() // the two manual gains
+
+		// Within the grace: the seats were kept, so none is regained.
+		expire(10)
+		renew()
+		if n, _ := s.AssignedCount(ctx, p.ID); n != 2 {
+			t.Fatalf("renewed within the grace: %d seats, want the 2 kept", n)
+		}
+		if n := events(); n != before {
+			t.Errorf("renewed within the grace: %d ledger rows, want %d (no seat moved)", n, before)
+		}
+
+		// After the grace: the cleanup removed them (expired) and a renewal
+		// brings none back.
+		expire(40)
+		if _, err := s.CleanupExpired(ctx, today); err != nil {
+			t.Fatal(err)
+		}
+		afterCleanup := events()
+		renew()
+		if n, _ := s.AssignedCount(ctx, p.ID); n != 0 {
+			t.Fatalf("renewed after the grace: %d seats, want 0 (users are reassigned by hand)", n)
+		}
+		for _, u := range users {
+			if ledgerRows(t, s, u.ID, "lost", models.SeatReasonExpired) != 1 {
+				t.Errorf("%s: no lost row with reason expired", u.Username)
+			}
+		}
+		if n := events(); n != afterCleanup {
+			t.Errorf("renewed after the grace: %d ledger rows, want %d (no seat moved)", n, afterCleanup)
+		}
+		if !slices.Contains(models.SeatReasons, models.SeatReasonRenewed) {
+			t.Error("renewed is not listed among the reasons a filter accepts")
+		}
+	})
+}

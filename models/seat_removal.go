@@ -79,7 +79,6 @@ func (s *Store) overageRemovals(ctx context.Context, p *AddOnPurchase, quantity 
 	if excess <= 0 {
 		return nil, nil
 	}
-	since := overageSince(p)
 	var rows []Removal
 	q := s.q(ctx).Table("seat_assignments AS sa").Joins("JOIN users u ON u.id = sa.user_id").
 		Select("u.id AS user_id, u.username, u.name, u.email, u.last_code_suggestions_usage_at").
@@ -88,17 +87,35 @@ func (s *Store) overageRemovals(ctx context.Context, p *AddOnPurchase, quantity 
 		sub, arg := s.idSet(exclude)
 		q = q.Where("sa.user_id NOT IN ("+sub+")", arg)
 	}
-	err = q.
-		Order(clauseExpr(`CASE WHEN u.last_code_suggestions_usage_at IS NULL OR u.last_code_suggestions_usage_at < ? THEN 0 ELSE 1 END,
-			CASE WHEN u.last_code_suggestions_usage_at IS NULL OR u.last_code_suggestions_usage_at < ? THEN NULL ELSE u.last_code_suggestions_usage_at END ASC,
-			sa.created_at DESC, sa.id DESC`, since, since)).
-		Limit(excess).Scan(&rows).Error
+	err = q.Order(clauseExpr(overageOrder, overageOrderArgs(p)...)).Limit(excess).Scan(&rows).Error
 	for i := range rows {
 		rows[i].Reason, rows[i].Rank = ReasonSeatOverage, i+1
-		used := rows[i].LastCodeSuggestionsUsageAt
-		rows[i].UsedSinceStart = used != nil && !used.Before(since)
 	}
+	markUsedSinceStart(p, rows)
 	return rows, err
+}
+
+// overageOrder is GitLab's overage order over a purchase's seats (sa)
+// joined to their users (u); its placeholders are overageOrderArgs'. The
+// preview (overageRemovals) and the removal (deleteOverage) both order by
+// it, so the preview lists exactly the seats the removal takes.
+const overageOrder = `CASE WHEN u.last_code_suggestions_usage_at IS NULL OR u.last_code_suggestions_usage_at < ? THEN 0 ELSE 1 END,
+	CASE WHEN u.last_code_suggestions_usage_at IS NULL OR u.last_code_suggestions_usage_at < ? THEN NULL ELSE u.last_code_suggestions_usage_at END ASC,
+	sa.created_at DESC, sa.id DESC`
+
+func overageOrderArgs(p *AddOnPurchase) []any {
+	since := overageSince(p)
+	return []any{since, since}
+}
+
+// markUsedSinceStart explains each overage rank: used Code Suggestions
+// since the purchase started.
+func markUsedSinceStart(p *AddOnPurchase, rs []Removal) {
+	since := overageSince(p)
+	for i := range rs {
+		used := rs[i].LastCodeSuggestionsUsageAt
+		rs[i].UsedSinceStart = used != nil && !used.Before(since)
+	}
 }
 
 // IneligibleRemovals lists the seats of p held by users who may no longer
@@ -138,7 +155,13 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 	if err != nil {
 		return err
 	}
-	if !perUser {
+	return s.finishRemovals(ctx, p, rs, now)
+}
+
+// finishRemovals is what follows the seats, ledger and mail of removals:
+// the one audit event of a bulk removal, the owners' summary, the queue.
+func (s *Store) finishRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
+	if len(rs) > 1 {
 		counts := map[string]int{}
 		for _, r := range rs {
 			counts[r.Reason]++
@@ -168,36 +191,21 @@ func (s *Store) afterRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 // events.
 func (s *Store) deleteRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal, perUser bool, now time.Time) error {
 	set, arg := s.removalSet(rs)
-	prefix := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":"`, p.ID, p.AddOn)
-	audit := func(from string) string {
-		return `INSERT INTO audit_events (actor_id, actor_name, action, target_type, target_id, target_name, namespace_id, details, created_at)
-		SELECT NULL, ?, 'seat_unassigned', 'User', r.user_id, r.username, ?,
-			? || r.reason || '"' || CASE WHEN r.rank > 0 THEN ',"rank":' || CAST(r.rank AS text) ELSE '' END || '}', ?
-		FROM ` + from + ` AS r ORDER BY r.ord`
+	reasons := make([]string, len(rs))
+	for i, r := range rs {
+		reasons[i] = r.Reason
 	}
-	auditArgs := []any{Automation.Username, p.NamespaceID, prefix, now}
+	bodies, err := s.removalBodies(ctx, p, reasons, now)
+	if err != nil {
+		return err
+	}
 	if s.dialect == Postgres {
-		mail, mailArgs := s.removalMailSQL(p, "g", now)
-		args := append([]any{arg, p.ID}, removalLedgerArgs(p.ID, now)...)
-		auditCTE := ""
-		if perUser {
-			auditCTE = `, a AS (` + audit("g") + `)`
-			args = append(args, auditArgs...)
-		}
-		// The removals come in overage order, which is random to the seats'
-		// and users' tables; joined in user order, the DELETE and the users
-		// lookup read their pages in turn instead of jumping about.
-		return s.q(ctx).Exec(`WITH r AS (`+set+`),
-			gone AS (DELETE FROM seat_assignments sa USING (SELECT * FROM r ORDER BY r.user_id) AS r WHERE sa.add_on_purchase_id = ? AND sa.user_id = r.user_id
-				RETURNING r.user_id, r.rank, r.reason, r.ord),
-			led AS (`+removalLedgerSQL("gone")+`),
-			g AS MATERIALIZED (SELECT gone.*, u.username, u.name, u.email FROM gone JOIN users u ON u.id = gone.user_id)
-			`+auditCTE+`
-			`+mail, append(args, mailArgs...)...).Error
+		q, args := s.removalStatement(p, set, []any{arg}, bodies, perUser, now, false)
+		return s.q(ctx).Exec(q, args...).Error
 	}
 	withUsers := `(SELECT r.*, u.username, u.name, u.email FROM (` + set + `) AS r JOIN users u ON u.id = r.user_id)`
 	if perUser {
-		if err := s.q(ctx).Exec(audit(withUsers), append(auditArgs, arg)...).Error; err != nil {
+		if err := s.q(ctx).Exec(removalAuditSQL(withUsers), append(removalAuditArgs(p, now), arg)...).Error; err != nil {
 			return err
 		}
 	}
@@ -211,8 +219,91 @@ func (s *Store) deleteRemovals(ctx context.Context, p *AddOnPurchase, rs []Remov
 	if err := s.whereIDIn(s.q(ctx).Where("add_on_purchase_id = ?", p.ID), "user_id", ids).Delete(&SeatAssignment{}).Error; err != nil {
 		return err
 	}
-	mail, mailArgs := s.removalMailSQL(p, withUsers, now)
+	mail, mailArgs := s.removalMailSQL(p, withUsers, bodies, now)
 	return s.q(ctx).Exec(mail, append(mailArgs, arg)...).Error
+}
+
+// removalAuditSQL writes the audit event of each removal of from (columns
+// user_id, username, reason, rank, ord) with its reason and rank; the
+// placeholders are removalAuditArgs', then from's.
+func removalAuditSQL(from string) string {
+	return `INSERT INTO audit_events (actor_id, actor_name, action, target_type, target_id, target_name, namespace_id, details, created_at)
+		SELECT NULL, ?, 'seat_unassigned', 'User', r.user_id, r.username, ?,
+			? || r.reason || '"' || CASE WHEN r.rank > 0 THEN ',"rank":' || CAST(r.rank AS text) ELSE '' END || '}', ?
+		FROM ` + from + ` AS r ORDER BY r.ord`
+}
+
+func removalAuditArgs(p *AddOnPurchase, now time.Time) []any {
+	prefix := fmt.Sprintf(`{"add_on_purchase_id":%d,"add_on":%q,"reason":"`, p.ID, p.AddOn)
+	return []any{Automation.Username, p.NamespaceID, prefix, now}
+}
+
+// removalStatement is, on Postgres, the removal of the seats of set (a
+// subquery with columns user_id, rank, reason and ord, the removal order;
+// its placeholders setArgs) in one statement: seats, ledger rows, the
+// mail, and, perUser, the audit event. With returning it answers the
+// removed seats' Removals in removal order.
+func (s *Store) removalStatement(p *AddOnPurchase, set string, setArgs []any, bodies map[string]int64, perUser bool, now time.Time, returning bool) (string, []any) {
+	mail, mailArgs := s.removalMailSQL(p, "g", bodies, now)
+	args := append(append(setArgs, p.ID), removalLedgerArgs(p.ID, now)...)
+	auditCTE := ""
+	if perUser {
+		auditCTE = `, a AS (` + removalAuditSQL("g") + `)`
+		args = append(args, removalAuditArgs(p, now)...)
+	}
+	final := mail
+	if returning {
+		final = `, m AS (` + mail + `) SELECT user_id, username, name, email, reason, rank, last_code_suggestions_usage_at FROM g ORDER BY ord`
+	}
+	// The removals come in overage order, which is random to the seats'
+	// and users' tables; joined in user order, the DELETE and the users
+	// lookup read their pages in turn instead of jumping about.
+	return `WITH r AS (` + set + `),
+			gone AS (DELETE FROM seat_assignments sa USING (SELECT * FROM r ORDER BY r.user_id) AS r WHERE sa.add_on_purchase_id = ? AND sa.user_id = r.user_id
+				RETURNING r.user_id, r.rank, r.reason, r.ord),
+			led AS (` + removalLedgerSQL("gone") + `),
+			g AS MATERIALIZED (SELECT gone.*, u.username, u.name, u.email, u.last_code_suggestions_usage_at FROM gone JOIN users u ON u.id = gone.user_id)
+			` + auditCTE + `
+			` + final, append(args, mailArgs...)
+}
+
+// removeOverage is reconcileOverage on Postgres: the overage is chosen by
+// the removal statement itself (overageOrder), so 40,000 removed seats are
+// not read out and sent back; the statement answers what it removed.
+func (s *Store) removeOverage(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
+	assigned, err := s.AssignedCount(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	excess := int(assigned) - p.Quantity
+	if excess <= 0 {
+		return nil, nil
+	}
+	now := time.Now().UTC()
+	// Its sorts (the overage order, the ledger's and the mail's removal
+	// order) hold every seat of the purchase: in memory, not spilled.
+	if err := s.q(ctx).Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+		return nil, err
+	}
+	set := `SELECT o.user_id, CAST(o.rank AS integer) AS rank, CAST(? AS text) AS reason, CAST(o.rank AS integer) - 1 AS ord FROM (
+		SELECT sa.user_id, row_number() OVER (ORDER BY ` + overageOrder + `) AS rank
+		FROM seat_assignments sa JOIN users u ON u.id = sa.user_id WHERE sa.add_on_purchase_id = ?) AS o
+		WHERE o.rank <= ?`
+	setArgs := append(append([]any{ReasonSeatOverage}, overageOrderArgs(p)...), p.ID, excess)
+	bodies, err := s.removalBodies(ctx, p, []string{ReasonSeatOverage}, now)
+	if err != nil {
+		return nil, err
+	}
+	var rs []Removal
+	err = s.withSeatHooks(ctx, p.ID, func() error {
+		q, args := s.removalStatement(p, set, setArgs, bodies, excess == 1, now, true)
+		return s.q(ctx).Raw(q, args...).Scan(&rs).Error
+	})
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	markUsedSinceStart(p, rs)
+	return rs, s.finishRemovals(ctx, p, rs, now)
 }
 
 // RemoveIneligible takes seats from users who may no longer hold them.
@@ -252,6 +343,9 @@ func (s *Store) ReconcileOverage(ctx context.Context, purchaseID int64) ([]Remov
 }
 
 func (s *Store) reconcileOverage(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
+	if s.dialect == Postgres {
+		return s.removeOverage(ctx, p)
+	}
 	rs, err := s.OverageRemovals(ctx, p, p.Quantity)
 	if err != nil {
 		return nil, err

@@ -131,6 +131,24 @@ func TestOverageOrderAndTheFiftyToThirtyExample(t *testing.T) {
 		if sqlCount(t, s, "SELECT count(*) FROM email_outbox WHERE kind = 'seat_removed'") != 20 {
 			t.Fatal("each removed user is told")
 		}
+		// ... by a mail of their own in the outbox, saying why (the text is
+		// shared by everyone removed for the reason).
+		due, err := s.DueEmails(ctx, time.Now().Add(time.Hour), 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		told := map[string]string{}
+		for _, m := range due {
+			if m.Kind == "seat_removed" {
+				told[m.ToAddress] = m.Subject + "\n" + m.TextBody
+			}
+		}
+		for _, r := range preview {
+			if m := told[r.Email]; !strings.Contains(m, "Your GitLab Duo Pro seat was removed") ||
+				!strings.Contains(m, "because "+models.ReasonText[models.ReasonSeatOverage]+".") {
+				t.Errorf("%s was told %q", r.Email, m)
+			}
+		}
 		// Quantity at or above the assigned count removes nothing.
 		q = 40
 		if _, err := s.UpdatePurchase(ctx, tester, p.ID, models.PurchaseUpdate{Quantity: &q}); err != nil {

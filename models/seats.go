@@ -284,9 +284,9 @@ func (s *Store) RemoveSeats(ctx context.Context, actor Actor, p *AddOnPurchase, 
 // perUser, one audit event each); it returns how many seats went.
 func (s *Store) deleteSeats(ctx context.Context, actor Actor, p *AddOnPurchase, ids []int64, perUser bool, now time.Time) (int64, error) {
 	b, _ := json.Marshal(map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn, "reason": "unassigned"})
-	sub, arg := s.idSet(ids)
-	del := `DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (` + sub + `)`
-	held := `SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = ? AND user_id IN (` + sub + `)`
+	in, arg := s.idIn("user_id", ids)
+	del := `DELETE FROM seat_assignments WHERE add_on_purchase_id = ? AND ` + in
+	held := `SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = ? AND ` + in
 	auditArgs := auditUsersArgs(actor, "seat_unassigned", p.NamespaceID, string(b), now)
 	ledger := ledgerArgs(p.ID, SeatLost, actor, now)
 	if s.dialect == Postgres {

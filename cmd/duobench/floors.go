@@ -93,54 +93,35 @@ func (b *bench) forgetFloorWrites(ctx context.Context) error {
 	return nil
 }
 
-// bulkFloors: assigning and then removing the 10,000 users, raw.
-func (b *bench) bulkFloors(ctx context.Context, ids []int64) (assign, remove []time.Duration, err error) {
+// bulkFloor: assigning and then removing the 10,000 users, raw, once.
+func (b *bench) bulkFloor(ctx context.Context, ids []int64) (assign, remove time.Duration, err error) {
 	pid := b.syn.Purchase.ID
-	for range b.cfg.iterations {
-		a, err := b.runFloor(ctx, "bulk_assign_10k", pid, ids)
-		if err != nil {
-			return nil, nil, err
-		}
-		r, err := b.runFloor(ctx, "bulk_remove_10k", pid, ids)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := b.forgetFloorWrites(ctx); err != nil {
-			return nil, nil, err
-		}
-		assign, remove = append(assign, a), append(remove, r)
+	if assign, err = b.runFloor(ctx, "bulk_assign_10k", pid, ids); err != nil {
+		return 0, 0, err
 	}
-	sortDurations(assign)
-	sortDurations(remove)
-	return assign, remove, nil
+	if remove, err = b.runFloor(ctx, "bulk_remove_10k", pid, ids); err != nil {
+		return 0, 0, err
+	}
+	return assign, remove, b.forgetFloorWrites(ctx)
 }
 
 // reconcileFloor: removing the seats of the users the overage order would
 // remove (the removed most recently assigned: 40,000 at the default size;
-// the raw run does not need the order, only the same rows), raw; seats are
-// restored between runs.
-func (b *bench) reconcileFloor(ctx context.Context, removed int) ([]time.Duration, error) {
+// the raw run does not need the order, only the same rows), raw, once,
+// from restored seats.
+func (b *bench) reconcileFloor(ctx context.Context, removed int) (time.Duration, error) {
 	pid := b.syn.Purchase.ID
-	var out []time.Duration
-	for range b.cfg.iterations {
-		if err := b.resetSeats(ctx); err != nil {
-			return nil, err
-		}
-		if err := b.forgetFloorWrites(ctx); err != nil {
-			return nil, err
-		}
-		users, err := b.int64s(ctx, `SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = $1 ORDER BY id DESC LIMIT $2`, pid, removed)
-		if err != nil {
-			return nil, err
-		}
-		d, err := b.runFloor(ctx, "reconcile_overage", pid, users)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+	if err := b.resetSeats(ctx); err != nil {
+		return 0, err
 	}
-	sortDurations(out)
-	return out, b.forgetFloorWrites(ctx)
+	if err := b.forgetFloorWrites(ctx); err != nil {
+		return 0, err
+	}
+	users, err := b.int64s(ctx, `SELECT user_id FROM seat_assignments WHERE add_on_purchase_id = $1 ORDER BY id DESC LIMIT $2`, pid, removed)
+	if err != nil {
+		return 0, err
+	}
+	return b.runFloor(ctx, "reconcile_overage", pid, users)
 }
 
 func (b *bench) int64s(ctx context.Context, q string, args ...any) ([]int64, error) {
