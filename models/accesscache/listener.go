@@ -6,13 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
 const (
-	// accessChangedChannel is what migration 00012's triggers notify.
+	// accessChangedChannel is what the triggers notify (migrations 00012,
+	// 00030).
 	accessChangedChannel = "duoadmin_access_changed"
 	// ListenerApplicationName is the listener connection's application_name.
 	ListenerApplicationName = "duoadmin change listener"
@@ -99,11 +101,12 @@ func (l listener) listen(ctx context.Context) error {
 	}
 }
 
-// notified handles one notification: the triggers' (empty payload) retire
-// the cache; probes, this listener's or another instance's, do not.
+// notified handles one notification: the triggers' retire what they name
+// (ParseChange); probes, this listener's or another instance's, retire
+// nothing.
 func (l listener) notified(payload, probe string) bool {
-	if payload == "" {
-		l.st.Invalidate()
+	if !strings.HasPrefix(payload, probePrefix) {
+		l.st.Apply(ParseChange(payload))
 	}
 	return payload == probe
 }
@@ -132,9 +135,11 @@ func (l listener) probe(ctx context.Context, conn *pgx.Conn, probe string) error
 	}
 }
 
+const probePrefix = "probe "
+
 // newProbe is a payload no other listener sends.
 func newProbe() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return "probe " + hex.EncodeToString(b)
+	return probePrefix + hex.EncodeToString(b)
 }
