@@ -13,9 +13,9 @@ import (
 )
 
 const (
-	// accessChangedChannel is what the triggers notify (migrations 00012,
-	// 00030).
-	accessChangedChannel = "duoadmin_access_changed"
+	// Channel is what the triggers notify (migrations 00012, 00030);
+	// the bench listens to it too, to date the notifications.
+	Channel = "duoadmin_access_changed"
 	// ListenerApplicationName is the listener connection's application_name.
 	ListenerApplicationName = "duoadmin change listener"
 )
@@ -71,7 +71,7 @@ func (l listener) listen(ctx context.Context) error {
 	}
 	defer conn.Close(context.Background())
 	lctx, cancel := context.WithTimeout(ctx, listenerProbeTimeout)
-	_, err = conn.Exec(lctx, "LISTEN "+accessChangedChannel)
+	_, err = conn.Exec(lctx, "LISTEN "+Channel)
 	cancel()
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func (l listener) probe(ctx context.Context, conn *pgx.Conn, probe string) error
 	// send itself would wait for TCP to give up, minutes, with the cache live.
 	wctx, cancel := context.WithTimeout(ctx, listenerProbeTimeout)
 	defer cancel()
-	if _, err := conn.Exec(wctx, "SELECT pg_notify($1, $2)", accessChangedChannel, probe); err != nil {
+	if _, err := conn.Exec(wctx, "SELECT pg_notify($1, $2)", Channel, probe); err != nil {
 		return err
 	}
 	for {
