@@ -37,6 +37,13 @@ func (r *loadResult) add(o loadResult, elapsed time.Duration, total *time.Durati
 // source seeded by the client's number and seed, so two loads with the same
 // seed send the same mix in the same order.
 func (b *bench) load(ctx context.Context, base string, clients int, seed uint64, d time.Duration, pick func(*mrand.Rand) (string, string)) (loadResult, time.Duration, error) {
+	return b.loadPaced(ctx, base, clients, 0, seed, d, pick)
+}
+
+// loadPaced is load with each client starting a request every `every`
+// (when the last one has answered), as IDEs ask on their own schedule;
+// 0 is as fast as answers come.
+func (b *bench) loadPaced(ctx context.Context, base string, clients int, every time.Duration, seed uint64, d time.Duration, pick func(*mrand.Rand) (string, string)) (loadResult, time.Duration, error) {
 	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -52,7 +59,21 @@ func (b *bench) load(ctx context.Context, base string, clients int, seed uint64,
 			var mine []time.Duration
 			failures := 0
 			failure := ""
+			next := time.Now()
 			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if every > 0 {
+					// Spread the clients over the interval, then keep time.
+					if next = next.Add(every); len(mine) == 0 {
+						next = next.Add(time.Duration(i) * every / time.Duration(clients))
+					}
+					select {
+					case <-ctx.Done():
+					case <-time.After(time.Until(next)):
+					}
+					if ctx.Err() != nil {
+						break
+					}
+				}
 				path, token := pick(rng)
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 				req.Header.Set("PRIVATE-TOKEN", token)
