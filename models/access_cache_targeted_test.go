@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"duoadmin/models"
 	"duoadmin/models/access"
 	"duoadmin/models/storetest"
@@ -243,5 +245,35 @@ func TestAccessCacheOverlongChangeRetiresEverything(t *testing.T) {
 	eventually(t, 3*time.Second, "the change was not notified", func() bool { return a.AccessCacheChanges() > g })
 	if a.AccessCacheGeneration() != gen+1 {
 		t.Errorf("3,001 users named: everything retired %d times, want once", a.AccessCacheGeneration()-gen)
+	}
+}
+
+// During a rolling upgrade an instance of the previous version listens on
+// the old channel and empties its cache on an empty payload only: every
+// change still sends it one, so it never serves what a targeted change
+// would have retired.
+func TestAccessChangeStillTellsThePreviousVersion(t *testing.T) {
+	t.Parallel()
+	s := storetest.PostgresOnly(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u := mkUser(t, s, "dev", models.StateActive, false)
+	conn, err := pgx.Connect(ctx, s.PostgresDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN duoadmin_access_changed"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetUserState(ctx, tester, u.ID, models.StateBlocked); err != nil {
+		t.Fatal(err)
+	}
+	n, err := conn.WaitForNotification(ctx)
+	if err != nil {
+		t.Fatalf("no notification on the old channel: %v", err)
+	}
+	if n.Payload != "" {
+		t.Errorf("old channel payload %q, want empty (the previous version ignores anything else)", n.Payload)
 	}
 }

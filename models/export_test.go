@@ -19,3 +19,6 @@ func (s *Store) AccessCacheGeneration() uint64 { return s.cache.state.Generation
 // AccessCacheChanges counts the changes the cache was told of, targeted
 // or not: a notification's arrival moves it.
 func (s *Store) AccessCacheChanges() uint64 { return s.cache.state.Seq() }
+
+// PostgresDSN is what the change listener connects with.
+func (s *Store) PostgresDSN() string { return s.dsn }

@@ -19,6 +19,12 @@
 -- The transaction's mark (duoadmin.access_changed, 00014) now holds the
 -- same parts, gathered over the transaction, so the instance that commits
 -- retires exactly what it changed without waiting for the notification.
+--
+-- The parts go out on a new channel, duoadmin_access_changes, which this
+-- version listens to. The old channel still gets its empty payload (once per
+-- transaction: Postgres folds identical notifications), because an instance of
+-- the previous version, still running during a rolling upgrade, empties its
+-- cache on that and ignores anything else. A later migration may drop it.
 
 -- +goose StatementBegin
 CREATE FUNCTION access_changed_send(payload text) RETURNS void LANGUAGE plpgsql AS $$
@@ -28,7 +34,8 @@ BEGIN
     IF length(payload) > 7900 THEN
         payload := '*';
     END IF;
-    PERFORM pg_notify('duoadmin_access_changed', payload);
+    PERFORM pg_notify('duoadmin_access_changes', payload);
+    PERFORM pg_notify('duoadmin_access_changed', '');
     IF mark = '' THEN
         mark := payload;
     ELSIF mark <> '*' AND position(';' || payload || ';' IN ';' || mark || ';') = 0 THEN

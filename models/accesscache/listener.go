@@ -13,9 +13,11 @@ import (
 )
 
 const (
-	// Channel is what the triggers notify (migrations 00012, 00030);
-	// the bench listens to it too, to date the notifications.
-	Channel = "duoadmin_access_changed"
+	// Channel is where the triggers name what changed (migration 00030;
+	// the previous version's listeners, on duoadmin_access_changed, are
+	// still sent an empty payload there); the bench listens to it too, to
+	// date the notifications.
+	Channel = "duoadmin_access_changes"
 	// ListenerApplicationName is the listener connection's application_name.
 	ListenerApplicationName = "duoadmin change listener"
 )
