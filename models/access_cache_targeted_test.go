@@ -277,3 +277,24 @@ func TestAccessChangeStillTellsThePreviousVersion(t *testing.T) {
 		t.Errorf("old channel payload %q, want empty (the previous version ignores anything else)", n.Payload)
 	}
 }
+
+// A statement over more rows than a notification lists (a cascade, a bulk
+// change) retires everything without reading its rows' ids, even when
+// they would name few: 600 tokens of one user.
+func TestAccessCacheLargeStatementRetiresEverything(t *testing.T) {
+	t.Parallel()
+	a, b := storetest.PostgresTwins(t)
+	listening(t, a)
+	u := mkUser(t, b, "dev", models.StateActive, false)
+	g := settled(t, a)
+	gen := a.AccessCacheGeneration()
+	db, _ := b.SQLDB()
+	if _, err := db.Exec(`INSERT INTO personal_access_tokens (user_id, name, token_digest)
+		SELECT $1, 'bulk', md5(n::text) FROM generate_series(1, 600) n`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 3*time.Second, "the change was not notified", func() bool { return a.AccessCacheChanges() > g })
+	if a.AccessCacheGeneration() != gen+1 {
+		t.Errorf("600 rows: everything retired %d times, want once", a.AccessCacheGeneration()-gen)
+	}
+}

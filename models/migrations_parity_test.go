@@ -36,6 +36,7 @@ var postgresOnly = map[string]string{
 	"notify_access_rows":       "function: the users or projects a statement changed (00030)",
 	"notify_access_namespaces": "function: the groups a statement changed, top-level ones apart (00030)",
 	"notify_access_row":        "function: the user a row of users or tokens concerns (00030)",
+	"access_rows_named":        "function: the most rows a statement's change notification lists (00030)",
 	"email_bodies_keep_used": "function and trigger: stand in for the foreign key of email_outbox.body_id, " +
 		"dropped on Postgres for bulk writes; SQLite keeps its foreign key (00013)",
 	"members_set_root_namespace_id":           "function: members.root_namespace_id on insert (00008)",

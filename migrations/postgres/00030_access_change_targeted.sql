@@ -60,13 +60,24 @@ $$;
 
 -- notify_access_rows: statement-level, with the transition tables old_rows
 -- and new_rows as the event has them; TG_ARGV[0] is the payload's kind,
--- TG_ARGV[1] the column holding its ids.
+-- TG_ARGV[1] the column holding its ids. Past access_rows_named rows the ids
+-- would not fit in a payload anyway: such a statement (a cascade over every
+-- project, a 10,000-seat bulk change) notifies '*' without listing them,
+-- which would cost it more than the statement itself.
 -- +goose StatementBegin
 CREATE FUNCTION notify_access_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     src text;
     ids text;
+    n bigint;
 BEGIN
+    -- Reads no further than the row past the limit.
+    EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM ' || CASE TG_OP WHEN 'DELETE' THEN 'old_rows' ELSE 'new_rows' END
+        || ' LIMIT access_rows_named() + 1) r' INTO n;
+    IF n > access_rows_named() THEN
+        PERFORM access_changed_send('*');
+        RETURN NULL;
+    END IF;
     src := CASE TG_OP
         WHEN 'INSERT' THEN format('SELECT %I AS x FROM new_rows', TG_ARGV[1])
         WHEN 'DELETE' THEN format('SELECT %I AS x FROM old_rows', TG_ARGV[1])
@@ -81,6 +92,11 @@ END
 $$;
 -- +goose StatementEnd
 
+-- access_rows_named: the most rows a statement's notification lists.
+-- +goose StatementBegin
+CREATE FUNCTION access_rows_named() RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT 500';
+-- +goose StatementEnd
+
 -- notify_access_namespaces: as notify_access_rows for groups, naming the
 -- top-level ones (before or after the change) apart.
 -- +goose StatementBegin
@@ -89,7 +105,15 @@ DECLARE
     src text;
     sub text;
     top text;
+    n bigint;
 BEGIN
+    -- Reads no further than the row past the limit.
+    EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM ' || CASE TG_OP WHEN 'DELETE' THEN 'old_rows' ELSE 'new_rows' END
+        || ' LIMIT access_rows_named() + 1) r' INTO n;
+    IF n > access_rows_named() THEN
+        PERFORM access_changed_send('*');
+        RETURN NULL;
+    END IF;
     src := CASE TG_OP
         WHEN 'INSERT' THEN 'SELECT id, parent_id FROM new_rows'
         WHEN 'DELETE' THEN 'SELECT id, parent_id FROM old_rows'
@@ -220,6 +244,7 @@ DROP TRIGGER access_changed_truncate ON personal_access_tokens;
 DROP FUNCTION notify_access_row();
 DROP FUNCTION notify_access_namespaces();
 DROP FUNCTION notify_access_rows();
+DROP FUNCTION access_rows_named();
 
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION notify_access_changed() RETURNS trigger LANGUAGE plpgsql AS $$
