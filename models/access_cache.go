@@ -178,9 +178,6 @@ func (c *accessCache) changed(ch accesscache.Change) {
 	}
 }
 
-// invalidate retires every entry: something they all may depend on changed.
-func (c *accessCache) invalidate() { c.changed(accesscache.Everything) }
-
 // generation counts the times everything was retired; 0 without a cache,
 // so callers need not check.
 func (c *accessCache) generation() uint64 {
