@@ -158,4 +158,10 @@ func writeAccessCacheMetrics(w io.Writer, st models.AccessCacheStats) {
 	fmt.Fprintln(w, "# HELP duoadmin_access_cache_invalidations_total Times everything the access cache held was retired by a change.")
 	fmt.Fprintln(w, "# TYPE duoadmin_access_cache_invalidations_total counter")
 	fmt.Fprintf(w, "duoadmin_access_cache_invalidations_total %d\n", st.Generation)
+	fmt.Fprintln(w, "# HELP duoadmin_access_cache_changes_total Changes the access cache was told of, those naming users, groups or projects and those retiring everything.")
+	fmt.Fprintln(w, "# TYPE duoadmin_access_cache_changes_total counter")
+	fmt.Fprintf(w, "duoadmin_access_cache_changes_total %d\n", st.Changes)
+	fmt.Fprintln(w, "# HELP duoadmin_access_cache_retired_entries_total Entries retired because a change named what they were read from.")
+	fmt.Fprintln(w, "# TYPE duoadmin_access_cache_retired_entries_total counter")
+	fmt.Fprintf(w, "duoadmin_access_cache_retired_entries_total %d\n", st.Retired)
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,31 +14,54 @@ import (
 
 // The access API answers each IDE many times a minute, and what it reads —
 // the token's user, their seats and memberships, the resource's chain of
-// settings — changes rarely. accessCache keeps those reads for as long as
-// none of the tables they come from has changed. On Postgres, triggers on
-// those tables notify every app instance when a change commits (migration
-// 00012) and the listener (accesscache.Listen) moves the generation on; so
-// does every transaction this process commits that wrote one of them
-// (Store.Tx), so a writer reads its own writes at once. An entry of an older
-// generation is never served. Without a
-// live listener — SQLite, a lost connection, before the first LISTEN —
+// settings — changes rarely. accessCache keeps those reads until something
+// they were read from changes. On Postgres, triggers on those tables notify
+// every app instance when a change commits, naming what changed (the users,
+// groups, projects: migration 00030), and the listener (accesscache.Listen)
+// hands the change to retire, which drops the entries it concerns; a change
+// that concerns everyone (instance settings, a purchase) drops them all.
+// Every transaction this process commits retires what it wrote the same way
+// (Store.Tx), so a writer reads its own writes at once. An entry read while
+// a change concerning it committed is never kept (ticket, recent). Without
+// a live listener — SQLite, a lost connection, before the first LISTEN —
 // nothing is served from or kept in the cache.
 type accessCache struct {
-	// state is the generation and whether a listener is live.
+	// state numbers the changes and says whether a listener is live.
 	state accesscache.State
 	// lookups counts, by kind (tokens, facts), the answers served from the
 	// cache and those read from the database while it was live.
 	hits, misses [2]atomic.Uint64
+	// retired counts the entries dropped by changes that named them.
+	retired atomic.Uint64
 
 	// now is the clock entries are dated and judged by: time.Now, or a
 	// test's clock, so the 30 s and midnight expiries can be shown.
 	now func() time.Time
 
-	mu         sync.Mutex
-	entriesGen uint64 // the generation the maps hold entries of
-	tokens     map[string]*tokenEntry
-	facts      map[factsCacheKey]factsEntry
-	notFound   int // facts entries that are ErrNotFound
+	mu     sync.Mutex
+	tokens map[string]*tokenEntry // by token digest
+	users  map[int64]*userEntries
+	// facts counts the facts entries; notFound those that are ErrNotFound.
+	facts, notFound int
+	// flushedAt is the number of the last change that retired everything;
+	// recent the targeted changes after it, oldest first, at most
+	// accessCacheRecentChanges; forgotten the number of the newest one
+	// dropped from recent. A read that began before one of them (its
+	// ticket) is kept only if none of them concerns it.
+	flushedAt, forgotten uint64
+	recent               []numberedChange
+}
+
+// userEntries is what the cache holds for one user: a change naming the
+// user drops it whole.
+type userEntries struct {
+	tokens map[string]struct{} // digests in accessCache.tokens
+	facts  map[factsCacheKey]factsEntry
+}
+
+type numberedChange struct {
+	seq    uint64
+	change accesscache.Change
 }
 
 const (
@@ -46,6 +70,9 @@ const (
 	accessCacheTTL = 30 * time.Second
 	// accessCacheMaxEntries bounds memory: past it the cache starts over.
 	accessCacheMaxEntries = 100_000
+	// accessCacheRecentChanges bounds the changes remembered for reads
+	// under way; a read older than all of them is not kept.
+	accessCacheRecentChanges = 1024
 	// accessCacheMaxNotFound bounds the answers about paths that do not
 	// exist, which anyone with a token can make up without end: past it
 	// they are no longer kept, rather than emptying the cache for everyone.
@@ -73,6 +100,15 @@ type factsEntry struct {
 	at    time.Time
 	facts access.Facts
 	err   error // nil or ErrNotFound
+	// chain is the groups the resource's facts were read from, a group's
+	// own among them; project the project's id.
+	chain   []int64
+	project int64
+}
+
+func (k factsCacheKey) deps(e factsEntry) accesscache.Deps {
+	return accesscache.Deps{User: k.userID, Groups: e.chain, Project: e.project, NotFound: e.err != nil,
+		GitLabCom: k.d == GitLabCom}
 }
 
 const (
@@ -80,7 +116,11 @@ const (
 	lookupFacts
 )
 
-func newAccessCache() *accessCache { return &accessCache{now: time.Now} }
+func newAccessCache() *accessCache {
+	c := &accessCache{now: time.Now}
+	c.state.OnChange(c.retire)
+	return c
+}
 
 // ListenForChanges makes the access cache live for as long as ctx lasts and
 // a connection LISTENs on the triggers' channel; it reconnects by itself and
@@ -112,8 +152,10 @@ type AccessCacheStats struct {
 	Live bool
 	// Hits and Misses by lookup kind: "token" and "facts".
 	Hits, Misses map[string]uint64
-	// Generation counts the times everything cached was retired.
-	Generation uint64
+	// Generation counts the times everything cached was retired; Changes
+	// every change applied, targeted or not; Retired the entries dropped
+	// because a targeted change named them.
+	Generation, Changes, Retired uint64
 }
 
 func (s *Store) AccessCacheStats() AccessCacheStats {
@@ -122,21 +164,22 @@ func (s *Store) AccessCacheStats() AccessCacheStats {
 	if c == nil {
 		return st
 	}
-	st.Live, st.Generation = c.state.Live(), c.state.Generation()
+	st.Live, st.Generation, st.Changes, st.Retired = c.state.Live(), c.state.Generation(), c.state.Seq(), c.retired.Load()
 	for kind, name := range []string{lookupToken: "token", lookupFacts: "facts"} {
 		st.Hits[name], st.Misses[name] = c.hits[kind].Load(), c.misses[kind].Load()
 	}
 	return st
 }
 
-// invalidate retires every entry: something they were read from changed.
-func (c *accessCache) invalidate() {
+// changed retires what a committed change names.
+func (c *accessCache) changed(ch accesscache.Change) {
 	if c != nil {
-		c.state.Invalidate()
+		c.state.Apply(ch)
 	}
 }
 
-// generation is 0 without a cache, so callers need not check.
+// generation counts the times everything was retired; 0 without a cache,
+// so callers need not check.
 func (c *accessCache) generation() uint64 {
 	if c == nil {
 		return 0
@@ -148,11 +191,87 @@ func (c *accessCache) generation() uint64 {
 // what changed while no one listened is unknown: everything is retired.
 func (c *accessCache) setLive(live bool) { c.state.SetLive(live) }
 
+// retire drops the entries change number seq concerns and remembers it
+// for the reads under way (accesscache.State calls it, in order).
+func (c *accessCache) retire(seq uint64, ch accesscache.Change) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch.All {
+		c.resetLocked()
+		c.flushedAt, c.recent = seq, nil
+		return
+	}
+	if len(c.recent) == accessCacheRecentChanges {
+		c.forgotten = c.recent[0].seq
+		c.recent = slices.Delete(c.recent, 0, 1)
+	}
+	c.recent = append(c.recent, numberedChange{seq: seq, change: ch})
+	n := 0
+	for _, id := range ch.Users {
+		n += c.dropUserLocked(id)
+	}
+	if len(ch.Groups)+len(ch.TopLevel)+len(ch.Projects) > 0 {
+		// Rare (an administrator's change to a group or project): every
+		// entry is looked at.
+		for _, b := range c.users {
+			for k, e := range b.facts {
+				if ch.Concerns(k.deps(e)) {
+					c.dropFactsLocked(b, k, e)
+					n++
+				}
+			}
+		}
+	}
+	c.retired.Add(uint64(n))
+}
+
+func (c *accessCache) resetLocked() {
+	c.tokens, c.users = map[string]*tokenEntry{}, map[int64]*userEntries{}
+	c.facts, c.notFound = 0, 0
+}
+
+// dropUserLocked drops a user's entries and returns how many there were.
+func (c *accessCache) dropUserLocked(id int64) int {
+	b := c.users[id]
+	if b == nil {
+		return 0
+	}
+	for d := range b.tokens {
+		if e := c.tokens[d]; e != nil && e.user.ID == id {
+			delete(c.tokens, d)
+		}
+	}
+	n := len(b.tokens) + len(b.facts)
+	for k, e := range b.facts {
+		c.dropFactsLocked(b, k, e)
+	}
+	delete(c.users, id)
+	return n
+}
+
+func (c *accessCache) dropFactsLocked(b *userEntries, k factsCacheKey, e factsEntry) {
+	delete(b.facts, k)
+	c.facts--
+	if e.err != nil {
+		c.notFound--
+	}
+}
+
+// userLocked is the user's entries, made on first use.
+func (c *accessCache) userLocked(id int64) *userEntries {
+	b := c.users[id]
+	if b == nil {
+		b = &userEntries{tokens: map[string]struct{}{}, facts: map[factsCacheKey]factsEntry{}}
+		c.users[id] = b
+	}
+	return b
+}
+
 // ticket is taken before reading what an entry will hold: the entry is
-// tagged with the generation and time as they were before the read, so a
-// change that commits during the read retires it.
+// dated as it was before the read, and kept only if no change that
+// concerns it was applied since the ticket's number.
 type ticket struct {
-	gen  uint64
+	seq  uint64
 	at   time.Time
 	keep bool // the cache is live: the entry may be kept
 }
@@ -161,7 +280,22 @@ func (c *accessCache) begin() ticket {
 	if c == nil || !c.state.Live() {
 		return ticket{}
 	}
-	return ticket{gen: c.state.Generation(), at: c.now(), keep: true}
+	return ticket{seq: c.state.Seq(), at: c.now(), keep: true}
+}
+
+// keepableLocked tells whether an entry read from d under t may be kept:
+// nothing applied since t retired everything or concerns d, as far as the
+// changes remembered tell.
+func (c *accessCache) keepableLocked(t ticket, d accesscache.Deps) bool {
+	if !t.keep || c.flushedAt > t.seq || c.forgotten > t.seq {
+		return false
+	}
+	for i := len(c.recent) - 1; i >= 0 && c.recent[i].seq > t.seq; i-- {
+		if c.recent[i].change.Concerns(d) {
+			return false
+		}
+	}
+	return true
 }
 
 // fresh also wants the entry read on the same day: a token's expiry and a
@@ -170,14 +304,10 @@ func fresh(at time.Time, now time.Time) bool {
 	return now.Sub(at) < accessCacheTTL && DateOf(now).Equal(DateOf(at).Time)
 }
 
-// currentLocked makes the maps hold the current generation's entries only.
-func (c *accessCache) currentLocked() {
-	if g := c.state.Generation(); c.entriesGen != g || c.tokens == nil ||
-		len(c.tokens)+len(c.facts) >= accessCacheMaxEntries {
-		c.entriesGen = g
-		c.tokens = map[string]*tokenEntry{}
-		c.facts = map[factsCacheKey]factsEntry{}
-		c.notFound = 0
+// roomLocked makes room for one entry: past the bound the cache starts over.
+func (c *accessCache) roomLocked() {
+	if c.users == nil || len(c.tokens)+c.facts >= accessCacheMaxEntries {
+		c.resetLocked()
 	}
 }
 
@@ -189,7 +319,6 @@ func (c *accessCache) token(digest string) (*tokenEntry, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.currentLocked()
 	e, ok := c.tokens[digest]
 	if !c.counted(lookupToken, ok && fresh(e.at, c.now())) {
 		return nil, false
@@ -200,11 +329,18 @@ func (c *accessCache) token(digest string) (*tokenEntry, bool) {
 func (c *accessCache) putToken(t ticket, digest string, e *tokenEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.currentLocked()
-	if t.keep && t.gen == c.entriesGen {
-		e.at = t.at
-		c.tokens[digest] = e
+	if !c.keepableLocked(t, accesscache.Deps{User: e.user.ID}) {
+		return
 	}
+	c.roomLocked()
+	e.at = t.at
+	if old := c.tokens[digest]; old != nil && old.user.ID != e.user.ID {
+		if b := c.users[old.user.ID]; b != nil {
+			delete(b.tokens, digest)
+		}
+	}
+	c.tokens[digest] = e
+	c.userLocked(e.user.ID).tokens[digest] = struct{}{}
 }
 
 // tokenUsed records that the token's use at now was written.
@@ -227,20 +363,30 @@ func (c *accessCache) accessFacts(k factsCacheKey) (access.Facts, error, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.currentLocked()
-	e, ok := c.facts[k]
+	var e factsEntry
+	ok := false
+	if b := c.users[k.userID]; b != nil {
+		e, ok = b.facts[k]
+	}
 	if !c.counted(lookupFacts, ok && fresh(e.at, c.now())) {
 		return access.Facts{}, nil, false
 	}
 	return cloneFacts(e.facts), e.err, true
 }
 
-func (c *accessCache) putAccessFacts(t ticket, k factsCacheKey, f access.Facts, err error) {
+// putAccessFacts keeps what a read under t found; chain and project are
+// the groups and project it was read from (factsSources).
+func (c *accessCache) putAccessFacts(t ticket, k factsCacheKey, f access.Facts, err error, chain []int64, project int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.currentLocked()
-	if !t.keep || t.gen != c.entriesGen {
+	e := factsEntry{at: t.at, facts: cloneFacts(f), err: err, chain: chain, project: project}
+	if !c.keepableLocked(t, k.deps(e)) {
 		return
+	}
+	c.roomLocked()
+	b := c.userLocked(k.userID)
+	if old, ok := b.facts[k]; ok {
+		c.dropFactsLocked(b, k, old)
 	}
 	if err != nil {
 		if c.notFound >= accessCacheMaxNotFound {
@@ -248,7 +394,8 @@ func (c *accessCache) putAccessFacts(t ticket, k factsCacheKey, f access.Facts, 
 		}
 		c.notFound++
 	}
-	c.facts[k] = factsEntry{at: t.at, facts: cloneFacts(f), err: err}
+	b.facts[k] = e
+	c.facts++
 }
 
 // cloneFacts copies the slices: callers may change their facts, and an entry

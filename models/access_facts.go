@@ -38,9 +38,10 @@ func (s *Store) accessFacts(ctx context.Context, d Deployment, u *User, ref Reso
 	f, err, ok := s.cache.accessFacts(key)
 	if !ok {
 		t := s.cache.begin()
-		f, err = s.loadAccessFacts(ctx, d, u, ref, asMember)
+		var src factsSources
+		f, src, err = s.loadAccessFacts(ctx, d, u, ref, asMember)
 		if t.keep && (err == nil || errors.Is(err, ErrNotFound)) {
-			s.cache.putAccessFacts(t, key, f, err)
+			s.cache.putAccessFacts(t, key, f, err, src.chain, src.project)
 		}
 	}
 	f.User = accessUser(u)
@@ -52,7 +53,15 @@ func accessUser(u *User) access.User {
 	return access.User{Username: u.Username, Active: u.State == StateActive, State: string(u.State), Bot: u.Bot}
 }
 
-func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (access.Facts, error) {
+// factsSources names the rows of groups and projects facts were read from,
+// so that a change to one of them retires the facts (access_cache.go).
+type factsSources struct {
+	chain   []int64 // the resource's groups, a group's own id among them
+	project int64
+}
+
+func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref ResourceRef, asMember bool) (access.Facts, factsSources, error) {
+	var src factsSources
 	f := access.Facts{GitLabCom: d == GitLabCom, User: accessUser(u),
 		Resource: access.Resource{Kind: ref.Kind, Path: ref.Path}}
 	if f.Resource.Kind == "" {
@@ -60,17 +69,18 @@ func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref 
 	}
 	st, err := s.cachedInstanceSettings(ctx)
 	if err != nil {
-		return f, err
+		return f, src, err
 	}
 	facts, err := s.loadFacts(ctx, factsQuery{deployment: d, userID: u.ID, subject: true, resource: ref, checkMember: asMember})
 	if err != nil {
-		return f, err
+		return f, src, err
 	}
 	f.Seats, f.PaidGroups = facts.seats, facts.paidGroups
 	if ref.Kind == access.ResourceGroup || ref.Kind == access.ResourceProject {
 		r := facts.resource
+		src = r.sources(ref.Kind)
 		if !r.found || (asMember && !r.member) {
-			return f, ErrNotFound
+			return f, src, ErrNotFound
 		}
 		res := r.resolve(st, ref.Kind)
 		f.Resource.Path, f.Resource.DuoEnabled, f.Resource.Why = r.self.FullPath, res.Enabled, res.SourceLabel()
@@ -81,7 +91,7 @@ func (s *Store) loadAccessFacts(ctx context.Context, d Deployment, u *User, ref 
 		f.InstancePaidPlan = st.Plan.Paid()
 		f.InstanceDuoCore = st.DuoCoreFeaturesEnabled
 	}
-	return f, nil
+	return f, src, nil
 }
 
 // An access-facts statement is a UNION ALL of rows of four kinds, all with

@@ -83,6 +83,24 @@ const (
 		OR (m.source_type = '` + SourceGroup + `' AND m.source_id IN (SELECT id FROM anc))) THEN 1 ELSE 0 END`
 )
 
+// sources are the rows the chain was read from; none for a resource not
+// found.
+func (r resourceChain) sources(kind access.ResourceKind) factsSources {
+	if !r.found {
+		return factsSources{}
+	}
+	var src factsSources
+	for _, a := range r.ancestors {
+		src.chain = append(src.chain, a.ID)
+	}
+	if kind == access.ResourceProject {
+		src.project = r.self.ID
+	} else {
+		src.chain = append(src.chain, r.self.ID)
+	}
+	return src
+}
+
 // addRow takes one row of kind 'r' or 'a'; the chain comes top-level group
 // first.
 func (r *resourceChain) addRow(kind string, row resourceRow, member bool) {

@@ -13,5 +13,12 @@ func (s *Store) SetAccessCacheLive(live bool) { s.cache.setLive(live) }
 // by now instead of time.Now.
 func (s *Store) SetAccessCacheClock(now func() time.Time) { s.cache.now = now }
 
-// AccessCacheGeneration is the cache's current generation.
+// AccessCacheGeneration counts the times the cache retired everything.
 func (s *Store) AccessCacheGeneration() uint64 { return s.cache.state.Generation() }
+
+// AccessCacheChanges counts the changes the cache was told of, targeted
+// or not: a notification's arrival moves it.
+func (s *Store) AccessCacheChanges() uint64 { return s.cache.state.Seq() }
+
+// PostgresDSN is what the change listener connects with.
+func (s *Store) PostgresDSN() string { return s.dsn }

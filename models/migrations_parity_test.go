@@ -26,9 +26,17 @@ import (
 // postgresOnly are the Postgres triggers and functions SQLite has no
 // counterpart for, with why.
 var postgresOnly = map[string]string{
-	"notify_access_changed": "function: tells every app instance that the access cache's sources changed (00012)",
-	"access_changed":        "trigger: calls notify_access_changed on inserts and deletes (00012)",
-	"access_changed_update": "trigger: the same on updates of the columns access reads (00012, 00014)",
+	"notify_access_changed":    "function: tells every app instance that the access cache's sources changed (00012)",
+	"access_changed":           "trigger: calls notify_access_changed on changes to purchases and instance settings (00012)",
+	"access_changed_update":    "trigger: names what an update changed, of the columns access reads (00012, 00014, 00030)",
+	"access_changed_insert":    "trigger: names the users, groups or projects an insert concerns (00030)",
+	"access_changed_delete":    "trigger: names the users, groups or projects a delete concerns (00030)",
+	"access_changed_truncate":  "trigger: a TRUNCATE of a table access reads retires every cached entry (00030)",
+	"access_changed_send":      "function: notifies a change and marks the transaction with it (00030)",
+	"notify_access_rows":       "function: the users or projects a statement changed (00030)",
+	"notify_access_namespaces": "function: the groups a statement changed, top-level ones apart (00030)",
+	"notify_access_row":        "function: the user a row of users or tokens concerns (00030)",
+	"access_rows_named":        "function: the most rows a statement's change notification lists (00030)",
 	"email_bodies_keep_used": "function and trigger: stand in for the foreign key of email_outbox.body_id, " +
 		"dropped on Postgres for bulk writes; SQLite keeps its foreign key (00013)",
 	"members_set_root_namespace_id":           "function: members.root_namespace_id on insert (00008)",

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"duoadmin/migrations"
+	"duoadmin/models/accesscache"
 )
 
 type Dialect string
@@ -232,7 +233,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	if err := s.file.check(); err != nil {
 		return err
 	}
-	changed := false
+	var changed *accesscache.Change
 	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		tx := &Store{db: gtx, dialect: s.dialect, opts: s.opts, dummyHash: s.dummyHash}
 		if err := fn(tx); err != nil {
@@ -240,30 +241,38 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		}
 		var err error
 		if s.cache != nil {
-			changed, err = tx.accessTablesWritten(ctx)
+			changed, err = tx.accessTablesChanged(ctx)
 		}
 		return err
 	})
-	if err == nil && changed {
+	if err == nil && changed != nil {
 		// This process reads its own writes at once, without waiting for
 		// the notification.
-		s.cache.invalidate()
+		s.cache.changed(*changed)
 	}
 	return err
 }
 
-// accessTablesWritten tells whether the transaction wrote a table the
-// access cache or the cached instance settings depend on: on Postgres the
-// tables' trigger marks the transaction (migration 00014), so the many
-// commits that touch none of them (sign-in throttling, usage events) keep
-// the cache. SQLite has no such trigger: any write may have been one.
-func (s *Store) accessTablesWritten(ctx context.Context) (bool, error) {
+// accessTablesChanged tells what the transaction changed of the tables the
+// access cache or the cached instance settings depend on, nil for none: on
+// Postgres the tables' triggers mark the transaction with what they
+// notify (migrations 00014, 00030), so the many commits that touch none of
+// them (sign-in throttling, usage events) keep the cache, and a seat change
+// retires its user's entries only. SQLite has no such trigger: any write
+// may have changed anything.
+func (s *Store) accessTablesChanged(ctx context.Context) (*accesscache.Change, error) {
 	if s.dialect != Postgres {
-		return true, nil
+		return &accesscache.Everything, nil
 	}
 	var mark *string
-	err := s.q(ctx).Raw("SELECT current_setting('duoadmin.access_changed', true)").Scan(&mark).Error
-	return mark != nil && *mark == "on", err
+	if err := s.q(ctx).Raw("SELECT current_setting('duoadmin.access_changed', true)").Scan(&mark).Error; err != nil {
+		return nil, err
+	}
+	if mark == nil || *mark == "" {
+		return nil, nil
+	}
+	c := accesscache.ParseChange(*mark)
+	return &c, nil
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }

@@ -172,3 +172,23 @@ func TestSamplesNote(t *testing.T) {
 		t.Error(n)
 	}
 }
+
+// Jobs run once per period over both instances: a 10 s job seen five times
+// 10 s apart passes, one seen twice in a period (both instances ran it)
+// does not, nor one never seen.
+func TestOncePerPeriod(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
+	var every10 []time.Time
+	for i := range 5 {
+		every10 = append(every10, t0.Add(time.Duration(i)*10*time.Second+time.Duration(i)*time.Millisecond))
+	}
+	if !oncePerPeriod(every10, 10*time.Second) {
+		t.Error("five runs a period apart")
+	}
+	if oncePerPeriod([]time.Time{t0, t0.Add(200 * time.Millisecond)}, time.Hour) {
+		t.Error("two runs 200 ms apart of an hourly job")
+	}
+	if oncePerPeriod(nil, time.Hour) {
+		t.Error("a job that never ran")
+	}
+}

@@ -284,10 +284,14 @@ func runScale(ctx context.Context, cfg config, n int, withTwoInstances bool) ([]
 				return nil, err
 			}
 		}
+		began := time.Now()
 		rs, err := sc.run(ctx)
 		if err != nil {
 			return nil, err
 		}
+		// The wall time, setup included: what `make bench`'s 20 minutes are
+		// spent on.
+		fmt.Printf("%s: %s at %d users\n", sc.name, time.Since(began).Round(time.Second), n)
 		for i := range rs {
 			rs[i].Scale = n
 			printResult(rs[i])

@@ -6,14 +6,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
 const (
-	// accessChangedChannel is what migration 00012's triggers notify.
-	accessChangedChannel = "duoadmin_access_changed"
+	// Channel is where the triggers name what changed (migration 00030;
+	// the previous version's listeners, on duoadmin_access_changed, are
+	// still sent an empty payload there); the bench listens to it too, to
+	// date the notifications.
+	Channel = "duoadmin_access_changes"
 	// ListenerApplicationName is the listener connection's application_name.
 	ListenerApplicationName = "duoadmin change listener"
 )
@@ -69,7 +73,7 @@ func (l listener) listen(ctx context.Context) error {
 	}
 	defer conn.Close(context.Background())
 	lctx, cancel := context.WithTimeout(ctx, listenerProbeTimeout)
-	_, err = conn.Exec(lctx, "LISTEN "+accessChangedChannel)
+	_, err = conn.Exec(lctx, "LISTEN "+Channel)
 	cancel()
 	if err != nil {
 		return err
@@ -99,11 +103,12 @@ func (l listener) listen(ctx context.Context) error {
 	}
 }
 
-// notified handles one notification: the triggers' (empty payload) retire
-// the cache; probes, this listener's or another instance's, do not.
+// notified handles one notification: the triggers' retire what they name
+// (ParseChange); probes, this listener's or another instance's, retire
+// nothing.
 func (l listener) notified(payload, probe string) bool {
-	if payload == "" {
-		l.st.Invalidate()
+	if !strings.HasPrefix(payload, probePrefix) {
+		l.st.Apply(ParseChange(payload))
 	}
 	return payload == probe
 }
@@ -115,7 +120,7 @@ func (l listener) probe(ctx context.Context, conn *pgx.Conn, probe string) error
 	// send itself would wait for TCP to give up, minutes, with the cache live.
 	wctx, cancel := context.WithTimeout(ctx, listenerProbeTimeout)
 	defer cancel()
-	if _, err := conn.Exec(wctx, "SELECT pg_notify($1, $2)", accessChangedChannel, probe); err != nil {
+	if _, err := conn.Exec(wctx, "SELECT pg_notify($1, $2)", Channel, probe); err != nil {
 		return err
 	}
 	for {
@@ -132,9 +137,11 @@ func (l listener) probe(ctx context.Context, conn *pgx.Conn, probe string) error
 	}
 }
 
+const probePrefix = "probe "
+
 // newProbe is a payload no other listener sends.
 func newProbe() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return "probe " + hex.EncodeToString(b)
+	return probePrefix + hex.EncodeToString(b)
 }

@@ -18,7 +18,7 @@ func probeNotifications(ctx context.Context, dsn string, listen bool) error {
 	}
 	defer conn.Close(context.Background())
 	if listen {
-		if _, err := conn.Exec(ctx, "LISTEN "+accessChangedChannel); err != nil {
+		if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
 			return err
 		}
 	}
