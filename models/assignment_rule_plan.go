@@ -40,6 +40,9 @@ type RuleDiff struct {
 	// Holds are why the run must be held whatever it removes: an LDAP
 	// group that did not answer, or answered empty after having members.
 	Holds []string `json:"holds,omitempty"`
+	// GainsApplied: the run was held and its Gains were applied anyway
+	// (only its losses wait for a person).
+	GainsApplied bool `json:"gains_applied,omitempty"`
 
 	// ldapCounts are the LDAP groups' sizes, recorded when applied.
 	ldapCounts map[int64]int
