@@ -44,13 +44,8 @@ func (tx *Store) applyRuleDiff(ctx context.Context, actor Actor, p *AddOnPurchas
 		}
 	}
 	for _, rid := range sortedRuleIDs(gains) {
-		ids := gains[rid]
-		if err := tx.insertAssignments(ctx, d.ruleActor(actor, rid), p, ids, false); err != nil {
-			return err
-		}
-		sub, arg := tx.idSet(ids)
-		if err := tx.q(ctx).Exec(`UPDATE seat_assignments SET rule_id = ? WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)`,
-			rid, p.ID, arg).Error; err != nil {
+		// The seats carry the rule's id from the insert (the actor's RuleID).
+		if err := tx.insertAssignments(ctx, d.ruleActor(actor, rid), p, gains[rid], false); err != nil {
 			return err
 		}
 	}

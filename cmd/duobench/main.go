@@ -267,6 +267,8 @@ func runScale(ctx context.Context, cfg config, n int, withTwoInstances bool) ([]
 	}{
 		{"access_api", b.accessAPI}, {"seat_table", b.seatTable}, {"bulk", b.bulk}, {"cascade", b.cascade}, {"reconcile", b.reconcile},
 		{"two_instances", b.twoInstances},
+		{"rule_sync_100k", b.ruleSync100k},
+		{"rule_sync_one_change", b.ruleSyncOneChange},
 	} {
 		if !cfg.runs(sc.name) || (sc.name == "two_instances" && !withTwoInstances) {
 			continue
