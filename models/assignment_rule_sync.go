@@ -93,7 +93,12 @@ func (tx *Store) syncInTx(ctx context.Context, actor Actor, p *AddOnPurchase, in
 	if err := tx.applyRuleDiff(ctx, actor, p, d); err != nil {
 		return nil, err
 	}
-	return &RuleSyncResult{Diff: d}, tx.recordRunGuarded(ctx, actor, p, SyncKindRules, trigger, d, guarded)
+	if !guarded {
+		// A person previewed it (Sync now, a rule change on the screen):
+		// its removals are not counted in the guard's window.
+		return &RuleSyncResult{Diff: d}, tx.recordRun(ctx, actor, p, SyncKindRules, trigger, d)
+	}
+	return &RuleSyncResult{Diff: d}, tx.recordRunGuarded(ctx, actor, p, SyncKindRules, trigger, d, true)
 }
 
 // splitHeld splits a diff the guard holds into what is applied now (the
