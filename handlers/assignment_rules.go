@@ -300,6 +300,16 @@ func (s *Server) postAssignmentRulesGuard(c echo.Context, rs ruleScope, p *model
 	errs := models.FieldErrors{}
 	g := models.RemovalGuard{MaxPercent: formInt(errs, "max_percent", c.FormValue("max_percent")),
 		MaxSeats: formInt(errs, "max_seats", c.FormValue("max_seats"))}
+	if _, sent := c.Request().PostForm["window_hours"]; sent {
+		g.WindowHours = formInt(errs, "window_hours", c.FormValue("window_hours"))
+	} else {
+		// A form without the window (an older page) keeps the purchase's.
+		current, err := s.store.RemovalGuardOf(c.Request().Context(), p.ID)
+		if err != nil {
+			return err
+		}
+		g.WindowHours = current.WindowHours
+	}
 	if len(errs) == 0 {
 		err := s.store.SetRemovalGuard(c.Request().Context(), models.ActorFor(viewer(c)), p.ID, g)
 		if fe, bad := formErrors(err); bad {

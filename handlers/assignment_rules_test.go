@@ -109,6 +109,8 @@ func TestHeldRunScreenApproveAndDiscard(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.exec(`DELETE FROM members WHERE user_id IN (SELECT id FROM users WHERE username IN ('p1', 'p2'))`)
+	// rep becomes a Developer: the held run's gain goes ahead.
+	s.exec(`UPDATE members SET access_level = 30 WHERE user_id IN (SELECT id FROM users WHERE username = 'rep')`)
 	res0, err := s.store.SyncRules(ctx, models.Automation, p.ID, models.TriggerScheduled, true)
 	if err != nil || res0.Held == nil {
 		t.Fatalf("2 of 8 is more than 10 %%: %+v %v", res0, err)
@@ -119,6 +121,10 @@ func TestHeldRunScreenApproveAndDiscard(t *testing.T) {
 	if got := res.Text(`[data-testid="held-title"]`); got != "Held: this sync would remove 2 seats" {
 		t.Fatalf("held title %q", got)
 	}
+	if got := res.Text(`[data-testid="held-gains-note"]`); got != "Already applied: 1 user gained a seat; only the removals wait for approval." ||
+		!strings.Contains(res.Text(`[data-testid="held-gains"]`), "@rep") {
+		t.Fatalf("held run's applied gains: %q %q", got, res.Text(`[data-testid="held-gains"]`))
+	}
 	// Support sees it and cannot decide.
 	if s.as("support").get(base).Text(`[data-testid="held-title"]`) == "" {
 		t.Fatal("support does not see the held run")
@@ -127,7 +133,7 @@ func TestHeldRunScreenApproveAndDiscard(t *testing.T) {
 	wantStatus(t, s.as("support").post(runPath+"/approve", url.Values{}), http.StatusForbidden)
 	res = c.post(runPath+"/approve", url.Values{})
 	wantStatus(t, res, http.StatusSeeOther)
-	if n, _ := s.store.AssignedCount(ctx, p.ID); n != 6 {
+	if n, _ := s.store.AssignedCount(ctx, p.ID); n != 7 {
 		t.Fatalf("%d seats after approving", n)
 	}
 	res = c.follow(c.post(runPath+"/discard", url.Values{}))
@@ -137,8 +143,18 @@ func TestHeldRunScreenApproveAndDiscard(t *testing.T) {
 	// Guard limits: bad input is 422 with the form.
 	res = c.post(base+"/guard", url.Values{"max_percent": {"200"}, "max_seats": {"5"}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
+	res = c.post(base+"/guard", url.Values{"max_percent": {"50"}, "max_seats": {"5"}, "window_hours": {"500"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if got := res.Text(`.field-error[data-field="window_hours"]`); !strings.Contains(got, "must be between 0 and 168") {
+		t.Fatalf("window error %q", got)
+	}
+	// A form without the window (an older page) keeps the purchase's.
 	wantStatus(t, c.post(base+"/guard", url.Values{"max_percent": {"50"}, "max_seats": {"5"}}), http.StatusSeeOther)
-	if g, _ := s.store.RemovalGuardOf(ctx, p.ID); g != (models.RemovalGuard{MaxPercent: 50, MaxSeats: 5}) {
+	if g, _ := s.store.RemovalGuardOf(ctx, p.ID); g != (models.RemovalGuard{MaxPercent: 50, MaxSeats: 5, WindowHours: 24}) {
+		t.Fatalf("guard %+v", g)
+	}
+	wantStatus(t, c.post(base+"/guard", url.Values{"max_percent": {"50"}, "max_seats": {"5"}, "window_hours": {"6"}}), http.StatusSeeOther)
+	if g, _ := s.store.RemovalGuardOf(ctx, p.ID); g != (models.RemovalGuard{MaxPercent: 50, MaxSeats: 5, WindowHours: 6}) {
 		t.Fatalf("guard %+v", g)
 	}
 }

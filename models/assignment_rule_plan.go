@@ -40,6 +40,9 @@ type RuleDiff struct {
 	// Holds are why the run must be held whatever it removes: an LDAP
 	// group that did not answer, or answered empty after having members.
 	Holds []string `json:"holds,omitempty"`
+	// GainsApplied: the run was held and its Gains were applied anyway
+	// (only its losses wait for a person).
+	GainsApplied bool `json:"gains_applied,omitempty"`
 
 	// ldapCounts are the LDAP groups' sizes, recorded when applied.
 	ldapCounts map[int64]int
@@ -95,6 +98,9 @@ type planInput struct {
 	only []int64
 	// acceptEmpty takes an empty LDAP answer as true (an approved run).
 	acceptEmpty bool
+	// assigned is the purchase's seats when the caller counted them with
+	// the purchase locked (nil: the plan counts).
+	assigned *int64
 }
 
 type ruleMatch struct {
@@ -111,9 +117,15 @@ type seatOrigin struct {
 // with the purchase locked, so the plan is what gets written.
 func (s *Store) planRules(ctx context.Context, p *AddOnPurchase, in planInput) (*RuleDiff, error) {
 	d := &RuleDiff{PurchaseID: p.ID, Quantity: p.Quantity, ldapCounts: map[int64]int{}}
-	assigned, err := s.AssignedCount(ctx, p.ID)
-	if err != nil {
-		return nil, err
+	var assigned int64
+	if in.assigned != nil {
+		assigned = *in.assigned
+	} else {
+		n, err := s.AssignedCount(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		assigned = n
 	}
 	d.AssignedBefore = assigned
 	var seats []seatOrigin
@@ -218,15 +230,22 @@ func (s *Store) matchRule(ctx context.Context, p *AddOnPurchase, r *AssignmentRu
 		}
 		lo, hi := subtreeRange(r.group.TraversalPath)
 		q = s.q(ctx).Table("members AS m").Select("m.user_id, m.created_at AS since").
-			Where("m.root_namespace_id = ? AND NOT m.pending AND m.access_level >= ?", r.group.RootID(), r.MinAccessLevel).
-			Where("((m.source_type = ? AND m.source_id IN (?)) OR (m.source_type = ? AND m.source_id IN (?)))",
+			Where("m.root_namespace_id = ? AND NOT m.pending AND m.access_level >= ?", r.group.RootID(), r.MinAccessLevel)
+		if in.only != nil {
+			// A membership change: the few users' memberships by index, each
+			// source looked up, not the subtree's groups and projects hashed
+			// (100,000 projects for one user).
+			q = q.Where("m.user_id IN ?", in.only).
+				Where(`((m.source_type = ? AND EXISTS (SELECT 1 FROM namespaces sn WHERE sn.id = m.source_id AND sn.traversal_path >= ? AND sn.traversal_path < ?))
+				OR (m.source_type = ? AND EXISTS (SELECT 1 FROM projects pr JOIN namespaces pn ON pn.id = pr.namespace_id
+					WHERE pr.id = m.source_id AND pn.traversal_path >= ? AND pn.traversal_path < ?)))`, SourceGroup, lo, hi, SourceProject, lo, hi)
+		} else {
+			q = q.Where("((m.source_type = ? AND m.source_id IN (?)) OR (m.source_type = ? AND m.source_id IN (?)))",
 				SourceGroup, s.q(ctx).Table("namespaces").Select("id").Where("traversal_path >= ? AND traversal_path < ?", lo, hi),
 				SourceProject, s.q(ctx).Table("projects AS pr").Joins("JOIN namespaces n ON n.id = pr.namespace_id").
-					Select("pr.id").Where("n.traversal_path >= ? AND n.traversal_path < ?", lo, hi)).
-			Where("m.user_id IN (?)", eligible).Order("m.created_at, m.id")
-		if in.only != nil {
-			q = s.whereIDIn(q, "m.user_id", in.only)
+					Select("pr.id").Where("n.traversal_path >= ? AND n.traversal_path < ?", lo, hi))
 		}
+		q = q.Where("m.user_id IN (?)", eligible).Order("m.created_at, m.id")
 	case RuleSourceInstance:
 		q = s.eligibleUsers(ctx, p).Select("u.id AS user_id, u.created_at AS since").Order("u.created_at, u.id")
 		if in.only != nil {

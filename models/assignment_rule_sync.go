@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
 )
 
 // Applying a purchase's assignment rules. Every path (a rule change, Sync
@@ -43,13 +44,8 @@ func (tx *Store) applyRuleDiff(ctx context.Context, actor Actor, p *AddOnPurchas
 		}
 	}
 	for _, rid := range sortedRuleIDs(gains) {
-		ids := gains[rid]
-		if err := tx.insertAssignments(ctx, d.ruleActor(actor, rid), p, ids, false); err != nil {
-			return err
-		}
-		sub, arg := tx.idSet(ids)
-		if err := tx.q(ctx).Exec(`UPDATE seat_assignments SET rule_id = ? WHERE add_on_purchase_id = ? AND user_id IN (`+sub+`)`,
-			rid, p.ID, arg).Error; err != nil {
+		// The seats carry the rule's id from the insert (the actor's RuleID).
+		if err := tx.insertAssignments(ctx, d.ruleActor(actor, rid), p, gains[rid], false); err != nil {
 			return err
 		}
 	}
@@ -62,8 +58,11 @@ func (tx *Store) applyRuleDiff(ctx context.Context, actor Actor, p *AddOnPurchas
 }
 
 // syncInTx plans and applies; guarded (automated runs) holds the losses
-// when the guard trips or a directory did not answer: gains still go,
-// into the seats that are free without the held losses.
+// when the guard trips or a directory did not answer. Gains still go, into
+// the seats that are free without the held losses: a newcomer does not
+// wait days for a decision about leavers. The held run's diff lists them
+// as gains already applied (GainsApplied); those that needed a held seat
+// lead its waiting list, and approving gives them the seats it frees.
 func (tx *Store) syncInTx(ctx context.Context, actor Actor, p *AddOnPurchase, in planInput, trigger string, guarded bool) (*RuleSyncResult, error) {
 	d, err := tx.planRules(ctx, p, in)
 	if err != nil {
@@ -80,25 +79,43 @@ func (tx *Store) syncInTx(ctx context.Context, actor Actor, p *AddOnPurchase, in
 			return tx.syncInTx(ctx, actor, p, in, trigger, guarded)
 		}
 		if reason != "" {
-			run, err := tx.holdRun(ctx, p, SyncKindRules, trigger, d, reason)
+			partial, held := d.splitHeld(p)
+			run, err := tx.holdRun(ctx, p, SyncKindRules, trigger, held, reason)
 			if err != nil {
 				return nil, err
 			}
-			partial := *d
-			partial.Losses = nil
-			free := max(int64(p.Quantity)-d.AssignedBefore, 0)
-			partial.Gains = d.Gains[:min(int64(len(d.Gains)), free)]
-			partial.ldapCounts = nil
-			if err := tx.applyRuleDiff(ctx, actor, p, &partial); err != nil {
+			if err := tx.applyRuleDiff(ctx, actor, p, partial); err != nil {
 				return nil, err
 			}
-			return &RuleSyncResult{Diff: d, Held: run}, tx.recordRun(ctx, actor, p, SyncKindRules, trigger, &partial)
+			return &RuleSyncResult{Diff: held, Held: run}, tx.recordRunGuarded(ctx, actor, p, SyncKindRules, trigger, partial, true)
 		}
 	}
 	if err := tx.applyRuleDiff(ctx, actor, p, d); err != nil {
 		return nil, err
 	}
-	return &RuleSyncResult{Diff: d}, tx.recordRun(ctx, actor, p, SyncKindRules, trigger, d)
+	if !guarded {
+		// A person previewed it (Sync now, a rule change on the screen):
+		// its removals are not counted in the guard's window.
+		return &RuleSyncResult{Diff: d}, tx.recordRun(ctx, actor, p, SyncKindRules, trigger, d)
+	}
+	return &RuleSyncResult{Diff: d}, tx.recordRunGuarded(ctx, actor, p, SyncKindRules, trigger, d, true)
+}
+
+// splitHeld splits a diff the guard holds into what is applied now (the
+// gains that fit in the seats free without the held losses) and the held
+// run's diff: every loss, the gains applied (marked so), and the gains
+// that wait for the losses ahead of the rest of the waiting list.
+func (d *RuleDiff) splitHeld(p *AddOnPurchase) (partial, held *RuleDiff) {
+	free := max(int64(p.Quantity)-d.AssignedBefore, 0)
+	n := min(int64(len(d.Gains)), free)
+	applied := d.Gains[:n:n]
+	partial = &RuleDiff{PurchaseID: d.PurchaseID, Quantity: d.Quantity, AssignedBefore: d.AssignedBefore, Matching: d.Matching,
+		Gains: applied, ldapRules: d.ldapRules}
+	h := *d
+	h.Gains, h.GainsApplied = applied, true
+	h.Waiting = append(slices.Clone(d.Gains[n:]), d.Waiting...)
+	h.ldapCounts = nil
+	return partial, &h
 }
 
 // PreviewRuleSync is the diff Sync now would apply.

@@ -101,15 +101,19 @@ func runRefreshJob(ctx context.Context, s *Store, now time.Time) (string, error)
 	if err != nil {
 		return "", err
 	}
-	n := 0
+	n, held := 0, 0
 	for _, id := range ids {
-		rs, err := s.RefreshSeats(ctx, id)
+		// Guarded: a mass removal of ineligible users waits for a person.
+		rs, run, err := s.RefreshSeatsGuarded(ctx, id)
 		if err != nil {
 			return "", err
 		}
 		n += len(rs)
+		if run != nil {
+			held++
+		}
 	}
-	return fmt.Sprintf("refreshed %d purchase(s), removed %d seat(s)", len(ids), n), nil
+	return fmt.Sprintf("refreshed %d purchase(s), removed %d seat(s)%s", len(ids), n, heldSuffix(held)), nil
 }
 
 // runSessionCleanupJob deletes expired sessions (they are refused already:

@@ -105,7 +105,7 @@ func (tx *Store) applyRulesTo(ctx context.Context, users []int64) error {
 		return err
 	}
 	for _, id := range purchaseIDs {
-		p, _, err := tx.lockPurchase(ctx, id)
+		p, assigned, err := tx.lockPurchase(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,10 @@ func (tx *Store) applyRulesTo(ctx context.Context, users []int64) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.syncInTx(ctx, Automation, p, planInput{rules: rules, only: users}, TriggerMembership, true); err != nil {
+		// Counted once, with the purchase locked: a hundred thousand seats
+		// are not counted twice for one membership change.
+		in := planInput{rules: rules, only: users, assigned: &assigned}
+		if _, err := tx.syncInTx(ctx, Automation, p, in, TriggerMembership, true); err != nil {
 			return err
 		}
 	}

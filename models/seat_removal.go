@@ -354,9 +354,15 @@ func (s *Store) reconcileOverage(ctx context.Context, p *AddOnPurchase) ([]Remov
 }
 
 // refreshInTx is the refresh of a purchase: remove ineligible, then
-// reconcile overage; it records when it ran.
+// reconcile overage; it records when it ran. It is the refresh a person's
+// change runs (a quantity change, an import), which showed what it removes.
 func (s *Store) refreshInTx(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
-	gone, err := s.removeIneligible(ctx, p)
+	return s.refreshWith(ctx, p, s.removeIneligible)
+}
+
+// refreshWith is the refresh with its ineligible part done by ineligible.
+func (s *Store) refreshWith(ctx context.Context, p *AddOnPurchase, ineligible func(context.Context, *AddOnPurchase) ([]Removal, error)) ([]Removal, error) {
+	gone, err := ineligible(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +381,9 @@ func (s *Store) refreshInTx(ctx context.Context, p *AddOnPurchase) ([]Removal, e
 	return append(gone, over...), err
 }
 
-// RefreshSeats runs the refresh of one purchase in its own transaction.
+// RefreshSeats runs the refresh of one purchase in its own transaction,
+// unguarded; the refresh job and a subscription sync run
+// RefreshSeatsGuarded (refresh.go).
 func (s *Store) RefreshSeats(ctx context.Context, purchaseID int64) ([]Removal, error) {
 	var out []Removal
 	err := s.Tx(ctx, func(tx *Store) error {

@@ -24,6 +24,7 @@ const (
 	TriggerSyncNow    = "sync_now"    // a person's Sync now
 	TriggerRuleChange = "rule_change" // a rule created, changed or deleted
 	TriggerAPI        = "api"
+	TriggerRefresh    = "refresh" // the provisioning refresh (its job, a subscription sync)
 )
 
 // Run statuses.
@@ -55,6 +56,9 @@ type SeatSyncRun struct {
 	DecidedAt       *time.Time
 	DecidedByID     *int64
 	DecidedByName   string
+	// Guarded: no person previewed the run; its applied losses count in
+	// the guard's window (RecentGuardedRemovals).
+	Guarded bool
 }
 
 // ParsedDiff is the run's diff.
@@ -83,15 +87,28 @@ func diffCounts(d *RuleDiff) (string, int, int, int) {
 
 // recordRun keeps an applied run that changed seats, audited.
 func (tx *Store) recordRun(ctx context.Context, actor Actor, p *AddOnPurchase, kind, trigger string, d *RuleDiff) error {
+	return tx.recordRunGuarded(ctx, actor, p, kind, trigger, d, false)
+}
+
+// insertRun keeps an applied run; guarded ones count in the guard's window.
+func (tx *Store) insertRun(ctx context.Context, p *AddOnPurchase, kind, trigger string, d *RuleDiff, guarded bool) (*SeatSyncRun, error) {
+	diff, g, l, w := diffCounts(d)
+	run := SeatSyncRun{AddOnPurchaseID: p.ID, Kind: kind, Trigger: trigger, Status: RunApplied, Gains: g, Losses: l, Waiting: w,
+		Diff: diff, CreatedAt: time.Now().UTC(), Guarded: guarded}
+	return &run, tx.q(ctx).Create(&run).Error
+}
+
+// recordRunGuarded is recordRun for a run the guard checked (guarded) or
+// a person previewed.
+func (tx *Store) recordRunGuarded(ctx context.Context, actor Actor, p *AddOnPurchase, kind, trigger string, d *RuleDiff, guarded bool) error {
 	if d.Empty() {
 		return nil
 	}
-	diff, g, l, w := diffCounts(d)
-	run := SeatSyncRun{AddOnPurchaseID: p.ID, Kind: kind, Trigger: trigger, Status: RunApplied, Gains: g, Losses: l, Waiting: w,
-		Diff: diff, CreatedAt: time.Now().UTC()}
-	if err := tx.q(ctx).Create(&run).Error; err != nil {
+	run, err := tx.insertRun(ctx, p, kind, trigger, d, guarded)
+	if err != nil {
 		return err
 	}
+	g, l, w := run.Gains, run.Losses, run.Waiting
 	return tx.Audit(ctx, actor, AuditEntry{Action: "seat_sync_applied", TargetType: "AddOnPurchase", TargetID: p.ID,
 		TargetName: string(p.AddOn), NamespaceID: p.NamespaceID,
 		Details: map[string]any{"add_on_purchase_id": p.ID, "kind": kind, "trigger": trigger, "run_id": run.ID,
@@ -116,7 +133,7 @@ func (tx *Store) holdRun(ctx context.Context, p *AddOnPurchase, kind, trigger st
 	}
 	expires := now.Add(HeldRunLifetime)
 	run := SeatSyncRun{AddOnPurchaseID: p.ID, Kind: kind, Trigger: trigger, Status: RunHeld, Gains: g, Losses: l, Waiting: w,
-		HoldReason: reason, Diff: diff, CreatedAt: now, ExpiresAt: &expires}
+		HoldReason: reason, Diff: diff, CreatedAt: now, ExpiresAt: &expires, Guarded: true}
 	if err := tx.q(ctx).Create(&run).Error; err != nil {
 		return nil, err
 	}

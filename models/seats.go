@@ -154,17 +154,22 @@ func (s *Store) insertAssignments(ctx context.Context, actor Actor, p *AddOnPurc
 	err := s.withSeatHooks(ctx, p.ID, func() error {
 		sub, arg := s.idSet(ids)
 		details, _ := json.Marshal(map[string]any{"add_on_purchase_id": p.ID, "add_on": p.AddOn, "reason": "assigned"})
-		insert := `INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
-		SELECT ?, ids.id, ?, ? FROM (` + sub + `) AS ids`
+		// A rule's seats carry its id (the rule may later remove them).
+		var ruleID *int64
+		if actor.RuleID != 0 {
+			ruleID = &actor.RuleID
+		}
+		insert := `INSERT INTO seat_assignments (add_on_purchase_id, user_id, rule_id, created_at, updated_at)
+		SELECT ?, ids.id, ?, ?, ? FROM (` + sub + `) AS ids`
 		if s.dialect == Postgres {
-			args := append([]any{p.ID, now, now, arg}, ledgerArgs(p.ID, SeatGained, actor, now)...)
+			args := append([]any{p.ID, ruleID, now, now, arg}, ledgerArgs(p.ID, SeatGained, actor, now)...)
 			if !single {
 				return s.q(ctx).Exec(`WITH ins AS (`+insert+` RETURNING user_id) `+ledgerSQL("ins"), args...).Error
 			}
 			return s.q(ctx).Exec(`WITH ins AS (`+insert+` RETURNING user_id), led AS (`+ledgerSQL("ins")+`) `+auditUsersSQL("ins"),
 				append(args, auditUsersArgs(actor, "seat_assigned", p.NamespaceID, string(details), now)...)...).Error
 		}
-		if err := s.q(ctx).Exec(insert, p.ID, now, now, arg).Error; err != nil {
+		if err := s.q(ctx).Exec(insert, p.ID, ruleID, now, now, arg).Error; err != nil {
 			return err
 		}
 		ledger := ledgerSQL(`(SELECT ids.id AS user_id FROM (` + sub + `) AS ids)`)

@@ -210,6 +210,12 @@ func TestRefreshPurchaseRemovesIneligibleSeats(t *testing.T) {
 		if _, err := s.AssignSeat(ctx, tester, w.purchase.ID, w.users["subdev"].ID); err != nil {
 			t.Fatal(err)
 		}
+		// One seat of one is more than the mass-removal guard's 10 %: the
+		// purchase raises it, or the refresh holds the removal (tested in
+		// seat_removal_guard_window_test.go).
+		if err := s.SetRemovalGuard(ctx, tester, w.purchase.ID, models.RemovalGuard{MaxPercent: 100, MaxSeats: 25}); err != nil {
+			t.Fatal(err)
+		}
 		// Leaving the hierarchy behind the Store's back (as a sync from
 		// elsewhere would) leaves the seat to the refresh.
 		db, _ := s.SQLDB()

@@ -103,6 +103,8 @@ var cliCoverage = map[string]cliCase{
 	}},
 	"jobs run refresh": {want: []string{"seat_unassigned"}, setup: func(t *testing.T, f *seatsFixture) {
 		seatsFor("ada")(t, f)
+		f.exec(t, "INSERT INTO seat_removal_guards (add_on_purchase_id, max_percent, max_seats, updated_at) VALUES ($1, 100, 25, $2)",
+			f.purchID, time.Now().UTC())
 		f.exec(t, "UPDATE users SET state = 'banned' WHERE id = $1", f.ids["ada"])
 		f.exec(t, "UPDATE add_on_purchases SET last_assigned_users_refreshed_at = NULL")
 	}},

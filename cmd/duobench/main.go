@@ -270,6 +270,8 @@ func runScale(ctx context.Context, cfg config, n int, withTwoInstances bool) ([]
 		{"usage_page", b.usagePage},
 		{"reclaim_scan", b.reclaimScan},
 		{"availability_map", b.availabilityMap},
+		{"rule_sync_100k", b.ruleSync100k},
+		{"rule_sync_one_change", b.ruleSyncOneChange},
 	} {
 		if !cfg.runs(sc.name) || (sc.name == "two_instances" && !withTwoInstances) {
 			continue

@@ -93,6 +93,14 @@ func HeldTitle(r models.SeatSyncRun) string {
 	return fmt.Sprintf("Held: this %s would remove %d seats", what, r.Losses)
 }
 
+// GainsAppliedText: a held run's gains did not wait for the decision.
+func GainsAppliedText(n int) string {
+	if n == 1 {
+		return "Already applied: 1 user gained a seat; only the removals wait for approval."
+	}
+	return fmt.Sprintf("Already applied: %d users gained a seat; only the removals wait for approval.", n)
+}
+
 // DiffSummary is a diff in one sentence, for flashes and the diff page.
 func DiffSummary(d *models.RuleDiff) string {
 	if d == nil {
@@ -124,3 +132,5 @@ func expiresDate(r models.SeatSyncRun) string {
 func roleOptions() []models.AccessLevel { return models.AccessLevels }
 
 func ruleMode(mode string) string { return models.RuleModeTitle(mode) }
+
+const maxWindowHours = models.MaxRemovalWindowHours
