@@ -18,6 +18,7 @@ func (sc seatScope) tabs(active string) []components.Tab {
 	}
 	for i := range tabs {
 		tabs[i].Active = tabs[i].TestID == "tab-"+active
+		tabs[i].Href = sc.keepAddOn(tabs[i].Href)
 	}
 	return tabs
 }
