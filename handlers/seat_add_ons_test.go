@@ -276,3 +276,29 @@ func TestSeatTableConfirmListPaginationAndLinks(t *testing.T) {
 		t.Fatal("singular")
 	}
 }
+
+// On GitLab.com an owner's seat table links a direct member's name to
+// their GitLab Duo member page (pat, in through a project, has none); the
+// page's heading is its breadcrumb's "Usage Quotas"; a success alert can
+// be dismissed without JavaScript.
+func TestGitLabComSeatTableLinksHeadingAndDismiss(t *testing.T) {
+	t.Parallel()
+	a := comSeatsApp(t, 5)
+	c := a.as("owner")
+	dm := membership(t, a.app, models.GroupSource(a.acme), a.users["dev"])
+	res := c.post(comSeats+"/assignments", url.Values{"user_id": {a.id("dev")}, "assign": {"1"}, "return_to": {comBulk}})
+	page := c.follow(res)
+	wantText(t, page, `h1.page-title`, "Usage Quotas Pro")
+	wantText(t, page, `.breadcrumb li:last-child, nav[aria-label="Breadcrumb"] li:last-child`, "Usage Quotas")
+	if href := page.Doc().Find(`[data-username="dev"] [data-testid="seat-user-link"]`).AttrOr("href", ""); href != fmt.Sprintf("/groups/acme/-/group_members/%d/gitlab_duo", dm.ID) {
+		t.Fatalf("dev links %q", href)
+	}
+	if page.Doc().Find(`[data-username="pat"] [data-testid="seat-user-link"]`).Length() != 0 {
+		t.Fatal("pat has no member page, yet is linked")
+	}
+	flash := page.Doc().Find(`[data-testid="flash"]`)
+	box := flash.Prev()
+	if !box.Is(`input[type="checkbox"].flash-dismiss`) || flash.Find(`label[for="`+box.AttrOr("id", "")+`"]`).Length() != 1 {
+		t.Fatal("the success alert has no dismiss control that works without JavaScript")
+	}
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -83,12 +84,16 @@ func (s *Server) renderSeats(c echo.Context, sc seatScope, bulk bool, query url.
 	for _, id := range st.selected {
 		selected[id] = true
 	}
+	userHref, err := s.seatUserHref(c, sc, list.Items)
+	if err != nil {
+		return err
+	}
 	props.Table = seats.Table{AddOnTitle: p.AddOn.Title(), Rows: list.Items, Total: list.Total, Filter: req.view,
 		Pager: components.Pager{Path: path, Query: filters, Page: list.Page, TotalPages: list.TotalPages(), Total: list.Total},
 		Path:  path, AssignAction: sc.keepAddOn(sc.assignPath()), ReturnTo: withQuery(path, sc.withAddOn(req.query(true))),
 		Bulk: bulk, BulkAction: sc.keepAddOn(sc.bulkPost()), Page: list.Page, CSVHref: withQuery(sc.csvPath(), filters),
 		CanAssign: p.ActiveOn(today), ShowInvite: sc.group != nil, AddOn: string(sc.addOn),
-		Selected: selected, SelectAll: st.selectAll, UserHref: s.seatUserHref(c)}
+		Selected: selected, SelectAll: st.selectAll, UserHref: userHref}
 	if bulk {
 		props.Table.HistoryHref = sc.historyPath()
 		props.Tabs = sc.tabs("seats")
@@ -105,13 +110,31 @@ func bulkTitle(sc seatScope) string {
 	return "Seat utilization"
 }
 
-// seatUserHref links a seat holder to their GitLab Duo page in the Admin
-// area, for the viewers who may open it.
-func (s *Server) seatUserHref(c echo.Context) func(string) string {
-	if v := viewer(c); !v.Admin && !v.Auditor {
-		return nil
+// seatUserHref links a seat holder to their GitLab Duo page: the Admin
+// area's for administrators and auditors, else (a GitLab.com owner) their
+// member page in the group, for direct members (one query for the page).
+func (s *Server) seatUserHref(c echo.Context, sc seatScope, rows []models.SeatRow) (func(id int64, username string) string, error) {
+	if v := viewer(c); v.Admin || v.Auditor {
+		return func(_ int64, username string) string { return "/admin/users/" + url.PathEscape(username) + "/gitlab_duo" }, nil
 	}
-	return func(username string) string { return "/admin/users/" + url.PathEscape(username) + "/gitlab_duo" }
+	if sc.group == nil {
+		return nil, nil
+	}
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	members, err := s.store.GroupMemberIDs(c.Request().Context(), sc.group, ids)
+	if err != nil {
+		return nil, err
+	}
+	base := "/groups/" + sc.group.FullPath + "/-/group_members/"
+	return func(id int64, _ string) string {
+		if m, ok := members[id]; ok {
+			return base + strconv.FormatInt(m, 10) + "/gitlab_duo"
+		}
+		return ""
+	}, nil
 }
 
 func tierBadge(a models.AddOn) string {

@@ -73,8 +73,9 @@ type Table struct {
 	// confirmation or a refusal; SelectAll the "all matching" box.
 	Selected  map[int64]bool
 	SelectAll bool
-	// UserHref is a user's GitLab Duo page ("" when the viewer has none).
-	UserHref func(username string) string
+	// UserHref is a user's GitLab Duo page (nil or "" when the viewer
+	// has none to open).
+	UserHref func(id int64, username string) string
 }
 
 // AddOnTab is one tab of the add-on switcher.
@@ -269,4 +270,11 @@ func selectedCount(t Table) int64 {
 		}
 	}
 	return n
+}
+
+func userHref(t Table, r *models.SeatRow) string {
+	if t.UserHref == nil {
+		return ""
+	}
+	return t.UserHref(r.ID, r.Username)
 }
