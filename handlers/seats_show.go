@@ -115,7 +115,9 @@ func bulkTitle(sc seatScope) string {
 // member page in the group, for direct members (one query for the page).
 func (s *Server) seatUserHref(c echo.Context, sc seatScope, rows []models.SeatRow) (func(id int64, username string) string, error) {
 	if v := viewer(c); v.Admin || v.Auditor {
-		return func(_ int64, username string) string { return "/admin/users/" + url.PathEscape(username) + "/gitlab_duo" }, nil
+		return func(_ int64, username string) string {
+			return "/admin/users/" + url.PathEscape(username) + "/gitlab_duo"
+		}, nil
 	}
 	if sc.group == nil {
 		return nil, nil
