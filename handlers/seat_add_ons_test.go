@@ -103,7 +103,7 @@ func TestAddOnSwitcherManagesBothPurchases(t *testing.T) {
 				!strings.Contains(pro.Doc().Find(`[data-testid="seat-bulk-form"]`).AttrOr("action", ""), "add_on=duo_pro") ||
 				!strings.Contains(pro.Doc().Find(`[data-testid="seat-toggle-form"]`).AttrOr("action", ""), "add_on=duo_pro") ||
 				!strings.Contains(pro.Doc().Find(`[data-testid="export-csv"]`).AttrOr("href", ""), "add_on=duo_pro") ||
-				!strings.Contains(pro.Doc().Find(`[data-testid="tab-usage"]`).AttrOr("href", ""), "add_on=duo_pro") {
+				!strings.Contains(pro.Doc().Find(`[data-testid="tab-seats"]`).AttrOr("href", ""), "add_on=duo_pro") {
 				t.Fatal("the Pro table's filter, forms, export or tabs lose the add-on")
 			}
 

@@ -18,7 +18,9 @@ func (sc seatScope) tabs(active string) []components.Tab {
 	}
 	for i := range tabs {
 		tabs[i].Active = tabs[i].TestID == "tab-"+active
-		tabs[i].Href = sc.keepAddOn(tabs[i].Href)
 	}
+	// The seat table manages either add-on; Usage, Reclaim and Seat
+	// requests still show the default purchase, so only Seats keeps it.
+	tabs[0].Href = sc.keepAddOn(tabs[0].Href)
 	return tabs
 }
