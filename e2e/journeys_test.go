@@ -76,22 +76,27 @@ func TestJourneyAssignMoreThanAvailable(t *testing.T) {
 	if ticked := count(t, ctx, `input[name="user_ids"]:checked`); ticked != 40 {
 		t.Fatalf("%d users ticked, want all 40 on the page", ticked)
 	}
+	// The bar counts the selection as it changes (progressive JS).
+	wantTextOf(t, ctx, `[data-testid="bulk-selected-count"]`, "40 users selected")
+	// Refused before any confirmation, with the numbers and the selection kept.
 	do(t, ctx, "assign",
 		chromedp.Click(chromedp.CSS(`[data-testid="bulk-assign"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="bulk-confirm-submit"]`)),
-	)
-	wantTextOf(t, ctx, `[data-testid="bulk-confirm-message"]`,
-		"This action will assign a GitLab Duo seat to 40 users. Are you sure you want to continue?")
-	do(t, ctx, "confirm",
-		chromedp.Click(chromedp.CSS(`[data-testid="bulk-confirm-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="not-enough-seats"]`)),
 	)
 	shot(t, ctx, "not-enough-seats")
 
-	wantContains(t, ctx, `[data-testid="flash"]`, "Not enough seats")
-	wantContains(t, ctx, `[data-testid="flash"]`,
-		"There are not enough seats to assign the GitLab Duo add-on to all selected members.")
-	wantTextOf(t, ctx, `[data-testid="flash-action"]`, "Add seats")
+	wantContains(t, ctx, `[data-testid="not-enough-seats"]`, "Not enough seats")
+	wantTextOf(t, ctx, `[data-testid="not-enough-seats-body"]`,
+		"There are not enough seats to assign the GitLab Duo add-on to all selected members: 40 users selected without a seat, 20 seats are available.")
+	wantTextOf(t, ctx, `[data-testid="not-enough-purchase"]`, "Purchase seats")
+	wantTextOf(t, ctx, `[data-testid="not-enough-contact-sales"]`, "Contact sales")
+	if count(t, ctx, `[data-testid="bulk-confirm-submit"]`) != 0 {
+		t.Error("a confirmation was offered for a selection larger than the free seats")
+	}
+	if ticked := count(t, ctx, `input[name="user_ids"]:checked`); ticked != 40 {
+		t.Errorf("%d users still ticked after the refusal, want 40", ticked)
+	}
+	wantTextOf(t, ctx, `[data-testid="bulk-selected-count"]`, "40 users selected")
 	wantTextOf(t, ctx, `[data-testid="seats-used"]`, "0 / 20")
 	if n, err := s.store.AssignedCount(context.Background(), p.ID); err != nil || n != 0 {
 		t.Errorf("the refused assignment left %d seats assigned (%v), want 0", n, err)

@@ -11,6 +11,7 @@ import (
 	"duoadmin/models"
 	"duoadmin/views/components"
 	"duoadmin/views/layouts"
+	"duoadmin/views/pages/confirm"
 	"duoadmin/views/pages/selfhosted"
 )
 
@@ -173,6 +174,9 @@ func (s *Server) postAdminDuoSelfHostedDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.FormValue("confirm") != "1" {
+		return s.confirmDeleteModel(c, m)
+	}
 	_, err = s.store.DeleteSelfHostedModel(c.Request().Context(), models.ActorFor(viewer(c)), m.ID)
 	var inUse *models.ModelInUseError
 	if errors.As(err, &inUse) {
@@ -191,4 +195,32 @@ func (s *Server) renderModelForm(c echo.Context, status int, m *models.SelfHoste
 	}
 	ch := s.selfHostedChrome(c, title, crumb)
 	return render(c, status, selfhosted.Form(ch, selfhosted.FormProps{Model: m, Values: v, Errs: errs}))
+}
+
+// confirmDeleteModel asks before deleting, naming the features that use
+// the model: while any does, the deletion is refused, so the button is
+// disabled and the page says what to change first.
+func (s *Server) confirmDeleteModel(c echo.Context, m *models.SelfHostedModel) error {
+	choices, err := s.store.AIFeatureChoices(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	var usedBy []string
+	for _, f := range models.AIFeatures {
+		if ch := choices[f.ID]; ch.Provider == models.ProviderSelfHosted && ch.ModelID == m.ID {
+			usedBy = append(usedBy, f.Title)
+		}
+	}
+	name := strings.TrimSpace(m.Name)
+	p := confirm.Props{Title: "Delete model", Submit: "Delete model", Cancel: selfhosted.Path,
+		Action:  selfhosted.ModelPath(m.ID, "/delete"),
+		Message: "Are you sure you want to delete the self-hosted model " + name + "? This cannot be undone."}
+	if len(usedBy) > 0 {
+		p.Blocked = true
+		p.Details = []string{name + " is used by these GitLab Duo features. Choose another model for them before you delete it:"}
+		p.Items = usedBy
+	} else {
+		p.Details = []string{"No GitLab Duo feature uses " + name + "."}
+	}
+	return ok(c, confirm.Page(s.selfHostedChrome(c, "Delete model", layouts.Crumb{Text: name}), p))
 }

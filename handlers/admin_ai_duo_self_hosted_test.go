@@ -244,7 +244,21 @@ func TestSelfHostedModelInUseCannotBeDeleted(t *testing.T) {
 		t.Fatal("feature change not audited")
 	}
 
+	// Without the confirmation step nothing is deleted: the page names the
+	// features using the model and cannot be confirmed while they do.
 	res = c.post(modelPath(m, "/delete"), nil)
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, `h1`, "Delete model")
+	if got := res.Doc().Find(`[data-testid="confirm-items"] li`).Text(); got != "Code completionDuo Chat" {
+		t.Fatalf("features named %q", got)
+	}
+	if res.Doc().Find(`[data-testid="confirm-submit"][disabled]`).Length() != 1 || res.Text(`[data-testid="confirm-submit"]`) != "Delete model" {
+		t.Fatal("Delete model is not disabled while the model is in use")
+	}
+	if _, err := a.store.SelfHostedModelByID(context.Background(), m.ID); err != nil {
+		t.Fatal("a POST without the confirmation deleted the model")
+	}
+	res = c.post(modelPath(m, "/delete"), url.Values{"confirm": {"1"}})
 	wantStatus(t, res, http.StatusSeeOther)
 	if page := c.follow(res); page.Flash() != "Cannot delete model Mixtral: it is used by Code completion, Duo Chat." {
 		t.Fatalf("flash %q", page.Flash())
@@ -254,13 +268,24 @@ func TestSelfHostedModelInUseCannotBeDeleted(t *testing.T) {
 	}
 	wantStatus(t, c.post(selfHostedPath+"/features", url.Values{"code_completions": {"vendored"}, "duo_chat": {"vendored"}}), http.StatusSeeOther)
 	res = c.post(modelPath(m, "/delete"), nil)
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, `[data-testid="confirm-detail"]`, "No GitLab Duo feature uses Mixtral.")
+	cancel := res.Doc().Find(`[data-testid="confirm-cancel"]`)
+	if cancel.AttrOr("href", "") != "/admin/ai/duo_self_hosted" || cancel.Next().AttrOr("data-testid", "") != "confirm-submit" {
+		t.Fatal("Cancel is not on the left, back to the models")
+	}
+	if _, err := a.store.SelfHostedModelByID(context.Background(), m.ID); err != nil {
+		t.Fatal("a POST without the confirmation deleted the model")
+	}
+	form := res.Doc().Find(`[data-testid="confirm-form"]`)
+	res = c.post(form.AttrOr("action", ""), url.Values{"confirm": {form.Find(`input[name="confirm"]`).AttrOr("value", "")}})
 	if page := c.follow(res); page.Flash() != "Your self-hosted model was successfully deleted." {
 		t.Fatalf("flash %q", page.Flash())
 	}
 	if len(a.auditsOf("self_hosted_model_deleted")) != 1 {
 		t.Fatal("delete not audited")
 	}
-	wantStatus(t, c.post(modelPath(m, "/delete"), nil), http.StatusNotFound)
+	wantStatus(t, c.post(modelPath(m, "/delete"), url.Values{"confirm": {"1"}}), http.StatusNotFound)
 }
 
 func TestSelfHostedFeaturesFormValidation(t *testing.T) {

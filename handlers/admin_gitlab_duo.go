@@ -11,7 +11,7 @@ const adminSeatsPath = "/admin/gitlab_duo"
 
 // adminSeatScope: self-managed manages the instance's purchase here;
 // GitLab.com has no instance seats.
-func (s *Server) adminSeatScope() (seatScope, error) {
+func (s *Server) adminSeatScope(c echo.Context) (seatScope, error) {
 	if s.deployment == models.GitLabCom {
 		return seatScope{}, errNotFound
 	}
@@ -20,7 +20,7 @@ func (s *Server) adminSeatScope() (seatScope, error) {
 		listPath: adminSeatsPath, bulkPath: adminSeatsPath + "/seat_utilization",
 		listCrumbs: crumbs, bulkCrumbs: append(crumbs[:2:2], layouts.Crumb{Text: "Seat utilization"}),
 		nav: s.adminNav("GitLab Duo"), configPath: adminDuoPath, billingPath: "/admin/subscription",
-		exportName: "instance",
+		exportName: "instance", addOn: addOnParam(c),
 	}, nil
 }
 
@@ -29,7 +29,7 @@ func (s *Server) getAdminGitlabDuo(c echo.Context) error {
 	if s.deployment == models.GitLabCom {
 		return s.getAdminGitlabDuoCom(c)
 	}
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) getAdminGitlabDuo(c echo.Context) error {
 
 // POST /admin/gitlab_duo/assignments
 func (s *Server) postAdminGitlabDuoAssignments(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import "github.com/labstack/echo/v4"
 
 // GET /admin/gitlab_duo/seat_utilization
 func (s *Server) getAdminSeatUtilization(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}
@@ -13,7 +13,7 @@ func (s *Server) getAdminSeatUtilization(c echo.Context) error {
 
 // POST /admin/gitlab_duo/seat_utilization/bulk
 func (s *Server) postAdminSeatUtilizationBulk(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}
@@ -22,7 +22,7 @@ func (s *Server) postAdminSeatUtilizationBulk(c echo.Context) error {
 
 // GET /admin/gitlab_duo/seat_utilization/export.csv
 func (s *Server) getAdminSeatUtilizationCSV(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 
 // GET /admin/gitlab_duo/seat_utilization/history
 func (s *Server) getAdminSeatUtilizationHistory(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}
@@ -19,7 +19,7 @@ func (s *Server) getAdminSeatUtilizationHistory(c echo.Context) error {
 
 // GET /admin/gitlab_duo/seat_utilization/history/export.csv
 func (s *Server) getAdminSeatUtilizationHistoryCSV(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (s *Server) getAdminSeatUtilizationHistoryCSV(c echo.Context) error {
 
 // GET /admin/gitlab_duo/seat_utilization/history/export.ndjson
 func (s *Server) getAdminSeatUtilizationHistoryNDJSON(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import "github.com/labstack/echo/v4"
 
 // GET /admin/gitlab_duo/seat_utilization/reclaim
 func (s *Server) getAdminSeatUtilizationReclaim(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}
@@ -13,7 +13,7 @@ func (s *Server) getAdminSeatUtilizationReclaim(c echo.Context) error {
 
 // POST /admin/gitlab_duo/seat_utilization/reclaim
 func (s *Server) postAdminSeatUtilizationReclaim(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (s *Server) postAdminSeatRequestsSettings(c echo.Context) error {
 }
 
 func (s *Server) inAdminSeats(c echo.Context, h func(echo.Context, seatScope) error) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}

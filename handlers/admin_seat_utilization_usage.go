@@ -4,7 +4,7 @@ import "github.com/labstack/echo/v4"
 
 // GET /admin/gitlab_duo/seat_utilization/usage
 func (s *Server) getAdminSeatUtilizationUsage(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}
@@ -13,7 +13,7 @@ func (s *Server) getAdminSeatUtilizationUsage(c echo.Context) error {
 
 // GET /admin/gitlab_duo/seat_utilization/usage/export.csv?chart=
 func (s *Server) getAdminSeatUtilizationUsageCSV(c echo.Context) error {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type ruleScope struct {
 }
 
 func (s *Server) adminRuleScope(c echo.Context) (ruleScope, error) {
-	sc, err := s.adminSeatScope()
+	sc, err := s.adminSeatScope(c)
 	return ruleScope{base: adminRulesPath, seats: sc,
 		crumbs: append(sc.listCrumbs[:len(sc.listCrumbs):len(sc.listCrumbs)], layouts.Crumb{Text: "Assignment rules", Href: adminRulesPath})}, err
 }

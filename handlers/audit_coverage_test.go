@@ -112,7 +112,7 @@ var auditCoverage = map[string]auditCase{
 		return url.Values{"name": {"Renamed model"}, "platform": {"vllm"}, "model_family": {"mistral"},
 			"endpoint": {"https://llm.example.com/v1"}, "identifier": {"mistral-7b"}}
 	}},
-	"POST /admin/ai/duo_self_hosted/:id/delete": {want: one("self_hosted_model_deleted"), setup: withSelfHosted},
+	"POST /admin/ai/duo_self_hosted/:id/delete": {want: one("self_hosted_model_deleted"), setup: withSelfHosted, form: confirmed},
 	"POST /admin/ai/duo_self_hosted/:id/test_connection": {setup: withSelfHosted,
 		none: "a connection test only reads the model's settings and calls its endpoint"},
 	"POST /admin/ai/duo_self_hosted/features": {want: one("ai_feature_settings_changed"), setup: withSelfHosted,
@@ -144,7 +144,7 @@ var auditCoverage = map[string]auditCase{
 	}},
 	// The victim holds no seat: one who does loses it too (seat_unassigned,
 	// reason membership_removed).
-	"POST /groups/:group_path/-/group_members/:id/delete": {want: one("member_removed")},
+	"POST /groups/:group_path/-/group_members/:id/delete": {want: one("member_removed"), form: confirmed},
 	"POST /groups/:group_path/-/edit":                     {want: one("duo_availability_changed"), form: duoNeverOn},
 	"POST /groups/:group_path/-/settings/gitlab_duo/assignments": {deployment: models.GitLabCom, want: one("seat_assigned"),
 		form: func(f *coverageFixture) url.Values { return url.Values{"user_id": {id(f.victim.ID)}, "assign": {"1"}} }},
@@ -172,7 +172,7 @@ var auditCoverage = map[string]auditCase{
 	"POST /:project_path/-/project_members/:id": {want: one("member_access_changed"), form: func(*coverageFixture) url.Values {
 		return url.Values{"access_level": {strconv.Itoa(int(models.Maintainer))}}
 	}},
-	"POST /:project_path/-/project_members/:id/delete": {want: one("member_removed")},
+	"POST /:project_path/-/project_members/:id/delete": {want: one("member_removed"), form: confirmed},
 	"POST /:project_path/edit": {want: one("duo_availability_changed"), form: func(*coverageFixture) url.Values {
 		return url.Values{"duo_features_enabled": {"false"}}
 	}},
@@ -720,3 +720,7 @@ func actionsOf(evs []models.AuditEvent) []string {
 	sort.Strings(out)
 	return out
 }
+
+// confirmed is a destructive form's second step: without confirm=1 it
+// only shows the confirmation.
+func confirmed(*coverageFixture) url.Values { return url.Values{"confirm": {"1"}} }

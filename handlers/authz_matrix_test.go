@@ -429,7 +429,8 @@ func (f *matrixFixture) form(r handlers.RouteInfo, sc scope) url.Values {
 	case "/admin/hooks", "/groups/:group_path/-/hooks":
 		v.Set("hook[url]", "https://hooks.example.com/matrix")
 		v.Set("hook[token]", "matrix-secret")
-	case "/admin/hooks/:id/delete", "/groups/:group_path/-/hooks/:id/delete":
+	case "/admin/hooks/:id/delete", "/groups/:group_path/-/hooks/:id/delete", "/admin/ai/duo_self_hosted/:id/delete",
+		"/groups/:group_path/-/group_members/:id/delete", "/:project_path/-/project_members/:id/delete":
 		v.Set("confirm", "1")
 	case "/admin/gitlab_duo/seat_utilization/seat_requests/assign", "/groups/:group_path/-/usage_quotas/gitlab_duo/seat_requests/assign":
 		v.Set("request_ids", strconv.FormatInt(f.requestOf(sc), 10))

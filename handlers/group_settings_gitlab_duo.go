@@ -21,7 +21,7 @@ func (s *Server) groupSeatScope(c echo.Context) (seatScope, error) {
 		listCrumbs: append(crumbs[:len(crumbs):len(crumbs)], layouts.Crumb{Text: "GitLab Duo"}),
 		bulkCrumbs: append(crumbs[:len(crumbs):len(crumbs)], layouts.Crumb{Text: "Usage Quotas"}),
 		nav:        s.groupNav(g, "GitLab Duo"), configPath: groupDuoConfigPath(g), billingPath: base + "billings",
-		exportName: exportSlug(g.FullPath),
+		exportName: exportSlug(g.FullPath), addOn: addOnParam(c),
 	}, nil
 }
 

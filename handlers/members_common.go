@@ -12,6 +12,7 @@ import (
 	"duoadmin/models"
 	"duoadmin/views/components"
 	"duoadmin/views/layouts"
+	"duoadmin/views/pages/confirm"
 	"duoadmin/views/pages/members"
 )
 
@@ -128,6 +129,9 @@ func (s *Server) removeMember(c echo.Context, sc membersScope) error {
 	if err != nil {
 		return err
 	}
+	if c.FormValue("confirm") != "1" {
+		return s.confirmRemoveMember(c, sc, m)
+	}
 	err = s.store.RemoveMember(ctx, models.ActorFor(viewer(c)), sc.src, id)
 	if err == nil && m.UserID == viewer(c).ID && !viewer(c).Admin {
 		// Whoever removes themselves may have lost the right to see the list.
@@ -146,4 +150,30 @@ func (s *Server) afterMemberChange(c echo.Context, sc membersScope, err error, s
 		return s.redirectWithFlash(c, backToMembers(c, sc), "danger", models.ErrLastOwner.Error())
 	}
 	return err
+}
+
+// confirmRemoveMember asks first, as GitLab's "Remove member" modal does,
+// and says which GitLab Duo seats the user would lose by it.
+func (s *Server) confirmRemoveMember(c echo.Context, sc membersScope, m *models.Member) error {
+	ctx := c.Request().Context()
+	u, err := s.store.UserByID(ctx, m.UserID)
+	if err != nil {
+		return err
+	}
+	lost, err := s.store.SeatsLostByRemoval(ctx, sc.src, m.ID)
+	if err != nil {
+		return err
+	}
+	p := confirm.Props{Title: "Remove member", Submit: "Remove member", Cancel: backToMembers(c, sc),
+		Message: "Are you sure you want to remove " + u.Name + " (@" + u.Username + ") from " + sc.sourceName + "?",
+		Action:  sc.base + "/" + strconv.FormatInt(m.ID, 10) + "/delete"}
+	for _, a := range lost {
+		p.Details = append(p.Details, u.Name+" will lose their "+a.Title()+" seat.")
+	}
+	if pg := requestedPage(c); pg > 1 {
+		p.Fields = append(p.Fields, confirm.Field{Name: "page", Value: strconv.Itoa(pg)})
+	}
+	ch := s.chrome(c, "Remove member")
+	ch.Nav, ch.Breadcrumbs = sc.nav, sc.crumbs
+	return ok(c, confirm.Page(ch, p))
 }

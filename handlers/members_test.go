@@ -94,6 +94,11 @@ func TestGroupMembersInviteChangeRemove(t *testing.T) {
 
 	remove, _ := row.Find(`[data-testid="remove-form"]`).Attr("action")
 	res = c.post(remove, nil)
+	wantStatus(t, res, http.StatusOK)
+	if membership(t, a, src, dev) == nil {
+		t.Fatal("a POST without the confirmation removed the member")
+	}
+	res = c.post(remove, url.Values{"confirm": {"1"}})
 	wantStatus(t, res, http.StatusSeeOther)
 	if got := c.follow(res).Flash(); got != "Member was successfully removed." {
 		t.Fatalf("flash %q", got)
@@ -159,7 +164,7 @@ func TestLastOwnerOfTopLevelGroupIsKept(t *testing.T) {
 	for _, try := range []struct {
 		path string
 		form url.Values
-	}{{path, url.Values{"access_level": {"40"}}}, {path + "/delete", nil}} {
+	}{{path, url.Values{"access_level": {"40"}}}, {path + "/delete", url.Values{"confirm": {"1"}}}} {
 		res := c.post(try.path, try.form)
 		wantStatus(t, res, http.StatusSeeOther)
 		if loc := res.Header.Get("Location"); loc != acmeMembers {
@@ -315,7 +320,7 @@ func TestProjectMembers(t *testing.T) {
 	}
 	wantAudit(t, a, "member_access_changed", "dev", "owner")
 	// Projects have no last-owner rule: their group's owners stay in charge.
-	res = c.post(base+"/"+id+"/delete", nil)
+	res = c.post(base+"/"+id+"/delete", url.Values{"confirm": {"1"}})
 	wantStatus(t, res, http.StatusSeeOther)
 	if got := c.follow(res).Flash(); got != "Member was successfully removed." {
 		t.Fatalf("flash %q", got)

@@ -43,7 +43,7 @@ func (s *Server) renderReclaim(c echo.Context, sc seatScope, p *models.AddOnPurc
 	}
 	ch := s.seatChrome(c, sc, "Reclaim idle seats", crumbs)
 	return render(c, status, reclaim.Page(ch, reclaim.Props{
-		Tabs: sc.tabs("reclaim"), Action: sc.reclaimPath(), AddOnTitle: p.AddOn.Title(), Form: form, Errs: errs,
+		Tabs: sc.tabs("reclaim"), Action: sc.keepAddOn(sc.reclaimPath()), AddOnTitle: p.AddOn.Title(), Form: form, Errs: errs,
 		Preview: preview, PreviewShown: previewed, PreviewDays: models.ReclaimPreviewDays, Notices: notices,
 		NoticePager: components.Pager{Path: sc.reclaimPath(), Page: notices.Page, TotalPages: notices.TotalPages(), Total: notices.Total},
 		CanEdit:     !ch.ReadOnly, Held: held, RulesPath: sc.rulesPath()}))
@@ -98,5 +98,5 @@ func (s *Server) postReclaim(c echo.Context, sc seatScope) error {
 	if pol.Enabled {
 		msg = "The reclaim policy was saved. Idle seats get their notice at the next daily run."
 	}
-	return s.redirectWithFlash(c, sc.reclaimPath(), "success", msg)
+	return s.redirectWithFlash(c, sc.keepAddOn(sc.reclaimPath()), "success", msg)
 }

@@ -85,7 +85,7 @@ func (s *Server) bulkSeats(c echo.Context, sc seatScope) error {
 	}
 	ctx := c.Request().Context()
 	req := parseSeatRequest(form)
-	back := withQuery(sc.bulkPath, req.query(true))
+	back := withQuery(sc.bulkPath, sc.withAddOn(req.query(true)))
 	selectAll := form.Get("select_all") == "1"
 	var ids []int64
 	if selectAll {
@@ -104,7 +104,20 @@ func (s *Server) bulkSeats(c echo.Context, sc seatScope) error {
 		return s.redirectWithAlert(c, back, seatAlert(models.PurchaseNotActive, p, ""))
 	}
 	if form.Get("confirm") != "1" {
-		return s.confirmBulkSeats(c, sc, action, ids, selectAll, req, back)
+		if action == "assign" {
+			short, err := s.seatShortfall(c, sc, p, req, ids, selectAll)
+			if err != nil {
+				return err
+			}
+			if short != nil {
+				st := seatState{status: http.StatusUnprocessableEntity, selectAll: selectAll, notEnough: short}
+				if !selectAll {
+					st.selected = ids
+				}
+				return s.renderSeats(c, sc, true, form, st)
+			}
+		}
+		return s.confirmBulkSeats(c, sc, action, ids, selectAll, req)
 	}
 	actor := models.ActorFor(viewer(c)).WithSeatReason(models.SeatReasonBulk)
 	if action == "remove" {
@@ -148,9 +161,47 @@ func postedIDs(raw []string) []int64 {
 	return out
 }
 
-func (s *Server) confirmBulkSeats(c echo.Context, sc seatScope, action string, ids []int64, selectAll bool, req seatRequest, back string) error {
+// seatShortfall is GitLab's "Not enough seats" asked before the
+// confirmation: the selected users without a seat against the free seats.
+// The Store asks again when the change is made.
+func (s *Server) seatShortfall(c echo.Context, sc seatScope, p *models.AddOnPurchase, req seatRequest, ids []int64, selectAll bool) (*seats.NotEnough, error) {
+	ctx := c.Request().Context()
+	assigned, err := s.store.AssignedCount(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	var need int64
+	switch {
+	case selectAll && req.filter.Assigned != nil && *req.filter.Assigned:
+		need = 0
+	case selectAll:
+		// Everyone the filter matches who has no seat, counted in SQL.
+		f, no := req.filter, false
+		f.Assigned = &no
+		page, err := s.store.SeatTable(ctx, p, f, models.Page{Number: 1})
+		if err != nil {
+			return nil, err
+		}
+		need = page.Total
+	default:
+		holding, err := s.store.HoldersAmong(ctx, p.ID, ids)
+		if err != nil {
+			return nil, err
+		}
+		need = int64(len(ids)) - holding
+	}
+	free := max(int64(p.Quantity)-assigned, 0)
+	if need <= free {
+		return nil, nil
+	}
+	return &seats.NotEnough{Selected: need, Free: free, PurchaseHref: sc.addSeatsLink(c, p)}, nil
+}
+
+func (s *Server) confirmBulkSeats(c echo.Context, sc seatScope, action string, ids []int64, selectAll bool, req seatRequest) error {
 	n := len(ids)
-	p := seats.ConfirmProps{Action: sc.bulkPost(), Cancel: back, Fields: []seats.Field{{Name: "bulk_action", Value: action}}}
+	// Cancel goes back to the table with the same selection ticked.
+	cancel := sc.withAddOn(req.query(true))
+	p := seats.ConfirmProps{Action: sc.keepAddOn(sc.bulkPost()), Fields: []seats.Field{{Name: "bulk_action", Value: action}}}
 	if action == "assign" {
 		p.Title, p.Submit = "Confirm bulk seat assignment", "Assign seats"
 		p.Message = "This action will assign a GitLab Duo seat to " + strconv.Itoa(n) + " users. Are you sure you want to continue?"
@@ -167,13 +218,42 @@ func (s *Server) confirmBulkSeats(c echo.Context, sc seatScope, action string, i
 	if selectAll {
 		// The filter, not a list of ids, travels: it may match 100,000 users.
 		p.Fields = append(p.Fields, seats.Field{Name: "select_all", Value: "1"})
+		cancel.Set("select_all", "1")
 	} else {
 		for _, id := range ids {
 			p.Fields = append(p.Fields, seats.Field{Name: "user_ids", Value: strconv.FormatInt(id, 10)})
+			cancel.Add("user_ids", strconv.FormatInt(id, 10))
 		}
 	}
 	p.Fields = append(p.Fields, seats.FilterFields(req.view, req.page)...)
+	p.Cancel = withQuery(sc.bulkPath, cancel)
+	names, err := s.confirmNames(c, ids)
+	if err != nil {
+		return err
+	}
+	p.Users, p.More = names, int64(n-len(names))
 	return ok(c, seats.Confirm(s.seatChrome(c, sc, p.Title, sc.bulkCrumbs), p))
+}
+
+// confirmNames names the first seats.ConfirmListed users of ids, in the
+// selection's order; ids nobody has are left out.
+func (s *Server) confirmNames(c echo.Context, ids []int64) ([]string, error) {
+	first := ids[:min(len(ids), seats.ConfirmListed)]
+	users, err := s.store.UsersByIDs(c.Request().Context(), first)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]models.User{}
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	var out []string
+	for _, id := range first {
+		if u, ok := byID[id]; ok {
+			out = append(out, u.Name+" (@"+u.Username+")")
+		}
+	}
+	return out, nil
 }
 
 var seatCSVHeader = []string{"username", "name", "email", "max_role", "assigned", "assigned_at", "last_activity_on", "last_duo_activity_on"}

@@ -31,6 +31,9 @@ type seatScope struct {
 	// billingPath is where people who cannot provision buy seats or start a trial.
 	billingPath string
 	exportName  string
+	// addOn is the purchase the request names (?add_on=), "" for the
+	// default one (seatPurchase).
+	addOn models.AddOn
 }
 
 func (sc seatScope) namespaceID() *int64 {
@@ -125,9 +128,10 @@ func (s *Server) seatChrome(c echo.Context, sc seatScope, title string, crumbs [
 	return ch
 }
 
-// seatPurchase is the purchase the screens manage; nil when there is none.
+// seatPurchase is the purchase the screens manage (the add-on the request
+// names, else the default); nil when there is none.
 func (s *Server) seatPurchase(c echo.Context, sc seatScope) (*models.AddOnPurchase, error) {
-	p, err := s.store.SeatPurchase(c.Request().Context(), sc.namespaceID())
+	p, err := s.store.SeatPurchaseOf(c.Request().Context(), sc.namespaceID(), sc.addOn)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
 	}

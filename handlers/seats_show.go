@@ -1,6 +1,10 @@
 package handlers
 
 import (
+	"net/http"
+	"net/url"
+	"strconv"
+
 	"github.com/labstack/echo/v4"
 
 	"duoadmin/models"
@@ -11,8 +15,23 @@ import (
 
 // Showing the seat table (GET), its empty states and alerts.
 
-// showSeats renders the seat list, or with bulk the bulk table.
+// seatState is what a re-drawn table keeps: the selection brought back
+// by Cancel or by a refusal, and the refusal itself.
+type seatState struct {
+	status    int
+	selected  []int64
+	selectAll bool
+	notEnough *seats.NotEnough
+}
+
+// showSeats renders the seat list, or with bulk the bulk table; a
+// selection in the query (Cancel on the confirmation) stays ticked.
 func (s *Server) showSeats(c echo.Context, sc seatScope, bulk bool) error {
+	q := c.QueryParams()
+	return s.renderSeats(c, sc, bulk, q, seatState{status: http.StatusOK, selected: postedIDs(q["user_ids"]), selectAll: q.Get("select_all") == "1"})
+}
+
+func (s *Server) renderSeats(c echo.Context, sc seatScope, bulk bool, query url.Values, st seatState) error {
 	ctx := c.Request().Context()
 	p, err := s.seatPurchase(c, sc)
 	if err != nil {
@@ -22,7 +41,19 @@ func (s *Server) showSeats(c echo.Context, sc seatScope, bulk bool) error {
 	if p == nil || (p.Trial && !today.Before(p.ExpiresOn)) {
 		return s.showSeatsEmpty(c, sc, p, bulk)
 	}
-	req := parseSeatRequest(c.QueryParams())
+	path := sc.listPath
+	if bulk {
+		path = sc.bulkPath
+	}
+	addOns, err := s.addOnTabs(c, sc, path, p)
+	if err != nil {
+		return err
+	}
+	if len(addOns) > 0 {
+		// With two add-ons every link names the one shown.
+		sc.addOn = p.AddOn
+	}
+	req := parseSeatRequest(query)
 	list, err := s.store.SeatTable(ctx, p, req.filter, models.Page{Number: req.page, PerPage: req.perPage})
 	if err != nil {
 		return err
@@ -31,13 +62,14 @@ func (s *Server) showSeats(c echo.Context, sc seatScope, bulk bool) error {
 	if err != nil {
 		return err
 	}
-	path, title, crumbs := sc.listPath, "GitLab Duo", sc.listCrumbs
+	title, crumbs := "GitLab Duo", sc.listCrumbs
 	props := seats.Props{Heading: "GitLab Duo",
 		Subtitle: "Monitor, manage, and customize AI-powered features to ensure efficient utilization and alignment."}
 	if bulk {
-		path, title, crumbs = sc.bulkPath, "Seat utilization", sc.bulkCrumbs
-		props = seats.Props{Heading: "Seat utilization", Badge: tierBadge(p.AddOn), Subtitle: manageText(p.AddOn, sc.group != nil)}
+		title, crumbs = bulkTitle(sc), sc.bulkCrumbs
+		props = seats.Props{Heading: title, Badge: tierBadge(p.AddOn), Subtitle: manageText(p.AddOn, sc.group != nil)}
 	}
+	props.AddOns, props.NotEnough = addOns, st.notEnough
 	props.Notice = purchaseNotice(p, today)
 	props.Cards = seats.Cards{AddOn: p.AddOn, Trial: p.Trial, StartDate: "Not available", EndDate: seats.DateText(&p.ExpiresOn),
 		Assigned: assigned, Purchased: int64(p.Quantity), AddSeatsHref: sc.addSeatsHref(c, p), PurchaseHref: sc.billingPath}
@@ -45,19 +77,66 @@ func (s *Server) showSeats(c echo.Context, sc seatScope, bulk bool) error {
 		props.Cards.StartDate = seats.DateText(p.StartedAt)
 	}
 	if !bulk {
-		props.Cards.AssignHref, props.Cards.ConfigHref = sc.bulkPath, sc.configPath
+		props.Cards.AssignHref, props.Cards.ConfigHref = sc.keepAddOn(sc.bulkPath), sc.configPath
 	}
-	filters := req.query(false)
+	filters := sc.withAddOn(req.query(false))
+	selected := map[int64]bool{}
+	for _, id := range st.selected {
+		selected[id] = true
+	}
+	userHref, err := s.seatUserHref(c, sc, list.Items)
+	if err != nil {
+		return err
+	}
 	props.Table = seats.Table{AddOnTitle: p.AddOn.Title(), Rows: list.Items, Total: list.Total, Filter: req.view,
 		Pager: components.Pager{Path: path, Query: filters, Page: list.Page, TotalPages: list.TotalPages(), Total: list.Total},
-		Path:  path, AssignAction: sc.assignPath(), ReturnTo: withQuery(path, req.query(true)),
-		Bulk: bulk, BulkAction: sc.bulkPost(), Page: list.Page, CSVHref: withQuery(sc.csvPath(), filters),
-		CanAssign: p.ActiveOn(today), ShowInvite: sc.group != nil}
+		Path:  path, AssignAction: sc.keepAddOn(sc.assignPath()), ReturnTo: withQuery(path, sc.withAddOn(req.query(true))),
+		Bulk: bulk, BulkAction: sc.keepAddOn(sc.bulkPost()), Page: list.Page, CSVHref: withQuery(sc.csvPath(), filters),
+		CanAssign: p.ActiveOn(today), ShowInvite: sc.group != nil, AddOn: string(sc.addOn),
+		Selected: selected, SelectAll: st.selectAll, UserHref: userHref}
 	if bulk {
 		props.Table.HistoryHref = sc.historyPath()
 		props.Tabs = sc.tabs("seats")
 	}
-	return ok(c, seats.Page(s.seatChrome(c, sc, title, crumbs), props))
+	return render(c, st.status, seats.Page(s.seatChrome(c, sc, title, crumbs), props))
+}
+
+// bulkTitle: on GitLab.com the table is a tab of the group's Usage Quotas,
+// so the heading says what the breadcrumb says.
+func bulkTitle(sc seatScope) string {
+	if sc.group != nil {
+		return "Usage Quotas"
+	}
+	return "Seat utilization"
+}
+
+// seatUserHref links a seat holder to their GitLab Duo page: the Admin
+// area's for administrators and auditors, else (a GitLab.com owner) their
+// member page in the group, for direct members (one query for the page).
+func (s *Server) seatUserHref(c echo.Context, sc seatScope, rows []models.SeatRow) (func(id int64, username string) string, error) {
+	if v := viewer(c); v.Admin || v.Auditor {
+		return func(_ int64, username string) string {
+			return "/admin/users/" + url.PathEscape(username) + "/gitlab_duo"
+		}, nil
+	}
+	if sc.group == nil {
+		return nil, nil
+	}
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	members, err := s.store.GroupMemberIDs(c.Request().Context(), sc.group, ids)
+	if err != nil {
+		return nil, err
+	}
+	base := "/groups/" + sc.group.FullPath + "/-/group_members/"
+	return func(id int64, _ string) string {
+		if m, ok := members[id]; ok {
+			return base + strconv.FormatInt(m, 10) + "/gitlab_duo"
+		}
+		return ""
+	}, nil
 }
 
 func tierBadge(a models.AddOn) string {
@@ -114,7 +193,7 @@ func (s *Server) showSeatsEmpty(c echo.Context, sc seatScope, expiredTrial *mode
 		TrialHref: sc.billingPath, PurchaseHref: purchase}
 	title, crumbs := "GitLab Duo", sc.listCrumbs
 	if bulk {
-		p.Heading, title, crumbs = "Seat utilization", "Seat utilization", sc.bulkCrumbs
+		p.Heading, title, crumbs = bulkTitle(sc), bulkTitle(sc), sc.bulkCrumbs
 	}
 	switch {
 	case expiredTrial != nil:

@@ -13,6 +13,7 @@ import (
 
 	"duoadmin/models"
 	"duoadmin/models/storetest"
+	"duoadmin/views/pages/seats"
 )
 
 const (
@@ -356,8 +357,26 @@ func TestBulkConfirmationTexts(t *testing.T) {
 		if f.Find(`input[name="user_ids"]`).Length() != len(tc.users) || f.Find(`input[name="confirm"]`).AttrOr("value", "") != "1" {
 			t.Fatalf("%s confirm form does not carry the users", tc.action)
 		}
-		if cancel := res.Doc().Find(`[data-testid="bulk-cancel"]`).AttrOr("href", ""); cancel != smBulk+"?search=Cook&sort=name_asc" {
+		// Cancel keeps the filter and the selection.
+		want := url.Values{"search": {"Cook"}, "sort": {"name_asc"}}
+		for _, u := range tc.users {
+			want.Add("user_ids", a.id(u))
+		}
+		if cancel := res.Doc().Find(`[data-testid="bulk-cancel"]`).AttrOr("href", ""); cancel != smBulk+"?"+want.Encode() {
 			t.Fatalf("Cancel goes to %q", cancel)
+		}
+		// Back on the table filtered by "Cook", carol's box is ticked again if selected.
+		ticked := 0
+		if tc.users[len(tc.users)-1] == "carol" {
+			ticked = 1
+		}
+		back := c.get(res.Doc().Find(`[data-testid="bulk-cancel"]`).AttrOr("href", ""))
+		if n := back.Doc().Find(`[data-username="carol"] input[name="user_ids"][checked]`).Length(); n != ticked {
+			t.Fatalf("after Cancel %d users ticked, want %d", n, ticked)
+		}
+		wantText(t, back, `[data-testid="bulk-selected-count"]`, seats.SelectedText(int64(ticked)))
+		if got := res.Doc().Find(`[data-testid="bulk-confirm-users"] li`).Length(); got != len(tc.users) {
+			t.Fatalf("the confirmation names %d users", got)
 		}
 	}
 	if len(a.holders()) != 0 {
@@ -558,7 +577,7 @@ func TestSeatScreensOnGitLabCom(t *testing.T) {
 	}
 	bulk := c.get(comBulk)
 	wantStatus(t, bulk, http.StatusOK)
-	wantText(t, bulk, `h1.page-title`, "Seat utilization Pro")
+	wantText(t, bulk, `h1.page-title`, "Usage Quotas Pro")
 	if bulk.Doc().Find(`[data-testid="seat-toggle-form"]`).First().AttrOr("action", "") != comSeats+"/assignments" {
 		t.Fatal("the bulk table's switches post elsewhere")
 	}

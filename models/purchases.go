@@ -47,10 +47,42 @@ func (s *Store) SeatPurchase(ctx context.Context, namespaceID *int64) (*AddOnPur
 	return nil, ErrNotFound
 }
 
+// SeatPurchaseOf is the namespace's purchase of addOn, or SeatPurchase's
+// choice when addOn is empty: a namespace with Duo Pro and Duo Enterprise
+// manages each one's seats on its own screen.
+func (s *Store) SeatPurchaseOf(ctx context.Context, namespaceID *int64, addOn AddOn) (*AddOnPurchase, error) {
+	if addOn == "" {
+		return s.SeatPurchase(ctx, namespaceID)
+	}
+	q := s.q(ctx).Where("add_on = ?", addOn)
+	if namespaceID == nil {
+		q = q.Where("namespace_id IS NULL")
+	} else {
+		q = q.Where("namespace_id = ?", *namespaceID)
+	}
+	return first[AddOnPurchase](q)
+}
+
 func (s *Store) AssignedCount(ctx context.Context, purchaseID int64) (int64, error) {
 	var n int64
 	err := s.q(ctx).Model(&SeatAssignment{}).Where("add_on_purchase_id = ?", purchaseID).Count(&n).Error
 	return n, err
+}
+
+// HoldersAmong counts the users of ids who hold a seat of the purchase
+// (a selection's users that need no new seat), in chunks of IN-list size.
+func (s *Store) HoldersAmong(ctx context.Context, purchaseID int64, ids []int64) (int64, error) {
+	var total int64
+	for start := 0; start < len(ids); start += 1000 {
+		chunk := ids[start:min(start+1000, len(ids))]
+		var n int64
+		if err := s.q(ctx).Model(&SeatAssignment{}).Where("add_on_purchase_id = ? AND user_id IN ?", purchaseID, chunk).
+			Count(&n).Error; err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // AssignedCounts maps purchase ids to their number of assigned seats.

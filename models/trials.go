@@ -93,6 +93,11 @@ func (s *Store) TrialCheck(ctx context.Context, d Deployment, addOn AddOn, names
 		if p.AddOn == addOn {
 			return refuseTrial(sc.name + " already had " + addOn.Title() + ". A free trial is only available once.")
 		}
+		// Enterprise includes everything Pro has: GitLab offers no Pro
+		// trial beside it, a trial of Enterprise included.
+		if addOn == AddOnDuoPro && p.AddOn == AddOnDuoEnterprise && Today().Before(p.ExpiresOn) {
+			return refuseTrial(sc.name + " already has " + p.AddOn.Title() + ", which includes everything in " + addOn.Title() + ".")
+		}
 	}
 	return nil
 }

@@ -66,16 +66,46 @@ type Table struct {
 	// only be removed.
 	CanAssign  bool
 	ShowInvite bool
+	// AddOn is the add-on the switcher selected ("" without a switcher):
+	// the filter form keeps it.
+	AddOn string
+	// Selected is the users ticked when the page comes back from the
+	// confirmation or a refusal; SelectAll the "all matching" box.
+	Selected  map[int64]bool
+	SelectAll bool
+	// UserHref is a user's GitLab Duo page (nil or "" when the viewer
+	// has none to open).
+	UserHref func(id int64, username string) string
+}
+
+// AddOnTab is one tab of the add-on switcher.
+type AddOnTab struct {
+	AddOn     models.AddOn
+	Used      int64
+	Purchased int64
+	Trial     bool
+	Href      string
+	Active    bool
+}
+
+// NotEnough is GitLab's "Not enough seats" alert, refused before the
+// confirmation: how many selected users need a seat, how many are free.
+type NotEnough struct {
+	Selected     int64
+	Free         int64
+	PurchaseHref string
 }
 
 type Props struct {
-	Heading  string
-	Subtitle string
-	Badge    string // "Pro" or "Enterprise" on the bulk table
-	Notice   *Notice
-	Cards    Cards
-	Table    Table
-	Tabs     []components.Tab // the bulk table's: Seats, Usage, …
+	Heading   string
+	Subtitle  string
+	Badge     string // "Pro" or "Enterprise" on the bulk table
+	Notice    *Notice
+	Cards     Cards
+	Table     Table
+	Tabs      []components.Tab // the bulk table's: Seats, Usage, …
+	AddOns    []AddOnTab       // the add-on switcher; none for one purchase
+	NotEnough *NotEnough
 }
 
 // EmptyProps is GitLab's empty state when there is no purchase to manage.
@@ -102,21 +132,50 @@ type ConfirmProps struct {
 	Action  string
 	Fields  []Field
 	Cancel  string
+	// Users names the first ConfirmListed users; More is how many others.
+	Users []string
+	More  int64
+}
+
+// ConfirmListed is how many users the confirmation names.
+const ConfirmListed = 20
+
+func moreText(n int64) string { return "and " + countText(n) + " more" }
+
+// SelectedText is GitLab's bulk bar count.
+func SelectedText(n int64) string {
+	if n == 1 {
+		return "1 user selected"
+	}
+	return countText(n) + " users selected"
+}
+
+func usedText(t AddOnTab) string { return countText(t.Used) + " / " + countText(t.Purchased) }
+
+// NotEnoughText gives the numbers behind the refusal.
+func NotEnoughText(n NotEnough) string {
+	seats := " seats are"
+	if n.Free == 1 {
+		seats = " seat is"
+	}
+	return "There are not enough seats to assign the GitLab Duo add-on to all selected members: " +
+		SelectedText(n.Selected) + " without a seat, " + countText(n.Free) + seats + " available."
 }
 
 type option struct{ Value, Label string }
 
 var assignedOptions = []option{{"", "Any"}, {"true", "Yes"}, {"false", "No"}}
 
-// sortOptions are models.SeatSorts with GitLab's labels.
+// sortOptions are models.SeatSorts under GitLab's names ("Last activity",
+// "Name"), each in GitLab's first direction; the other direction says so.
 var sortOptions = []option{
 	{"id_asc", "Default"},
-	{"last_activity_on_desc", "Last activity, descending"},
-	{"last_activity_on_asc", "Last activity, ascending"},
-	{"name_asc", "Name, ascending"},
-	{"name_desc", "Name, descending"},
-	{"last_duo_activity_on_desc", "Last GitLab Duo activity, descending"},
-	{"last_duo_activity_on_asc", "Last GitLab Duo activity, ascending"},
+	{"last_activity_on_desc", "Last activity"},
+	{"last_activity_on_asc", "Last activity (oldest first)"},
+	{"name_asc", "Name"},
+	{"name_desc", "Name (Z to A)"},
+	{"last_duo_activity_on_desc", "Last GitLab Duo activity"},
+	{"last_duo_activity_on_asc", "Last GitLab Duo activity (oldest first)"},
 }
 
 // DateText is GitLab's "mmm dd, yyyy".
@@ -196,4 +255,26 @@ func usersText(n int64) string {
 		return "1 user"
 	}
 	return countText(n) + " users"
+}
+
+// selectedCount is what the bulk bar counts when the page is drawn: every
+// matching user with "select all", else the ticked rows.
+func selectedCount(t Table) int64 {
+	if t.SelectAll {
+		return t.Total
+	}
+	var n int64
+	for _, r := range t.Rows {
+		if t.Selected[r.ID] {
+			n++
+		}
+	}
+	return n
+}
+
+func userHref(t Table, r *models.SeatRow) string {
+	if t.UserHref == nil {
+		return ""
+	}
+	return t.UserHref(r.ID, r.Username)
 }
