@@ -324,7 +324,7 @@ func TestGroupEditShowsInheritedSettingAndSaves(t *testing.T) {
 	}
 	wantText(t, res, `[data-testid="duo-effective"]`, "Effective: Off — Inherited from acme/platform")
 	wantDisabledRadios(t, res, false)
-	wantText(t, res, `.sidebar-item.active`, "Settings")
+	wantText(t, res, `.sidebar-item.active`, "General")
 	if res.Doc().Find(`[data-testid="duo-lock"]`).Length() != 0 {
 		t.Fatal("an unlocked group shows the lock")
 	}
@@ -598,7 +598,7 @@ func TestProjectEditSwitch(t *testing.T) {
 		t.Fatalf("hidden default %q", v)
 	}
 	wantText(t, res, `[data-testid="duo-effective"]`, "Effective: On — Set here")
-	wantText(t, res, `.sidebar-item.active`, "Settings")
+	wantText(t, res, `.sidebar-item.active`, "General")
 
 	// Unticked: only the hidden "0" is sent.
 	res = c.post(path, url.Values{"duo_features_enabled": {"0"}})
