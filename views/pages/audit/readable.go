@@ -168,7 +168,9 @@ func Readable(details string) Described {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return detailOrder(keys[i]) < detailOrder(keys[j]) || detailOrder(keys[i]) == detailOrder(keys[j]) && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return detailOrder(keys[i]) < detailOrder(keys[j]) || detailOrder(keys[i]) == detailOrder(keys[j]) && keys[i] < keys[j]
+	})
 	for _, k := range keys {
 		v := m[k]
 		if k == "reason" || k == "rank" || k == "id" || strings.HasSuffix(k, "_id") {
