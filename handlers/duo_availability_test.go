@@ -589,7 +589,11 @@ func TestProjectEditSwitch(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	wantText(t, res, `[data-testid="permissions-settings"] h2`, "Visibility, project features, permissions")
 	wantText(t, res, `label[for="duo_features_enabled"]`, "GitLab Duo")
-	wantText(t, res, `[data-testid="duo-features"] .custom-switch .help-text`, "Use AI-native features in this project.")
+	wantText(t, res, `[data-testid="duo-features"] .help-text#duo_features_enabled_help`, "Use AI-native features in this project.")
+	// GitLab's toggle (components.Toggle), not Bootstrap's blue switch.
+	if res.Doc().Find(`.custom-switch`).Length() != 0 || res.Doc().Find(`[data-testid="duo-toggle"].gl-toggle-wrapper input.gl-toggle-input[role="switch"] ~ .gl-toggle`).Length() != 1 {
+		t.Fatal("the project page does not draw GitLab's toggle")
+	}
 	box := res.Doc().Find(`input[type="checkbox"][name="duo_features_enabled"]`)
 	if _, checked := box.Attr("checked"); !checked {
 		t.Fatal("switch off for a project that is on")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // Change is one readable line of an event's details.
@@ -97,7 +98,7 @@ func scalar(raw json.RawMessage) string {
 }
 
 // Time is how the list shows when an event happened.
-func Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+func Time(t time.Time) string { return components.DateTime(t) }
 
 // ActionTitle is the action in GitLab's words: "duo_availability_changed"
 // is "GitLab Duo availability changed".

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // actionTitles are the actions in GitLab's words; any other action is
@@ -79,6 +80,8 @@ var fieldLabels = map[string]string{
 	"fill_freed_seats":            "Freed seats go to the oldest request",
 	"expires_on":                  "End date",
 	"started_at":                  "Start date",
+	"purchase_xid":                "Subscription ID",
+	"count":                       "Users",
 }
 
 func fieldLabel(key string) string {
@@ -117,6 +120,9 @@ func valueLabel(key string, v any) string {
 			return models.AddOn(x).Title()
 		case key == "access_level" || key == "state" || key == "plan":
 			return humanize(x)
+		}
+		if d, err := models.ParseDate(x); err == nil {
+			return components.Date(d)
 		}
 		return x
 	case []any:
