@@ -71,7 +71,7 @@ func Base(ch Chrome) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if ch.Nav != nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "  <input type=\"checkbox\" id=\"sidebar-toggle\" class=\"sidebar-toggle-input\" aria-controls=\"super-sidebar\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "  <input type=\"checkbox\" id=\"sidebar-toggle\" class=\"sidebar-toggle-input\" aria-controls=\"super-sidebar\" aria-label=\"Primary navigation sidebar\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
