@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -84,5 +85,28 @@ func TestFrameSignInHasSkipLinkAndNoSidebar(t *testing.T) {
 	}
 	if res.Doc().Find(`#sidebar-toggle, nav.super-sidebar`).Length() != 0 {
 		t.Fatal("a sidebar toggle without a sidebar")
+	}
+}
+
+// Prose names a group by its name; a path is shown where a path is asked
+// (the URL prefix of the new project's path).
+func TestNewPagesNameTheGroupInProse(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	acme := a.acmeOwnedByOwner()
+	sub := a.mkGroup(acme, "platform-team", "Platform Team", "")
+	owner := a.as("owner")
+	res := owner.get("/projects/new?namespace_id=" + strconv.FormatInt(sub.ID, 10))
+	wantStatus(t, res, http.StatusOK)
+	if got := res.Text(`.page-subtitle`); got != "Create a project in Platform Team." {
+		t.Errorf("new project subtitle %q", got)
+	}
+	if !strings.Contains(res.Text(`.input-group-text`), "/acme/platform-team/") {
+		t.Errorf("the path prefix %q is not the group's path", res.Text(`.input-group-text`))
+	}
+	res = owner.get("/groups/new?parent_id=" + strconv.FormatInt(acme.ID, 10))
+	wantStatus(t, res, http.StatusOK)
+	if got := res.Text(`.page-subtitle`); !strings.HasPrefix(got, "Create a subgroup in Acme.") {
+		t.Errorf("new subgroup subtitle %q", got)
 	}
 }
