@@ -30,6 +30,11 @@ NPM_STAMP  := node_modules/.duoadmin-npm-ci
 VENDOR_CSS := static/vendor/gitlab-ui/index.css
 VENDOR_TW  := static/vendor/gitlab-ui/tailwind.css
 VENDOR_SVG := static/vendor/gitlab-svgs/icons.svg
+# GitLab Sans and GitLab Mono (@gitlab/fonts); @font-face is in static/css/duoadmin.css.
+VENDOR_FONTS := static/vendor/gitlab-fonts/GitLabSans.woff2 static/vendor/gitlab-fonts/GitLabSans-Italic.woff2 \
+	static/vendor/gitlab-fonts/GitLabMono.woff2 static/vendor/gitlab-fonts/GitLabMono-Italic.woff2
+# axe-core (a devDependency) is never copied into static/: the product does
+# not serve it; the browser tests read node_modules/axe-core/axe.min.js.
 
 .PHONY: help run test build generate generate-graphql assets lint migrate
 
@@ -61,7 +66,7 @@ build: assets generate ## Build bin/duoadmin
 generate: ## Generate Go code from .templ files (go tool templ generate)
 	$(GO) tool templ generate
 
-assets: $(VENDOR_CSS) $(VENDOR_TW) $(VENDOR_SVG) ## Install the pinned npm packages and copy their CSS/SVG into static/vendor/
+assets: $(VENDOR_CSS) $(VENDOR_TW) $(VENDOR_SVG) $(VENDOR_FONTS) ## Install the pinned npm packages and copy their CSS/SVG/fonts into static/vendor/
 
 $(NPM_STAMP): package.json package-lock.json
 	$(NPM) ci --ignore-scripts --legacy-peer-deps --no-audit --no-fund
@@ -76,6 +81,10 @@ $(VENDOR_TW): $(NPM_STAMP)
 
 $(VENDOR_SVG): $(NPM_STAMP)
 	install -D -m 0644 node_modules/@gitlab/svgs/dist/icons.svg $@
+
+# GitLabSans*.woff2 come from gitlab-sans/, GitLabMono*.woff2 from gitlab-mono/.
+$(VENDOR_FONTS): $(NPM_STAMP)
+	install -D -m 0644 node_modules/@gitlab/fonts/$(if $(findstring Mono,$(notdir $@)),gitlab-mono,gitlab-sans)/$(notdir $@) $@
 
 lint: generate ## go vet, gofmt check (generated *_templ.go excluded), staticcheck
 	$(GO) vet ./...

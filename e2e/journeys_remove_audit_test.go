@@ -194,7 +194,7 @@ func TestJourneyAuditLogForOneUser(t *testing.T) {
 			t.Errorf("the log filtered to backend-02 shows an event about %q", target)
 		}
 	}
-	if got, want := texts(t, ctx, `[data-testid="event-action"]`), []string{"Seat unassigned", "Seat assigned", "Member added"}; !slices.Equal(got, want) {
+	if got, want := texts(t, ctx, `[data-testid="event-action"]`), []string{"GitLab Duo seat removed", "GitLab Duo seat assigned", "Member added"}; !slices.Equal(got, want) {
 		t.Errorf("backend-02's events, newest first: %v, want %v", got, want)
 	}
 	if got, want := texts(t, ctx, `[data-testid="event-author"]`), []string{"oscar", "olivia", models.Automation.Username}; !slices.Equal(got, want) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // TestJourneySupportReadsWhyASeatWasGainedAndLost: olivia assigned seats to
@@ -53,7 +54,7 @@ func TestJourneySupportReadsWhyASeatWasGainedAndLost(t *testing.T) {
 	if got, want := texts(t, ctx, `[data-testid="history-author"]`), []string{models.Automation.Username, "olivia"}; !slices.Equal(got, want) {
 		t.Errorf("authors %v, want %v", got, want)
 	}
-	today := models.Today().String()
+	today := components.Date(models.Today())
 	for _, r := range rows {
 		if !strings.Contains(r, today) || !strings.Contains(r, "A-S00012345") {
 			t.Errorf("row %q does not say when (%s) or which purchase", r, today)

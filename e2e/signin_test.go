@@ -62,7 +62,8 @@ func assertStyled(t *testing.T, ctx context.Context) {
 	got := run(t, ctx, "read styles", chromedp.Evaluate[styles](`(() => {
 		const links = [...document.querySelectorAll('link[rel="stylesheet"]')];
 		const ok = (l) => { try { return !!l.sheet && l.sheet.cssRules.length > 0; } catch (e) { return false; } };
-		const b = document.querySelector('.gl-button');
+		// The top bar's buttons (the sidebar's toggle is hidden on wide windows).
+		const b = document.querySelector('.top-bar-links .gl-button');
 		const cs = b ? getComputedStyle(b) : null;
 		return {
 			sheets: document.styleSheets.length,

@@ -9,6 +9,7 @@ import (
 
 	"duoadmin/models"
 	"duoadmin/models/storetest"
+	"duoadmin/views/components"
 )
 
 func TestGitLabComAdminDuoOverview(t *testing.T) {
@@ -54,7 +55,7 @@ func TestGitLabComAdminDuoOverview(t *testing.T) {
 		if got := strings.TrimSpace(rows.Eq(1).Find(`[data-testid="purchase-status"]`).Text()); got != "Expired" {
 			t.Fatalf("globex status %q", got)
 		}
-		if !strings.Contains(first.Text(), today.AddDays(-10).Format("Jan 02, 2006")) {
+		if !strings.Contains(first.Text(), components.Date(today.AddDays(-10))) {
 			t.Fatalf("no start date in %q", first.Text())
 		}
 		// Read-only: nothing to submit.

@@ -89,7 +89,7 @@ func TestAdminAuditEventsListsFiltersAndPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = c.get("/admin/audit_events?action=feature_flag_changed")
-	if got := strings.Join(strings.Fields(res.Text(`[data-testid="event-changes"]`)), " "); got != "enabled: true → false" {
+	if got := strings.Join(strings.Fields(res.Text(`[data-testid="event-changes"]`)), " "); got != "Enabled: On → Off" {
 		t.Errorf("changes %q", got)
 	}
 	// Filters: target user, actor, group with descendants, date range.

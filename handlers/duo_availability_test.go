@@ -337,7 +337,7 @@ func TestGroupEditShowsInheritedSettingAndSaves(t *testing.T) {
 	}
 	wantText(t, res, `[data-testid="duo-effective"]`, "Effective: Off — Inherited from acme/platform")
 	wantDisabledRadios(t, res, false)
-	wantText(t, res, `.sidebar-item.active`, "Settings")
+	wantText(t, res, `.sidebar-item.active`, "General")
 	if res.Doc().Find(`[data-testid="duo-lock"]`).Length() != 0 {
 		t.Fatal("an unlocked group shows the lock")
 	}
@@ -601,7 +601,11 @@ func TestProjectEditSwitch(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	wantText(t, res, `[data-testid="permissions-settings"] h2`, "Visibility, project features, permissions")
 	wantText(t, res, `label[for="duo_features_enabled"]`, "GitLab Duo")
-	wantText(t, res, `[data-testid="duo-features"] .custom-switch .help-text`, "Use AI-native features in this project.")
+	wantText(t, res, `[data-testid="duo-features"] .help-text#duo_features_enabled_help`, "Use AI-native features in this project.")
+	// GitLab's toggle (components.Toggle), not Bootstrap's blue switch.
+	if res.Doc().Find(`.custom-switch`).Length() != 0 || res.Doc().Find(`[data-testid="duo-toggle"].gl-toggle-wrapper input.gl-toggle-input[role="switch"] ~ .gl-toggle`).Length() != 1 {
+		t.Fatal("the project page does not draw GitLab's toggle")
+	}
 	box := res.Doc().Find(`input[type="checkbox"][name="duo_features_enabled"]`)
 	if _, checked := box.Attr("checked"); !checked {
 		t.Fatal("switch off for a project that is on")
@@ -610,7 +614,7 @@ func TestProjectEditSwitch(t *testing.T) {
 		t.Fatalf("hidden default %q", v)
 	}
 	wantText(t, res, `[data-testid="duo-effective"]`, "Effective: On — Set here")
-	wantText(t, res, `.sidebar-item.active`, "Settings")
+	wantText(t, res, `.sidebar-item.active`, "General")
 
 	// Unticked: only the hidden "0" is sent.
 	res = c.post(path, url.Values{"duo_features_enabled": {"0"}})

@@ -18,5 +18,7 @@ func (s *Server) getHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, dashboard.Home(s.chrome(c, "Home"), dashboard.HomeProps{OwnedGroups: groups}))
+	ch := s.chrome(c, "Home")
+	ch.Nav = s.homeNav("Groups")
+	return ok(c, dashboard.Home(ch, dashboard.HomeProps{OwnedGroups: groups}))
 }

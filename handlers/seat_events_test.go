@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // ledgerOf lists a purchase's ledger, oldest first, as "user event reason".
@@ -178,7 +179,7 @@ func TestSupportReadsWhyAUserLostTheirSeat(t *testing.T) {
 		var cells []string
 		s.Find("td").Each(func(_ int, td *goquery.Selection) { cells = append(cells, strings.TrimSpace(td.Text())) })
 		got = append(got, strings.Join(cells[1:], " | ")) // after the time
-		if !strings.HasPrefix(cells[0], models.Today().String()) {
+		if !strings.HasPrefix(cells[0], components.Date(models.Today())) {
 			t.Errorf("time %q is not today's", cells[0])
 		}
 	})

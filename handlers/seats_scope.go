@@ -125,6 +125,10 @@ func withQuery(path string, q url.Values) string {
 func (s *Server) seatChrome(c echo.Context, sc seatScope, title string, crumbs []layouts.Crumb) layouts.Chrome {
 	ch := s.chrome(c, title)
 	ch.Nav, ch.Breadcrumbs = sc.nav, crumbs
+	// GitLab.com shows the seat table and its tabs under Settings > Usage Quotas.
+	if sc.group != nil && strings.HasPrefix(c.Request().URL.Path, sc.bulkPath) {
+		ch.Nav = s.groupNav(sc.group, "Usage Quotas")
+	}
 	return ch
 }
 

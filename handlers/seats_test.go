@@ -13,6 +13,7 @@ import (
 
 	"duoadmin/models"
 	"duoadmin/models/storetest"
+	"duoadmin/views/components"
 	"duoadmin/views/pages/seats"
 )
 
@@ -142,8 +143,8 @@ func TestSeatListShowsCardsAndSwitches(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	wantText(t, res, `h1.page-title`, "GitLab Duo")
 	wantText(t, res, `[data-testid="subscription-card-title"]`, "Subscription")
-	wantText(t, res, `[data-testid="subscription-start"]`, "Start date: "+models.Today().AddDays(-10).Format("Jan 02, 2006"))
-	wantText(t, res, `[data-testid="subscription-end"]`, "End date: "+models.Today().AddDays(300).Format("Jan 02, 2006"))
+	wantText(t, res, `[data-testid="subscription-start"]`, "Start date: "+components.Date(models.Today().AddDays(-10)))
+	wantText(t, res, `[data-testid="subscription-end"]`, "End date: "+components.Date(models.Today().AddDays(300)))
 	wantText(t, res, `[data-testid="seats-used"]`, "1 / 3")
 	if bar := res.Doc().Find(`progress[data-testid="seats-used-bar"]`); bar.AttrOr("value", "") != "1" || bar.AttrOr("max", "") != "3" {
 		t.Fatalf("seat bar value=%q max=%q", bar.AttrOr("value", ""), bar.AttrOr("max", ""))
@@ -668,8 +669,8 @@ func TestSeatScreensForExpiredPurchases(t *testing.T) {
 	res := c.get(smBulk)
 	wantStatus(t, res, http.StatusOK)
 	keep := ended.AddDays(models.ExpiryGraceDays)
-	wantText(t, res, `[data-testid="seat-notice"]`, "Your GitLab Duo Enterprise subscription expired on "+ended.Format("Jan 02, 2006")+
-		". Access to GitLab Duo Enterprise is suspended until the subscription is renewed. Seat assignments are kept until "+keep.Format("Jan 02, 2006")+".")
+	wantText(t, res, `[data-testid="seat-notice"]`, "Your GitLab Duo Enterprise subscription expired on "+components.Date(ended)+
+		". Access to GitLab Duo Enterprise is suspended until the subscription is renewed. Seat assignments are kept until "+components.Date(keep)+".")
 	wantText(t, res, `h1.page-title`, "Seat utilization Enterprise")
 	if res.Doc().Find(`[data-testid="contact-sales"]`).Length() != 1 {
 		t.Fatal("no Contact sales for Enterprise")

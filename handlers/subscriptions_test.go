@@ -13,9 +13,10 @@ import (
 
 	"duoadmin/models"
 	"duoadmin/models/storetest"
+	"duoadmin/views/components"
 )
 
-func fmtDate(d models.Date) string { return d.Format("Jan 02, 2006") }
+func fmtDate(d models.Date) string { return components.Date(d) }
 
 func addMonths(d models.Date, m int) models.Date { return models.DateOf(d.AddDate(0, m, 0)) }
 

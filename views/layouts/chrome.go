@@ -2,7 +2,11 @@
 // contextual sidebar, breadcrumbs and flash alerts, in GitLab's look.
 package layouts
 
-import "duoadmin/models"
+import (
+	"github.com/a-h/templ"
+
+	"duoadmin/models"
+)
 
 type Flash struct {
 	Kind string // success, danger, warning, info
@@ -19,10 +23,37 @@ type Crumb struct {
 }
 
 type NavItem struct {
-	Text   string
-	Href   string
-	Icon   string // a @gitlab/svgs icon name
+	Text string
+	Href string
+	Icon string // a @gitlab/svgs icon name
+	// Section is GitLab's sidebar section the item sits in ("Manage",
+	// "Settings"); empty for the items GitLab shows at the top level.
+	Section string
+	// Key names the item for the handlers that mark it current; empty
+	// means Text.
+	Key    string
 	Active bool
+}
+
+// NavSection is a run of consecutive items with the same Section.
+type NavSection struct {
+	Title  string
+	Items  []NavItem
+	Active bool // one of its items is the current page: the section opens
+}
+
+// Sections groups the items as the sidebar shows them, in order.
+func (n Nav) Sections() []NavSection {
+	var out []NavSection
+	for _, it := range n.Items {
+		if len(out) == 0 || out[len(out)-1].Title != it.Section {
+			out = append(out, NavSection{Title: it.Section})
+		}
+		last := &out[len(out)-1]
+		last.Items = append(last.Items, it)
+		last.Active = last.Active || it.Active
+	}
+	return out
 }
 
 // Nav is the left sidebar of a context (Admin area, a group, a project).
@@ -66,6 +97,15 @@ func alertIcon(kind string) string {
 		return "warning"
 	}
 	return "information-o"
+}
+
+// currentPage marks the current sidebar item as GitLab does
+// (aria-current="page"; a bare aria-current would mean "false").
+func currentPage(active bool) templ.Attributes {
+	if active {
+		return templ.Attributes{"aria-current": "page"}
+	}
+	return nil
 }
 
 func initial(name string) string {

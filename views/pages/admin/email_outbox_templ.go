@@ -27,7 +27,7 @@ type EmailOutboxProps struct {
 
 const outboxPath = "/admin/email_outbox"
 
-func outboxTime(t time.Time) string { return t.UTC().Format("Jan 02, 2006 15:04 UTC") }
+func outboxTime(t time.Time) string { return components.DateTime(t) }
 
 func EmailOutbox(ch layouts.Chrome, p EmailOutboxProps) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {

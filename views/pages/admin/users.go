@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 	"duoadmin/views/layouts"
 )
 
@@ -13,7 +14,7 @@ import (
 // username from an import should not be able to break the link.
 func UserPath(u *models.User) string { return "/admin/users/" + url.PathEscape(u.Username) }
 
-func userDate(t time.Time) string { return t.UTC().Format("Jan 02, 2006") }
+func userDate(t time.Time) string { return components.Day(t) }
 
 func activeSessionsText(n int64) string {
 	switch n {
@@ -29,7 +30,7 @@ func userLastActivity(u *models.User) string {
 	if u.LastActivityOn == nil {
 		return "Never"
 	}
-	return u.LastActivityOn.Format("Jan 02, 2006")
+	return components.Date(*u.LastActivityOn)
 }
 
 // UserAccessLevel is the form value of a user's instance role, as GitLab's

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // ListProps is the rules screen.
@@ -120,13 +121,13 @@ func i64(n int64) string { return fmt.Sprint(n) }
 
 func itoa(n int) string { return fmt.Sprint(n) }
 
-func runDate(r models.SeatSyncRun) string { return r.CreatedAt.UTC().Format("Jan 02, 2006 15:04 UTC") }
+func runDate(r models.SeatSyncRun) string { return components.DateTime(r.CreatedAt) }
 
 func expiresDate(r models.SeatSyncRun) string {
 	if r.ExpiresAt == nil {
 		return ""
 	}
-	return r.ExpiresAt.UTC().Format("Jan 02, 2006")
+	return components.Day(*r.ExpiresAt)
 }
 
 func roleOptions() []models.AccessLevel { return models.AccessLevels }

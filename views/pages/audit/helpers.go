@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // Change is one readable line of an event's details.
@@ -97,27 +98,15 @@ func scalar(raw json.RawMessage) string {
 }
 
 // Time is how the list shows when an event happened.
-func Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+func Time(t time.Time) string { return components.DateTime(t) }
 
-// Target is the event's target for people: "User dev", "Group acme/sub".
-func Target(e *models.AuditEvent) string {
-	name := e.TargetName
-	if name == "" && e.TargetID != nil {
-		name = fmt.Sprintf("#%d", *e.TargetID)
-	}
-	if e.TargetType == "" {
-		return name
-	}
-	return e.TargetType + " " + name
-}
-
-// ActionTitle is the action's name with spaces: "seat_assigned" → "Seat assigned".
+// ActionTitle is the action in GitLab's words: "duo_availability_changed"
+// is "GitLab Duo availability changed".
 func ActionTitle(a string) string {
-	s := strings.ReplaceAll(a, "_", " ")
-	if s == "" {
-		return s
+	if t, ok := actionTitles[a]; ok {
+		return t
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return humanize(a)
 }
 
 // SeatReasonTitle is a seat ledger reason in words: "membership_removed"
@@ -127,7 +116,7 @@ func SeatReasonTitle(r string) string {
 	case models.SeatReasonAPI, models.SeatReasonCLI, models.SeatReasonLDAP:
 		return strings.ToUpper(r)
 	}
-	return ActionTitle(r)
+	return humanize(r)
 }
 
 func changeLines(d Described) []string {

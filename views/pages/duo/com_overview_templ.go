@@ -30,7 +30,7 @@ func overviewDate(d *models.Date) string {
 	if d == nil {
 		return "Not available"
 	}
-	return d.Format("Jan 02, 2006")
+	return components.Date(*d)
 }
 
 func seatsText(r models.GroupPurchaseRow) string {

@@ -71,7 +71,7 @@ func New(ch layouts.Chrome, p NewProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = components.PageHeading("Create subgroup", "Create a subgroup in "+p.Parent.FullPath+". Its members and plan come from the groups above it.").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.PageHeading("Create subgroup", "Create a subgroup in "+p.Parent.Name+". Its members and plan come from the groups above it.").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

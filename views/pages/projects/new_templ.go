@@ -60,7 +60,7 @@ func New(ch layouts.Chrome, p NewProps) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = components.PageHeading("Create blank project", "Create a project in "+p.Group.FullPath+".").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.PageHeading("Create blank project", "Create a project in "+p.Group.Name+".").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

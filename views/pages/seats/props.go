@@ -178,12 +178,12 @@ var sortOptions = []option{
 	{"last_duo_activity_on_asc", "Last GitLab Duo activity (oldest first)"},
 }
 
-// DateText is GitLab's "mmm dd, yyyy".
+// DateText is GitLab's "mmm d, yyyy" (components.Date).
 func DateText(d *models.Date) string {
 	if d == nil {
 		return ""
 	}
-	return d.Format("Jan 02, 2006")
+	return components.Date(*d)
 }
 
 func activity(d *models.Date) string {

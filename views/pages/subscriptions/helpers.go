@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // PurchaseRow is one add-on purchase with its seats in use.
@@ -28,7 +29,7 @@ type TrialOffer struct {
 var Terms = models.OrderTerms
 
 // FormatDate is GitLab's "mmm dd, yyyy".
-func FormatDate(d models.Date) string { return d.Format("Jan 02, 2006") }
+func FormatDate(d models.Date) string { return components.Date(d) }
 
 func datePtr(d *models.Date) string {
 	if d == nil {
@@ -41,7 +42,7 @@ func lastSync(t *time.Time) string {
 	if t == nil {
 		return "Never"
 	}
-	return t.UTC().Format("Jan 02, 2006 15:04 UTC")
+	return components.DateTime(*t)
 }
 
 func itoa(n int) string     { return strconv.Itoa(n) }
@@ -84,7 +85,7 @@ func removalReason(r models.Removal) string {
 	if r.Rank > 0 {
 		why := "no Code Suggestions use since the purchase started"
 		if r.UsedSinceStart {
-			why = "last used Code Suggestions " + r.LastCodeSuggestionsUsageAt.Format("Jan 02, 2006")
+			why = "last used Code Suggestions " + components.Day(*r.LastCodeSuggestionsUsageAt)
 		}
 		return fmt.Sprintf("%s: %s (removed %s)", capitalize(text), why, ordinal(r.Rank))
 	}

@@ -57,7 +57,7 @@ func date(d *models.Date) string {
 	if d == nil {
 		return "Never"
 	}
-	return d.Format("Jan 02, 2006")
+	return components.Date(*d)
 }
 
 func namespaceTitle(ns string) string {

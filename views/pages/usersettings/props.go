@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // ActiveSessionsPath is the page's address, as in GitLab.
@@ -21,4 +22,4 @@ type ActiveSessionsProps struct {
 	Error string
 }
 
-func sessionDate(t time.Time) string { return t.UTC().Format("Jan 02, 2006 15:04 UTC") }
+func sessionDate(t time.Time) string { return components.DateTime(t) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"duoadmin/models"
+	"duoadmin/views/components"
 )
 
 // Scope says whose hooks a page shows: Base is the list's URL, Kind the
@@ -41,7 +42,7 @@ type DeleteProps struct {
 	Hook  *models.WebHook
 }
 
-func eventTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+func eventTime(t time.Time) string { return components.DateTime(t) }
 
 func status(l models.WebHookLog) string {
 	if l.StatusCode == 0 {
