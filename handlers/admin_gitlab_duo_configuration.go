@@ -50,22 +50,14 @@ func (s *Server) postAdminGitlabDuoConfiguration(c echo.Context) error {
 				return renderDuoConfirm(c, s.adminDuoChrome(c, "Confirm change"), confirm, adminDuoPath)
 			}
 		}
-		_, err := s.store.SetInstanceDuoAvailability(ctx, models.ActorFor(viewer(c)), in.Value)
-		if fe, ok := duoFieldErrors(err, duoField); ok {
-			return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe, core, true)
-		}
-		if err != nil {
-			return err
-		}
 	}
-	// Duo Core and the rest are saved once the availability (and its
-	// confirmation) went through: Always off forces experiment features off.
-	if core != nil {
-		if err := s.store.SetInstanceDuoCore(ctx, models.ActorFor(viewer(c)), *core); err != nil {
-			return err
-		}
+	// One transaction for the whole form: a failure in any part leaves the
+	// settings as they were.
+	change := models.InstanceConfiguration{DuoCore: core, AI: ai}
+	if in.Given {
+		change.Availability = &in.Value
 	}
-	err = s.store.SaveInstanceAISettings(ctx, models.ActorFor(viewer(c)), ai)
+	err = s.store.SaveInstanceConfiguration(ctx, models.ActorFor(viewer(c)), change)
 	if fe, ok := duoFieldErrors(err, duoField); ok {
 		return s.renderAdminDuo(c, http.StatusUnprocessableEntity, fe, core, true)
 	}
