@@ -113,7 +113,14 @@ func TestJourneyBulkRemoveSeats(t *testing.T) {
 		t.Fatalf("after cancelling, the seats are held by %v, want %v", got, holders)
 	}
 
-	tick()
+	// Cancel kept the selection: the same three are still ticked.
+	if n := count(t, ctx, `input[name="user_ids"]:checked`); n != len(leaving) {
+		t.Fatalf("after cancelling, %d users ticked, want the %d selected before", n, len(leaving))
+	}
+	do(t, ctx, "remove their seats again",
+		chromedp.Click(chromedp.CSS(`[data-testid="bulk-remove"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="bulk-confirm-submit"]`)),
+	)
 	shot(t, ctx, "bulk-remove-seats-confirm")
 	do(t, ctx, "confirm",
 		chromedp.Click(chromedp.CSS(`[data-testid="bulk-confirm-submit"]`)),
