@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -314,13 +315,33 @@ func (s *Store) removeOverage(ctx context.Context, p *AddOnPurchase) ([]Removal,
 	var rs []Removal
 	err = s.withSeatHooks(ctx, p.ID, func() error {
 		q, args := s.removalStatement(p, set, setArgs, bodies, excess == 1, now, true, true)
-		return s.q(ctx).Raw(q, args...).Scan(&rs).Error
+		rs, err = scanRemovals(s.q(ctx).Raw(q, args...).Rows())
+		return err
 	})
 	if err != nil || len(rs) == 0 {
 		return nil, err
 	}
 	markUsedSinceStart(p, rs)
 	return rs, s.finishRemovals(ctx, p, rs, now)
+}
+
+// scanRemovals reads the removal statement's answer (removalStatement's
+// columns, in order) by hand: GORM's reflective scan took longer over
+// 40,000 removed seats than deleting them.
+func scanRemovals(rows *sql.Rows, err error) ([]Removal, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var rs []Removal
+	for rows.Next() {
+		var r Removal
+		if err := rows.Scan(&r.UserID, &r.Username, &r.Name, &r.Email, &r.Reason, &r.Rank, &r.LastCodeSuggestionsUsageAt); err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
 }
 
 // RemoveIneligible takes seats from users who may no longer hold them.
