@@ -172,7 +172,7 @@ func TestSeatTabsManageTheSelectedAddOn(t *testing.T) {
 			}
 
 			// Seat history: linked from Pro's table, Pro's ledger, its filters and exports.
-			href := c.get(a.bulk + "?add_on=duo_pro").Doc().Find(`a[href*="/history"]`).AttrOr("href", "")
+			href := c.get(a.bulk+"?add_on=duo_pro").Doc().Find(`a[href*="/history"]`).AttrOr("href", "")
 			if href != a.bulk+"/history?add_on=duo_pro" {
 				t.Fatalf("Pro's table links its history as %q", href)
 			}
