@@ -101,12 +101,12 @@ func (s *Server) showSeatHistory(c echo.Context, sc seatScope, links seatUserLin
 	}
 	crumbs := append(sc.bulkCrumbs[:len(sc.bulkCrumbs):len(sc.bulkCrumbs)], layouts.Crumb{Text: "Seat history"})
 	if n := len(crumbs); n >= 2 && crumbs[n-2].Href == "" {
-		crumbs[n-2].Href = sc.bulkPath
+		crumbs[n-2].Href = sc.keepAddOn(sc.bulkPath)
 	}
 	return render(c, status, seathistory.Page(s.seatChrome(c, sc, "Seat history", crumbs), seathistory.Props{
 		Subtitle: "Every " + p.AddOn.Title() + " seat gained or lost, with its reason.",
-		Base:     sc.historyPath(), Events: list, Rows: rows, Filter: values, Query: kept,
-		Reasons: models.SeatReasons, Errs: errs, SeatsHref: sc.bulkPath}))
+		Base:     sc.historyPath(), Events: list, Rows: rows, Filter: values, Query: sc.withAddOn(kept),
+		Reasons: models.SeatReasons, Errs: errs, SeatsHref: sc.keepAddOn(sc.bulkPath), AddOn: string(sc.addOn)}))
 }
 
 var seatHistoryCSVHeader = []string{"Date", "User", "Event", "Reason", "Actor"}

@@ -39,13 +39,13 @@ func (s *Server) renderReclaim(c echo.Context, sc seatScope, p *models.AddOnPurc
 	}
 	crumbs := append(sc.bulkCrumbs[:len(sc.bulkCrumbs):len(sc.bulkCrumbs)], layouts.Crumb{Text: "Reclaim idle seats"})
 	if n := len(crumbs); n >= 2 && crumbs[n-2].Href == "" {
-		crumbs[n-2].Href = sc.bulkPath
+		crumbs[n-2].Href = sc.keepAddOn(sc.bulkPath)
 	}
 	ch := s.seatChrome(c, sc, "Reclaim idle seats", crumbs)
 	return render(c, status, reclaim.Page(ch, reclaim.Props{
 		Tabs: sc.tabs("reclaim"), Action: sc.keepAddOn(sc.reclaimPath()), AddOnTitle: p.AddOn.Title(), Form: form, Errs: errs,
 		Preview: preview, PreviewShown: previewed, PreviewDays: models.ReclaimPreviewDays, Notices: notices,
-		NoticePager: components.Pager{Path: sc.reclaimPath(), Page: notices.Page, TotalPages: notices.TotalPages(), Total: notices.Total},
+		NoticePager: components.Pager{Path: sc.reclaimPath(), Query: sc.withAddOn(nil), Page: notices.Page, TotalPages: notices.TotalPages(), Total: notices.Total},
 		CanEdit:     !ch.ReadOnly, Held: held, RulesPath: sc.rulesPath()}))
 }
 

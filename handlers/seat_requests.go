@@ -36,12 +36,12 @@ func (s *Server) showSeatRequests(c echo.Context, sc seatScope) error {
 	}
 	crumbs := append(sc.bulkCrumbs[:len(sc.bulkCrumbs):len(sc.bulkCrumbs)], layouts.Crumb{Text: "Seat requests"})
 	if n := len(crumbs); n >= 2 && crumbs[n-2].Href == "" {
-		crumbs[n-2].Href = sc.bulkPath
+		crumbs[n-2].Href = sc.keepAddOn(sc.bulkPath)
 	}
 	ch := s.seatChrome(c, sc, "Seat requests", crumbs)
 	return ok(c, seatrequests.Page(ch, seatrequests.Props{Tabs: sc.tabs("requests"), AddOnTitle: p.AddOn.Title(),
-		Base: sc.requestsPath(), Queue: q, FillFreedSeats: fill, Free: max(int64(p.Quantity)-assigned, 0), CanEdit: !ch.ReadOnly,
-		Pager: components.Pager{Path: sc.requestsPath(), Page: q.Page, TotalPages: q.TotalPages(), Total: q.Total}}))
+		Base: sc.requestsPath(), AddOn: string(sc.addOn), Queue: q, FillFreedSeats: fill, Free: max(int64(p.Quantity)-assigned, 0), CanEdit: !ch.ReadOnly,
+		Pager: components.Pager{Path: sc.requestsPath(), Query: sc.withAddOn(nil), Page: q.Page, TotalPages: q.TotalPages(), Total: q.Total}}))
 }
 
 // assignSeatRequests assigns seats to the chosen requests, all or
@@ -59,15 +59,15 @@ func (s *Server) assignSeatRequests(c echo.Context, sc seatScope) error {
 		}
 	}
 	if len(ids) == 0 {
-		return s.redirectWithFlash(c, sc.requestsPath(), "warning", "Select at least one request.")
+		return s.redirectWithFlash(c, sc.keepAddOn(sc.requestsPath()), "warning", "Select at least one request.")
 	}
 	n, err := s.store.ApproveSeatRequests(c.Request().Context(), models.ActorFor(viewer(c)), p.ID, ids)
 	var se *models.SeatError
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		return s.redirectWithFlash(c, sc.requestsPath(), "warning", "That request was already decided.")
+		return s.redirectWithFlash(c, sc.keepAddOn(sc.requestsPath()), "warning", "That request was already decided.")
 	case errors.As(err, &se):
-		return s.redirectWithAlert(c, sc.requestsPath(), seatAlert(se.Code, p, sc.addSeatsLink(c, p)))
+		return s.redirectWithAlert(c, sc.keepAddOn(sc.requestsPath()), seatAlert(se.Code, p, sc.addSeatsLink(c, p)))
 	case err != nil:
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) assignSeatRequests(c echo.Context, sc seatScope) error {
 	if n != 1 {
 		msg = strconv.Itoa(n) + " seats were assigned."
 	}
-	return s.redirectWithFlash(c, sc.requestsPath(), "success", msg)
+	return s.redirectWithFlash(c, sc.keepAddOn(sc.requestsPath()), "success", msg)
 }
 
 // declineSeatRequest closes one request; the reason is mailed.
@@ -92,13 +92,13 @@ func (s *Server) declineSeatRequest(c echo.Context, sc seatScope) error {
 	var errs models.FieldErrors
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		return s.redirectWithFlash(c, sc.requestsPath(), "warning", "That request was already decided.")
+		return s.redirectWithFlash(c, sc.keepAddOn(sc.requestsPath()), "warning", "That request was already decided.")
 	case errors.As(err, &errs):
-		return s.redirectWithFlash(c, sc.requestsPath(), "danger", "The reason "+errs["reason"]+".")
+		return s.redirectWithFlash(c, sc.keepAddOn(sc.requestsPath()), "danger", "The reason "+errs["reason"]+".")
 	case err != nil:
 		return err
 	}
-	return s.redirectWithFlash(c, sc.requestsPath(), "success", "The request was declined and the user was told why.")
+	return s.redirectWithFlash(c, sc.keepAddOn(sc.requestsPath()), "success", "The request was declined and the user was told why.")
 }
 
 func (s *Server) saveSeatRequestSettings(c echo.Context, sc seatScope) error {
@@ -110,5 +110,5 @@ func (s *Server) saveSeatRequestSettings(c echo.Context, sc seatScope) error {
 	if err := s.store.SetFillFreedSeats(c.Request().Context(), models.ActorFor(viewer(c)), p.ID, on); err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, sc.requestsPath(), "success", "The seat request settings were saved.")
+	return s.redirectWithFlash(c, sc.keepAddOn(sc.requestsPath()), "success", "The seat request settings were saved.")
 }

@@ -19,8 +19,9 @@ func (sc seatScope) tabs(active string) []components.Tab {
 	for i := range tabs {
 		tabs[i].Active = tabs[i].TestID == "tab-"+active
 	}
-	// The seat table manages either add-on; Usage, Reclaim and Seat
-	// requests still show the default purchase, so only Seats keeps it.
-	tabs[0].Href = sc.keepAddOn(tabs[0].Href)
+	// Every tab manages the purchase ?add_on= names, so each one keeps it.
+	for i := range tabs {
+		tabs[i].Href = sc.keepAddOn(tabs[i].Href)
+	}
 	return tabs
 }

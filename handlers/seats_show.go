@@ -95,7 +95,7 @@ func (s *Server) renderSeats(c echo.Context, sc seatScope, bulk bool, query url.
 		CanAssign: p.ActiveOn(today), ShowInvite: sc.group != nil, AddOn: string(sc.addOn),
 		Selected: selected, SelectAll: st.selectAll, UserHref: userHref}
 	if bulk {
-		props.Table.HistoryHref = sc.historyPath()
+		props.Table.HistoryHref = sc.keepAddOn(sc.historyPath())
 		props.Tabs = sc.tabs("seats")
 	}
 	return render(c, st.status, seats.Page(s.seatChrome(c, sc, title, crumbs), props))

@@ -38,7 +38,7 @@ func (s *Server) usageData(c echo.Context, sc seatScope) (*usageData, error) {
 	if err != nil {
 		return nil, err
 	}
-	csv := func(id string) string { return sc.usagePath() + "/export.csv?chart=" + id }
+	csv := func(id string) string { return sc.keepAddOn(sc.usagePath() + "/export.csv?chart=" + id) }
 	return &usageData{p: p, today: today,
 		charts: usage.Build(usage.Input{From: from, To: to, Days: days, Activity: act, CSVHref: csv})}, nil
 }
@@ -63,7 +63,7 @@ func (s *Server) showUsage(c echo.Context, sc seatScope) error {
 	from, to := models.UsageWindow(d.p, d.today)
 	crumbs := append(sc.bulkCrumbs[:len(sc.bulkCrumbs):len(sc.bulkCrumbs)], layouts.Crumb{Text: "Usage"})
 	if n := len(crumbs); n >= 2 && crumbs[n-2].Href == "" {
-		crumbs[n-2].Href = sc.bulkPath
+		crumbs[n-2].Href = sc.keepAddOn(sc.bulkPath)
 	}
 	var keep url.Values
 	if sort != "assigned" {
@@ -73,9 +73,9 @@ func (s *Server) showUsage(c echo.Context, sc seatScope) error {
 		Tabs: sc.tabs("usage"), AddOnTitle: d.p.AddOn.Title(), From: from.String(), To: to.String(), Charts: d.charts,
 		APIHref: "GET /api/v4/add_on_purchases/" + strconv.FormatInt(d.p.ID, 10) + "/usage?from=" + from.String() + "&to=" + to.String(),
 		Groups: usage.Groups{Title: title, Heading: heading, Rows: usage.GroupRows(gs.Items), Sort: sort,
-			SortHref: func(k string) string { return usage.SortHref(sc.usagePath(), nil, k) },
-			CSVHref:  sc.usagePath() + "/export.csv?chart=" + usage.ChartGroups + "&sort=" + sort,
-			Pager:    components.Pager{Path: sc.usagePath(), Query: keep, Page: gs.Page, TotalPages: gs.TotalPages(), Total: gs.Total}},
+			SortHref: func(k string) string { return usage.SortHref(sc.usagePath(), sc.withAddOn(nil), k) },
+			CSVHref:  sc.keepAddOn(sc.usagePath() + "/export.csv?chart=" + usage.ChartGroups + "&sort=" + sort),
+			Pager:    components.Pager{Path: sc.usagePath(), Query: sc.withAddOn(keep), Page: gs.Page, TotalPages: gs.TotalPages(), Total: gs.Total}},
 	}))
 }
 

@@ -32,6 +32,16 @@ type Props struct {
 	Errs     models.FieldErrors
 	// SeatsHref is the seat utilization page this history belongs to.
 	SeatsHref string
+	// AddOn is the purchase ?add_on= names, "" for the default one; the
+	// filter form and Clear keep it.
+	AddOn string
+}
+
+func (p Props) clearHref() string {
+	if p.AddOn == "" {
+		return p.Base
+	}
+	return p.Base + "?" + url.Values{"add_on": {p.AddOn}}.Encode()
 }
 
 func (p Props) exportHref(ext string) string {

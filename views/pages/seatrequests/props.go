@@ -6,6 +6,7 @@
 package seatrequests
 
 import (
+	"net/url"
 	"strconv"
 
 	"duoadmin/models"
@@ -16,6 +17,7 @@ type Props struct {
 	Tabs           []components.Tab
 	AddOnTitle     string
 	Base           string // the tab's URL; actions are Base + "/assign", "/decline", "/settings"
+	AddOn          string // the purchase ?add_on= names, "" for the default one; every action keeps it
 	Queue          models.Paged[models.SeatRequest]
 	Pager          components.Pager
 	FillFreedSeats bool
@@ -28,6 +30,14 @@ func (p Props) freeText() string {
 		return "1 seat is free."
 	}
 	return strconv.FormatInt(p.Free, 10) + " seats are free."
+}
+
+// action is one of the tab's form actions, naming the purchase.
+func (p Props) action(name string) string {
+	if p.AddOn == "" {
+		return p.Base + "/" + name
+	}
+	return p.Base + "/" + name + "?" + url.Values{"add_on": {p.AddOn}}.Encode()
 }
 
 func idStr(id int64) string { return strconv.FormatInt(id, 10) }
