@@ -232,19 +232,18 @@ func (s *Store) matchRule(ctx context.Context, p *AddOnPurchase, r *AssignmentRu
 		q = s.q(ctx).Table("members AS m").Select("m.user_id, m.created_at AS since").
 			Where("m.root_namespace_id = ? AND NOT m.pending AND m.access_level >= ?", r.group.RootID(), r.MinAccessLevel)
 		if in.only != nil {
-			// A membership change: the few users' memberships by index, each
-			// source looked up, not the subtree's groups and projects hashed
-			// (100,000 projects for one user).
-			q = q.Where("m.user_id IN ?", in.only).
-				Where(`((m.source_type = ? AND EXISTS (SELECT 1 FROM namespaces sn WHERE sn.id = m.source_id AND sn.traversal_path >= ? AND sn.traversal_path < ?))
-				OR (m.source_type = ? AND EXISTS (SELECT 1 FROM projects pr JOIN namespaces pn ON pn.id = pr.namespace_id
-					WHERE pr.id = m.source_id AND pn.traversal_path >= ? AND pn.traversal_path < ?)))`, SourceGroup, lo, hi, SourceProject, lo, hi)
-		} else {
-			q = q.Where("((m.source_type = ? AND m.source_id IN (?)) OR (m.source_type = ? AND m.source_id IN (?)))",
-				SourceGroup, s.q(ctx).Table("namespaces").Select("id").Where("traversal_path >= ? AND traversal_path < ?", lo, hi),
-				SourceProject, s.q(ctx).Table("projects AS pr").Joins("JOIN namespaces n ON n.id = pr.namespace_id").
-					Select("pr.id").Where("n.traversal_path >= ? AND n.traversal_path < ?", lo, hi))
+			// A membership change: the few users' memberships by index.
+			q = q.Where("m.user_id IN ?", in.only)
 		}
+		// Each membership's source is looked up by its primary key rather
+		// than the subtree's groups and projects listed: with 100,000
+		// projects the list outgrows work_mem, Postgres then scans it for
+		// every membership (a non-hashed subplan, 130 s for a first sync
+		// over 110,000 memberships), and one user's change would hash all
+		// of them.
+		q = q.Where(`((m.source_type = ? AND EXISTS (SELECT 1 FROM namespaces sn WHERE sn.id = m.source_id AND sn.traversal_path >= ? AND sn.traversal_path < ?))
+			OR (m.source_type = ? AND EXISTS (SELECT 1 FROM projects pr JOIN namespaces pn ON pn.id = pr.namespace_id
+				WHERE pr.id = m.source_id AND pn.traversal_path >= ? AND pn.traversal_path < ?)))`, SourceGroup, lo, hi, SourceProject, lo, hi)
 		q = q.Where("m.user_id IN (?)", eligible).Order("m.created_at, m.id")
 	case RuleSourceInstance:
 		q = s.eligibleUsers(ctx, p).Select("u.id AS user_id, u.created_at AS since").Order("u.created_at, u.id")
