@@ -15,7 +15,18 @@ import (
 	"time"
 )
 
+// accessClients is the unpaced load's concurrency: as many questions in
+// flight as answers come, which finds the most a second each side serves.
 const accessClients = 32
+
+// accessRate is the paced load whose answer times are the p50 and p99:
+// 2,000 users each asking every 2 seconds, everyone typing at once in an
+// IDE that checks on each suggestion. Under the unpaced load an answer's
+// time is mostly its wait behind the other 31 (by Little's law, clients
+// over req/s), so its p99 says how many clients the bench chose, not how
+// fast the product answers; at a stated rate both sides face the same
+// arrivals and a slow side shows as a queue.
+const accessRate = 1000
 
 type loadResult struct {
 	requests, failures int
@@ -40,10 +51,25 @@ func (b *bench) load(ctx context.Context, base string, clients int, seed uint64,
 	return b.loadPaced(ctx, base, clients, 0, seed, d, pick)
 }
 
+// loadAtRate is load at rate requests a second in all, each client keeping
+// its own schedule. An answer's time runs from when its request was due,
+// not from when a client still waiting for the last answer sent it, so a
+// side that falls behind pays for the queue it builds (no coordinated
+// omission).
+func (b *bench) loadAtRate(ctx context.Context, base string, clients, rate int, seed uint64, d time.Duration, pick func(*mrand.Rand) (string, string)) (loadResult, time.Duration, error) {
+	return b.loadScheduled(ctx, base, clients, time.Duration(clients)*time.Second/time.Duration(rate), true, seed, d, pick)
+}
+
 // loadPaced is load with each client starting a request every `every`
 // (when the last one has answered), as IDEs ask on their own schedule;
 // 0 is as fast as answers come.
 func (b *bench) loadPaced(ctx context.Context, base string, clients int, every time.Duration, seed uint64, d time.Duration, pick func(*mrand.Rand) (string, string)) (loadResult, time.Duration, error) {
+	return b.loadScheduled(ctx, base, clients, every, false, seed, d, pick)
+}
+
+// loadScheduled is loadPaced; fromDue times each answer from when its
+// request was due rather than from when it was sent.
+func (b *bench) loadScheduled(ctx context.Context, base string, clients int, every time.Duration, fromDue bool, seed uint64, d time.Duration, pick func(*mrand.Rand) (string, string)) (loadResult, time.Duration, error) {
 	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -60,11 +86,16 @@ func (b *bench) loadPaced(ctx context.Context, base string, clients int, every t
 			failures := 0
 			failure := ""
 			next := time.Now()
-			for time.Now().Before(deadline) && ctx.Err() == nil {
+			for ((fromDue && every > 0) || time.Now().Before(deadline)) && ctx.Err() == nil {
 				if every > 0 {
 					// Spread the clients over the interval, then keep time.
 					if next = next.Add(every); len(mine) == 0 {
 						next = next.Add(time.Duration(i) * every / time.Duration(clients))
+					}
+					if fromDue && next.After(deadline) {
+						// Every request due in time is sent, however late:
+						// a side behind schedule answers its whole queue.
+						break
 					}
 					select {
 					case <-ctx.Done():
@@ -78,6 +109,9 @@ func (b *bench) loadPaced(ctx context.Context, base string, clients int, every t
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 				req.Header.Set("PRIVATE-TOKEN", token)
 				t0 := time.Now()
+				if fromDue && every > 0 {
+					t0 = next
+				}
 				resp, err := client.Do(req)
 				status := 0
 				if err == nil {
@@ -172,8 +206,11 @@ func (b *bench) accessAPI(ctx context.Context) ([]Result, error) {
 	seg := time.Duration(b.cfg.seconds) * time.Second / time.Duration(rounds)
 	fmt.Printf("access_api: %d clients, %d users over %d projects and groups, a seat and a membership changed every second; %d rounds of %s per side\n",
 		accessClients, len(mix.users), mix.resources, rounds, seg)
-	var base, cold, hot loadResult
-	var baseT, coldT, hotT time.Duration
+	// Each side's turn is its unpaced segment (req/s) and then, with the
+	// same cache and writer, its paced one (the answer times).
+	paced := seg / 2
+	var base, cold, hot, basePaced, coldPaced, hotPaced loadResult
+	var baseT, coldT, hotT, basePacedT, coldPacedT, hotPacedT time.Duration
 	var hits, lookups, retired, emptied uint64
 	for round := range rounds {
 		seed := uint64(round + 1)
@@ -190,18 +227,20 @@ func (b *bench) accessAPI(ctx context.Context) ([]Result, error) {
 			}
 			w := mix.startWriter(ctx, b)
 			before := b.store.AccessCacheStats()
-			var r loadResult
-			var el time.Duration
+			pick, unpaced, unpacedT, atRate, atRateT := product, &hot, &hotT, &hotPaced, &hotPacedT
 			switch side {
 			case "baseline":
-				r, el, err = b.load(ctx, b.baseURL, accessClients, seed, seg, baseline)
-				base.add(r, el, &baseT)
+				pick, unpaced, unpacedT, atRate, atRateT = baseline, &base, &baseT, &basePaced, &basePacedT
 			case "uncached":
-				r, el, err = b.load(ctx, b.baseURL, accessClients, seed, seg, product)
-				cold.add(r, el, &coldT)
-			default:
-				r, el, err = b.load(ctx, b.baseURL, accessClients, seed, seg, product)
-				hot.add(r, el, &hotT)
+				unpaced, unpacedT, atRate, atRateT = &cold, &coldT, &coldPaced, &coldPacedT
+			}
+			r, el, err := b.load(ctx, b.baseURL, accessClients, seed, seg, pick)
+			if err == nil {
+				unpaced.add(r, el, unpacedT)
+				r, el, err = b.loadAtRate(ctx, b.baseURL, accessClients, accessRate, seed+100, paced, pick)
+				atRate.add(r, el, atRateT)
+			}
+			if side == "cached" {
 				after := b.store.AccessCacheStats()
 				for _, k := range []string{"token", "facts"} {
 					h, m := after.Hits[k]-before.Hits[k], after.Misses[k]-before.Misses[k]
@@ -219,12 +258,12 @@ func (b *bench) accessAPI(ctx context.Context) ([]Result, error) {
 			}
 		}
 	}
-	for _, r := range []*loadResult{&base, &cold, &hot} {
+	for _, r := range []*loadResult{&base, &cold, &hot, &basePaced, &coldPaced, &hotPaced} {
 		slices.Sort(r.sorted)
 	}
 	size := fmt.Sprintf("%d clients, %d users with their own tokens over %d projects and groups, 1 seat + 1 membership change/s; %d users",
 		accessClients, len(mix.users), mix.resources, b.size.Users)
-	cached := accessResult("access_api", size+", access cache live", hot, base, 2, 10)
+	cached := accessResult("access_api", size+", access cache live", hot, base, hotPaced, basePaced, 2, 10)
 	if lookups > 0 {
 		rate := round2(float64(hits) / float64(lookups))
 		cached.HitRate = &rate
@@ -232,26 +271,36 @@ func (b *bench) accessAPI(ctx context.Context) ([]Result, error) {
 		// its first question of each user's token and pair is a miss: the
 		// misses the writer's changes cause are the retired entries.
 		cached.Notes = fmt.Sprintf("%d lookups, %d misses: at most %d of them filling the cache at each segment's start (%d segments), %d entries retired by the writer's changes, the cache emptied whole %d times",
-			lookups, lookups-hits, 2*len(mix.pairs)*rounds, rounds, retired, emptied)
+			lookups, lookups-hits, 2*len(mix.pairs)*rounds, rounds, retired, emptied) + "; " + unpacedNote(hot, base)
 	}
-	uncached := accessResult("access_api_uncached", size+", access cache off", cold, base, 3, 20)
+	uncached := accessResult("access_api_uncached", size+", access cache off", cold, base, coldPaced, basePaced, 3, 20)
+	uncached.Notes = unpacedNote(cold, base)
 	return []Result{cached, uncached}, nil
 }
 
-// accessResult judges a load against the baseline's: at most maxRatio
-// times fewer requests a second, and a p99 under p99ms.
-func accessResult(name, size string, got, base loadResult, maxRatio, p99ms float64) Result {
+// accessResult judges a side against the baseline's: at most maxRatio
+// times fewer requests a second unpaced (got, base), and a p99 under
+// p99ms at accessRate (gotPaced; basePaced is the baseline's there).
+func accessResult(name, size string, got, base, gotPaced, basePaced loadResult, maxRatio, p99ms float64) Result {
 	r := Result{Name: name, Size: size,
-		P50ms: ms(percentile(got.sorted, 50)), P99ms: ms(percentile(got.sorted, 99)),
-		BaselineP50ms: ms(percentile(base.sorted, 50)), BaselineP99ms: ms(percentile(base.sorted, 99)), ReqS: round2(got.reqS), BaselineReqS: round2(base.reqS),
-		RSSMB: peakRSSMB(), Samples: len(got.sorted), BaselineSamples: len(base.sorted),
-		Target: fmt.Sprintf("req/s >= %.2gx baseline, p99 < %.0f ms", 1/maxRatio, p99ms)}
+		P50ms: ms(percentile(gotPaced.sorted, 50)), P99ms: ms(percentile(gotPaced.sorted, 99)),
+		BaselineP50ms: ms(percentile(basePaced.sorted, 50)), BaselineP99ms: ms(percentile(basePaced.sorted, 99)), ReqS: round2(got.reqS), BaselineReqS: round2(base.reqS),
+		RSSMB: peakRSSMB(), Samples: len(gotPaced.sorted), BaselineSamples: len(basePaced.sorted),
+		Target: fmt.Sprintf("req/s >= %.2gx baseline (%d clients, unpaced), p99 < %.0f ms at %d req/s", 1/maxRatio, accessClients, p99ms, accessRate)}
 	if got.reqS > 0 {
 		// As elsewhere, how many times slower than the baseline.
 		r.Ratio = round2(base.reqS / got.reqS)
 	}
-	r.Pass = r.Ratio > 0 && r.Ratio <= maxRatio && r.P99ms < p99ms && len(got.sorted) >= minSamples
+	r.Pass = r.Ratio > 0 && r.Ratio <= maxRatio && r.P99ms < p99ms && len(gotPaced.sorted) >= minSamples
 	return r
+}
+
+// unpacedNote gives the unpaced load's own answer times, which the table
+// leaves out (accessRate says why) but a reader may want.
+func unpacedNote(got, base loadResult) string {
+	return fmt.Sprintf("unpaced (%d clients): p50 %.2f / p99 %.2f ms over %d answers, baseline p50 %.2f / p99 %.2f ms over %d",
+		accessClients, ms(percentile(got.sorted, 50)), ms(percentile(got.sorted, 99)), len(got.sorted),
+		ms(percentile(base.sorted, 50)), ms(percentile(base.sorted, 99)), len(base.sorted))
 }
 
 // setListener starts or stops the change listener as serve runs it, and
