@@ -149,6 +149,14 @@ func TestReportTableAndReadmeSection(t *testing.T) {
 	if _, err := replaceSection("no markers", table); err == nil {
 		t.Error("a README without markers was accepted")
 	}
+	// The growth section has its own markers: writing it leaves the
+	// results section alone, and the other way round.
+	gBegin, gEnd := sectionMarkers("bench-growth")
+	both := doc + gBegin + "\nold growth\n" + gEnd + "\n"
+	grown, err := replaceNamedSection(both, "bench-growth", "new growth\n")
+	if err != nil || !strings.Contains(grown, "old table") || strings.Contains(grown, "old growth") || !strings.Contains(grown, gBegin+"\nnew growth\n"+gEnd) {
+		t.Errorf("replaceNamedSection(bench-growth) = %q, %v", grown, err)
+	}
 }
 
 func TestAccessRoundsAlternate(t *testing.T) {
