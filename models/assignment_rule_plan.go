@@ -293,6 +293,13 @@ func (s *Store) matchRule(ctx context.Context, p *AddOnPurchase, r *AssignmentRu
 // users, a thousand names a query; they wait in the order they joined.
 func (s *Store) matchLDAPNames(ctx context.Context, p *AddOnPurchase, r *AssignmentRule, in planInput, names []string, matched map[int64]ruleMatch) error {
 	excluded := idSetOf(r.excludedIDs)
+	if in.only != nil {
+		return s.matchLDAPNamesOf(ctx, p, in.only, names, func(id int64, since time.Time) {
+			if m, ok := matched[id]; !excluded[id] && (!ok || since.Before(m.since)) {
+				matched[id] = ruleMatch{since: since, ruleID: r.ID}
+			}
+		})
+	}
 	for start := 0; start < len(names); start += 1000 {
 		chunk := make([]string, 0, 1000)
 		for _, n := range names[start:min(start+1000, len(names))] {
@@ -314,6 +321,34 @@ func (s *Store) matchLDAPNames(ctx context.Context, p *AddOnPurchase, r *Assignm
 			if m, ok := matched[x.UserID]; !excluded[x.UserID] && (!ok || x.Since.Before(m.since)) {
 				matched[x.UserID] = ruleMatch{since: x.Since, ruleID: r.ID}
 			}
+		}
+	}
+	return nil
+}
+
+// matchLDAPNamesOf is matchLDAPNames for a few users (a membership
+// change): their names are read and looked up among the directory's, one
+// query however large the group, instead of the group's names a thousand
+// at a time.
+func (s *Store) matchLDAPNamesOf(ctx context.Context, p *AddOnPurchase, users []int64, names []string, match func(int64, time.Time)) error {
+	var rows []struct {
+		UserID   int64
+		Since    time.Time
+		Username string
+		Email    string
+	}
+	// Lower-cased by the database, as matchLDAPNames compares them.
+	q := s.eligibleUsers(ctx, p).Select("u.id AS user_id, u.created_at AS since, lower(u.username) AS username, lower(u.email) AS email")
+	if err := s.whereIDIn(q, "u.id", users).Scan(&rows).Error; err != nil || len(rows) == 0 {
+		return err
+	}
+	inGroup := make(map[string]bool, len(names))
+	for _, n := range names {
+		inGroup[strings.ToLower(strings.TrimSpace(n))] = true
+	}
+	for _, x := range rows {
+		if inGroup[x.Username] || inGroup[x.Email] {
+			match(x.UserID, x.Since)
 		}
 	}
 	return nil

@@ -41,6 +41,9 @@ var postgresOnly = map[string]string{
 		"dropped on Postgres for bulk writes; SQLite keeps its foreign key (00013)",
 	"members_set_root_namespace_id":           "function: members.root_namespace_id on insert (00008)",
 	"index_users_on_seat_search_text_trigram": "index: trigram search (pg_trgm); SQLite searches by scanning (00011)",
+	"purchase_seat_counts_rows": "function: a statement's seats added to or taken from their purchases' counts; " +
+		"SQLite's row-level triggers do it inline (00032)",
+	"purchase_seat_counts_truncate": "function and trigger: a TRUNCATE of seats zeroes the counts; SQLite has no TRUNCATE (00032)",
 }
 
 // sqliteTriggers are SQLite triggers whose Postgres counterpart has

@@ -63,9 +63,13 @@ func (s *Store) SeatPurchaseOf(ctx context.Context, namespaceID *int64, addOn Ad
 	return first[AddOnPurchase](q)
 }
 
+// AssignedCount is the purchase's assigned seats: one row, which the
+// database keeps as seats come and go (purchase_seat_counts, migration
+// 00032), not a count of its 100,000 seats for every seat change.
 func (s *Store) AssignedCount(ctx context.Context, purchaseID int64) (int64, error) {
 	var n int64
-	err := s.q(ctx).Model(&SeatAssignment{}).Where("add_on_purchase_id = ?", purchaseID).Count(&n).Error
+	err := s.q(ctx).Raw(`SELECT COALESCE(MAX(assigned), 0) FROM purchase_seat_counts WHERE add_on_purchase_id = ?`, purchaseID).
+		Scan(&n).Error
 	return n, err
 }
 
@@ -92,11 +96,13 @@ func (s *Store) AssignedCounts(ctx context.Context, purchaseIDs []int64) (map[in
 		N               int64
 	}
 	var rows []row
-	err := s.q(ctx).Model(&SeatAssignment{}).Select("add_on_purchase_id, count(*) AS n").
-		Where("add_on_purchase_id IN ?", append(purchaseIDs, 0)).Group("add_on_purchase_id").Scan(&rows).Error
+	err := s.q(ctx).Table("purchase_seat_counts").Select("add_on_purchase_id, assigned AS n").
+		Where("add_on_purchase_id IN ?", append(purchaseIDs, 0)).Scan(&rows).Error
 	out := map[int64]int64{}
 	for _, r := range rows {
-		out[r.AddOnPurchaseID] = r.N
+		if r.N != 0 {
+			out[r.AddOnPurchaseID] = r.N
+		}
 	}
 	return out, err
 }

@@ -37,51 +37,56 @@ const ruleQueueBatch = 1000
 
 // ProcessRuleQueue applies the rules to queued users until the queue is
 // empty (or holds only rows another instance is applying), and returns
-// how many queued changes it applied.
+// how many queued changes it applied. A batch smaller than a full one
+// emptied the queue as far as this instance can see: it stops without
+// another transaction to find nothing (a change queued since then is
+// applied by the instance that queued it, or the rule_queue job).
 func (s *Store) ProcessRuleQueue(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n := 0
+		n, claimed := 0, 0
 		err := s.Tx(ctx, func(tx *Store) error {
-			users, err := tx.claimRuleQueue(ctx)
+			users, rows, err := tx.claimRuleQueue(ctx)
 			if err != nil || len(users) == 0 {
 				return err
 			}
-			n = len(users)
+			n, claimed = len(users), rows
 			return tx.applyRulesTo(ctx, users)
 		})
 		total += n
-		if err != nil || n == 0 {
+		if err != nil || claimed < ruleQueueBatch {
 			return total, err
 		}
 	}
 }
 
-// claimRuleQueue takes a batch off the queue, distinct users. The rows are
-// gone when the transaction commits and back when it rolls back.
-func (tx *Store) claimRuleQueue(ctx context.Context) ([]int64, error) {
+// claimRuleQueue takes a batch off the queue: its distinct users and how
+// many rows it took. The rows are gone when the transaction commits and
+// back when it rolls back.
+func (tx *Store) claimRuleQueue(ctx context.Context) ([]int64, int, error) {
 	var ids []int64
 	if tx.dialect == Postgres {
 		err := tx.q(ctx).Raw(`DELETE FROM rule_sync_queue WHERE id IN (
 			SELECT id FROM rule_sync_queue ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING user_id`, ruleQueueBatch).Scan(&ids).Error
-		return distinctIDs(ids), err
+		n := len(ids)
+		return distinctIDs(ids), n, err
 	}
 	var rows []struct {
 		ID     int64
 		UserID int64
 	}
 	if err := tx.q(ctx).Raw(`SELECT id, user_id FROM rule_sync_queue ORDER BY id LIMIT ?`, ruleQueueBatch).Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(rows) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	rowIDs := make([]int64, len(rows))
 	for i, r := range rows {
 		rowIDs[i], ids = r.ID, append(ids, r.UserID)
 	}
 	sub, arg := tx.idSet(rowIDs)
-	return distinctIDs(ids), tx.q(ctx).Exec(`DELETE FROM rule_sync_queue WHERE id IN (`+sub+`)`, arg).Error
+	return distinctIDs(ids), len(rows), tx.q(ctx).Exec(`DELETE FROM rule_sync_queue WHERE id IN (`+sub+`)`, arg).Error
 }
 
 func distinctIDs(ids []int64) []int64 {
@@ -99,13 +104,16 @@ func distinctIDs(ids []int64) []int64 {
 // applyRulesTo applies every purchase's rules to users, purchases locked
 // in id order (so two batches never wait on each other in a circle).
 func (tx *Store) applyRulesTo(ctx context.Context, users []int64) error {
-	var purchaseIDs []int64
-	if err := tx.q(ctx).Model(&AssignmentRule{}).Distinct("add_on_purchase_id").Order("add_on_purchase_id").
-		Pluck("add_on_purchase_id", &purchaseIDs).Error; err != nil {
+	// The purchases with rules, locked in one statement.
+	var purchases []AddOnPurchase
+	if err := tx.forUpdate(ctx).Where("id IN (?)", tx.q(ctx).Model(&AssignmentRule{}).Select("add_on_purchase_id")).
+		Order("id").Find(&purchases).Error; err != nil {
 		return err
 	}
-	for _, id := range purchaseIDs {
-		p, assigned, err := tx.lockPurchase(ctx, id)
+	for i := range purchases {
+		p := &purchases[i]
+		// Read once, with the purchase locked (a snapshot after the lock).
+		assigned, err := tx.AssignedCount(ctx, p.ID)
 		if err != nil {
 			return err
 		}
@@ -113,8 +121,6 @@ func (tx *Store) applyRulesTo(ctx context.Context, users []int64) error {
 		if err != nil {
 			return err
 		}
-		// Counted once, with the purchase locked: a hundred thousand seats
-		// are not counted twice for one membership change.
 		in := planInput{rules: rules, only: users, assigned: &assigned}
 		if _, err := tx.syncInTx(ctx, Automation, p, in, TriggerMembership, true); err != nil {
 			return err
