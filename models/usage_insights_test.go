@@ -3,6 +3,8 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,6 +178,91 @@ func TestGroupUsageSubgroupsOnGitLabCom(t *testing.T) {
 		}
 		if len(gs.Items) != 1 || gs.Items[0].FullPath != "acme/sub" || gs.Items[0].Assigned != 2 || gs.Items[0].Active != 0 {
 			t.Errorf("subgroups: %+v, want acme/sub with subdev and projguest", gs.Items)
+		}
+	})
+}
+
+// Memberships deep in a direct subgroup's subtree (subgroups and projects
+// several levels down) count under that subgroup, a holder once per
+// subgroup however many places they are in below it, and in each subgroup
+// they belong to; the root's own members under none. Sorts and pages as the
+// table asks.
+func TestGroupUsageCountsDeepMembershipsUnderTheDirectSubgroup(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		w := comWorld(t, s, 20)
+		group := func(parent *models.Group, path string) *models.Group {
+			g, err := s.CreateGroup(ctx, tester, parent, models.GroupInput{Path: path, Name: strings.ToUpper(path)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		alpha := group(w.acme, "alpha")
+		deep := group(group(alpha, "one"), "two")
+		deepProject, err := s.CreateProject(ctx, tester, deep, models.ProjectInput{Path: "deepp", Name: "DeepP"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		beta := group(w.acme, "beta")
+		group(w.acme, "empty")
+		holders := map[string]*models.User{}
+		for _, n := range []string{"h1", "h2", "h3", "h4"} {
+			holders[n] = mkUser(t, s, n, models.StateActive, false)
+		}
+		add := func(src models.Source, u string) {
+			if _, err := s.AddMember(ctx, tester, src, holders[u], models.Developer); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add(models.GroupSource(deep), "h1")                // alpha, three levels down
+		add(models.ProjectSource(deepProject, deep), "h1") // and again below it: counted once
+		add(models.ProjectSource(deepProject, deep), "h2") // alpha, through a project
+		add(models.GroupSource(beta), "h2")                // and beta
+		add(models.GroupSource(beta), "h3")                // beta only
+		add(models.GroupSource(w.acme), "h4")              // the root: under no subgroup
+		add(models.GroupSource(alpha), "h4")               // and alpha
+		for _, n := range []string{"h1", "h2", "h3", "h4"} {
+			if _, err := s.AssignSeat(ctx, tester, w.purchase.ID, holders[n].ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db, _ := s.SQLDB()
+		if _, err := db.Exec("UPDATE users SET last_duo_activity_on = $1 WHERE id IN ($2, $3)", models.Today().AddDays(-2).String(), holders["h2"].ID, holders["h3"].ID); err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			path             string
+			assigned, active int64
+		}
+		page := func(sort string, number, per int) ([]row, int64) {
+			t.Helper()
+			gs, err := s.GroupUsagePage(ctx, w.purchase, models.Today(), sort, models.Page{Number: number, PerPage: per})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []row
+			for _, g := range gs.Items {
+				out = append(out, row{g.FullPath, g.Assigned, g.Active})
+			}
+			return out, gs.Total
+		}
+		alphaRow, betaRow := row{"acme/alpha", 3, 1}, row{"acme/beta", 2, 2}
+		if got, total := page("name", 1, 20); !slices.Equal(got, []row{alphaRow, betaRow}) || total != 2 {
+			t.Errorf("by name: %v (total %d), want %v and %v", got, total, alphaRow, betaRow)
+		}
+		if got, _ := page("assigned", 1, 20); !slices.Equal(got, []row{alphaRow, betaRow}) {
+			t.Errorf("by seats: %v", got)
+		}
+		if got, _ := page("active", 1, 20); !slices.Equal(got, []row{betaRow, alphaRow}) {
+			t.Errorf("by active: %v", got)
+		}
+		if got, _ := page("idle", 1, 20); !slices.Equal(got, []row{alphaRow, betaRow}) {
+			t.Errorf("by idle: %v", got)
+		}
+		if got, total := page("name", 2, 20); len(got) != 0 || total != 2 {
+			t.Errorf("past the last page: %v (total %d), want none of 2", got, total)
 		}
 	})
 }
