@@ -52,11 +52,11 @@ func TestGrowthPer10x(t *testing.T) {
 func TestGrowthOfLinesUpScales(t *testing.T) {
 	t.Parallel()
 	rs := []Result{
-		{Name: "cascade", Scale: 100_000, P50ms: 100},
-		{Name: "cascade", Scale: 10_000, P50ms: 10},
+		{Name: "cascade", Scale: 100_000, P50ms: 100, BaselineP50ms: 50},
+		{Name: "cascade", Scale: 10_000, P50ms: 10, BaselineP50ms: 5},
 		{Name: "only_once", Scale: 10_000, P50ms: 3},
 		{Name: "peak_rss"},
-		{Name: "cascade", Scale: 1_000_000, P50ms: 1000},
+		{Name: "cascade", Scale: 1_000_000, P50ms: 1000, BaselineP50ms: 5000},
 	}
 	gs := growthOf(rs)
 	if len(gs) != 1 || gs[0].Name != "cascade" {
@@ -65,6 +65,9 @@ func TestGrowthOfLinesUpScales(t *testing.T) {
 	g := gs[0]
 	if len(g.Scales) != 3 || g.Scales[0] != 10_000 || g.P50ms[0] != 10 || len(g.Per10x) != 2 || g.Per10x[0] != 10 || g.Per10x[1] != 10 {
 		t.Errorf("growth = %+v", g)
+	}
+	if len(g.BaselinePer10x) != 2 || g.BaselinePer10x[0] != 10 || g.BaselinePer10x[1] != 100 {
+		t.Errorf("floor's growth = %v, want [10 100]", g.BaselinePer10x)
 	}
 }
 
@@ -125,13 +128,15 @@ func TestReportTableAndReadmeSection(t *testing.T) {
 			BaselineReqS: 4200, HitRate: &rate, Samples: 60000, BaselineSamples: 80000, Pass: true, Target: "req/s >= 0.5x baseline, p99 < 10 ms"},
 		{Name: "two_instances_staleness", P50ms: 3, P99ms: 120, Target: "p99 < 100 ms", Notes: "0 stale after 1 s"},
 		{Name: "peak_rss", RSSMB: 300, Pass: true},
-	}, Growth: []Growth{{Name: "cascade", Scales: []int{10_000, 100_000}, P50ms: []float64{10, 100}, Per10x: []float64{10}}}}
+		{Name: "cascade", Scale: 10_000, P50ms: 10, BaselineP50ms: 8},
+		{Name: "cascade", Scale: 100_000, P50ms: 100, BaselineP50ms: 800},
+	}}
 	table := renderReport("bench/results/2026-12-05.json", rf)
 	for _, want := range []string{
 		"`bench/results/2026-12-05.json`",
 		"| access_api | 100k | 1.50 | 8.00 | 1.00 | 4.00 | 1.40 | 60000/80000 | 3000 (4200) | 42% | req/s >= 0.5x baseline, p99 < 10 ms | PASS |",
 		"| two_instances_staleness |", "**MISS**", "0 stale after 1 s", "300 MB",
-		"| cascade | 10k: 10.00, 100k: 100.00 | 10.00 |",
+		"| cascade | 10k: 10.00, 100k: 100.00 | 10.00 | 100.00 |",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("report lacks %q:\n%s", want, table)

@@ -128,21 +128,29 @@ func renderReport(path string, rf ResultsFile) string {
 		}
 	}
 	b.WriteString("\n")
-	if len(rf.Growth) > 0 {
-		b.WriteString("\nGrowth with the organisation's size (p50 ms at each size; factor per 10x: 1 flat, 10 linear):\n\n")
-		b.WriteString("| Scenario | p50 ms by users | Growth per 10x |\n|---|---|---|\n")
-		for _, g := range rf.Growth {
-			var at, per []string
+	// Growth is computed again from the results, so a file written before
+	// a column existed shows it too.
+	if growth := growthOf(rf.Results); len(growth) > 0 {
+		b.WriteString("\nGrowth with the organisation's size (p50 ms at each size; factor per 10x: 1 flat, 10 linear, 100 quadratic):\n\n")
+		b.WriteString("| Scenario | p50 ms by users | Growth per 10x | Floor's growth per 10x |\n|---|---|---|---|\n")
+		for _, g := range growth {
+			var at []string
 			for i, n := range g.Scales {
 				at = append(at, fmt.Sprintf("%s: %s", users(n), num(g.P50ms[i])))
 			}
-			for _, f := range g.Per10x {
-				per = append(per, num(f))
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", g.Name, strings.Join(at, ", "), strings.Join(per, ", "))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", g.Name, strings.Join(at, ", "), factors(g.Per10x), factors(g.BaselinePer10x))
 		}
 	}
 	return b.String()
+}
+
+// factors joins growth factors for a table cell.
+func factors(fs []float64) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, num(f))
+	}
+	return strings.Join(out, ", ")
 }
 
 func num(f float64) string {

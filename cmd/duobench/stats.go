@@ -30,21 +30,29 @@ type Growth struct {
 	P50ms  []float64 `json:"p50_ms"`
 	// Per10x[i] is the factor between Scales[i] and Scales[i+1].
 	Per10x []float64 `json:"growth_per_10x"`
+	// BaselinePer10x is the floor's (or baseline's) own growth, when it
+	// ran at every size: what the work itself costs more, next to what
+	// the product does.
+	BaselinePer10x []float64 `json:"baseline_growth_per_10x,omitempty"`
 }
 
 // growthOf lines up the results that ran at more than one scale.
 func growthOf(results []Result) []Growth {
 	byName := map[string]map[int]float64{}
+	baseByName := map[string]map[int]float64{}
 	var names []string
 	for _, r := range results {
 		if r.Scale == 0 || r.P50ms <= 0 {
 			continue
 		}
 		if byName[r.Name] == nil {
-			byName[r.Name] = map[int]float64{}
+			byName[r.Name], baseByName[r.Name] = map[int]float64{}, map[int]float64{}
 			names = append(names, r.Name)
 		}
 		byName[r.Name][r.Scale] = r.P50ms
+		if r.BaselineP50ms > 0 {
+			baseByName[r.Name][r.Scale] = r.BaselineP50ms
+		}
 	}
 	var out []Growth
 	for _, name := range names {
@@ -57,10 +65,14 @@ func growthOf(results []Result) []Growth {
 			g.Scales = append(g.Scales, n)
 		}
 		slices.Sort(g.Scales)
+		base := baseByName[name]
 		for i, n := range g.Scales {
 			g.P50ms = append(g.P50ms, m[n])
 			if i > 0 {
 				g.Per10x = append(g.Per10x, growthPer10x(g.Scales[i-1], m[g.Scales[i-1]], n, m[n]))
+				if len(base) == len(m) {
+					g.BaselinePer10x = append(g.BaselinePer10x, growthPer10x(g.Scales[i-1], base[g.Scales[i-1]], n, base[n]))
+				}
 			}
 		}
 		out = append(out, g)
