@@ -264,24 +264,26 @@ func removalAuditArgs(p *AddOnPurchase, now time.Time) []any {
 // carries the users' columns (removalUserColumns), which the DELETE then
 // returns instead of joining the removed seats to users a second time.
 func (s *Store) removalStatement(p *AddOnPurchase, set string, setArgs []any, bodies map[string]int64, perUser bool, now time.Time, answer int, withUsers bool) (string, []any) {
-	mail, mailArgs := s.removalMailSQL(p, "g", bodies, now)
+	// src is the removed seats with their users' columns: the DELETE's
+	// own rows when set carries them (not copied into a second CTE),
+	// otherwise those rows joined to users once.
+	returned, src := "r.user_id, r.rank, r.reason, r.ord", "g"
+	g := `, g AS MATERIALIZED (SELECT gone.*, ` + removalUserColumns + ` FROM gone JOIN users u ON u.id = gone.user_id)`
+	if withUsers {
+		returned, src, g = "r.*", "gone", ""
+	}
+	mail, mailArgs := s.removalMailSQL(p, src, bodies, now)
 	args := append(append(setArgs, p.ID), removalLedgerArgs(p.ID, now)...)
 	auditCTE := ""
 	if perUser {
-		auditCTE = `, a AS (` + removalAuditSQL("g") + `)`
+		auditCTE = `, a AS (` + removalAuditSQL(src) + `)`
 		args = append(args, removalAuditArgs(p, now)...)
 	}
 	final := mail
 	if answer > 0 {
 		final = `, m AS (` + mail + `) SELECT user_id, username, name, email, reason, rank, last_code_suggestions_usage_at, count(*) OVER ()
-			FROM g ORDER BY ord LIMIT ?`
+			FROM ` + src + ` ORDER BY ord LIMIT ?`
 		mailArgs = append(mailArgs, answer)
-	}
-	gone := "r.user_id, r.rank, r.reason, r.ord"
-	g := `g AS MATERIALIZED (SELECT gone.*, ` + removalUserColumns + ` FROM gone JOIN users u ON u.id = gone.user_id)`
-	if withUsers {
-		gone = "r.*"
-		g = `g AS (SELECT * FROM gone)`
 	}
 	// The removals come in overage order, which is random to the seats'
 	// and users' tables; joined in user order, the DELETE and the users
@@ -289,8 +291,8 @@ func (s *Store) removalStatement(p *AddOnPurchase, set string, setArgs []any, bo
 	// DELETE hands the ledger and the mail their rows in user order too.
 	return `WITH r AS (` + set + `),
 			gone AS (DELETE FROM seat_assignments sa USING (SELECT * FROM r ORDER BY r.user_id) AS r WHERE sa.add_on_purchase_id = ? AND sa.user_id = r.user_id
-				RETURNING ` + gone + `),
-			led AS (` + removalLedgerSQL("gone") + `),
+				RETURNING ` + returned + `),
+			led AS (` + removalLedgerSQL("gone") + `)
 			` + g + `
 			` + auditCTE + `
 			` + final, append(args, mailArgs...)
