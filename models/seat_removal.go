@@ -260,9 +260,11 @@ func removalAuditArgs(p *AddOnPurchase, now time.Time) []any {
 // its placeholders setArgs) in one statement: seats, ledger rows, the
 // mail, and, perUser, the audit event. With answer > 0 it answers the
 // first answer removed seats' Removals in removal order, each row with
-// the count of all removed seats. withUsers says set already
-// carries the users' columns (removalUserColumns), which the DELETE then
-// returns instead of joining the removed seats to users a second time.
+// the count of all removed seats. withUsers says set already carries
+// the users' username and email, what the ledger, the mail and the audit
+// need, which the DELETE then returns instead of joining the removed
+// seats to users a second time; the answer joins only the rows it lists
+// to users for the rest.
 func (s *Store) removalStatement(p *AddOnPurchase, set string, setArgs []any, bodies map[string]int64, perUser bool, now time.Time, answer int, withUsers bool) (string, []any) {
 	// src is the removed seats with their users' columns: the DELETE's
 	// own rows when set carries them (not copied into a second CTE),
@@ -281,8 +283,9 @@ func (s *Store) removalStatement(p *AddOnPurchase, set string, setArgs []any, bo
 	}
 	final := mail
 	if answer > 0 {
-		final = `, m AS (` + mail + `) SELECT user_id, username, name, email, reason, rank, last_code_suggestions_usage_at, count(*) OVER ()
-			FROM ` + src + ` ORDER BY ord LIMIT ?`
+		final = `, m AS (` + mail + `) SELECT t.user_id, t.username, u.name, t.email, t.reason, t.rank, u.last_code_suggestions_usage_at, t.removed
+			FROM (SELECT user_id, username, email, reason, rank, ord, count(*) OVER () AS removed FROM ` + src + ` ORDER BY ord LIMIT ?) AS t
+			JOIN users u ON u.id = t.user_id ORDER BY t.ord`
 		mailArgs = append(mailArgs, answer)
 	}
 	// The removals come in overage order, which is random to the seats'
@@ -319,10 +322,12 @@ func (s *Store) removeOverage(ctx context.Context, p *AddOnPurchase, listAll boo
 	if err := s.q(ctx).Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
 		return nil, err
 	}
-	// The users' columns ride along from the overage order's join to
-	// users to the removed seats (withUsers).
+	// The users' username and email ride along from the overage order's
+	// join to users to the removed seats (withUsers); their other columns,
+	// carried through both sorts and the DELETE for all 40,000, cost more
+	// than joining the answered rows to users again.
 	set := `SELECT o.*, CAST(o.n AS integer) AS rank, CAST(? AS text) AS reason, CAST(o.n AS integer) - 1 AS ord FROM (
-		SELECT sa.user_id, ` + removalUserColumns + `, row_number() OVER (ORDER BY ` + overageOrder + `) AS n
+		SELECT sa.user_id, u.username, u.email, row_number() OVER (ORDER BY ` + overageOrder + `) AS n
 		FROM seat_assignments sa JOIN users u ON u.id = sa.user_id WHERE sa.add_on_purchase_id = ?) AS o
 		WHERE o.n <= ?`
 	setArgs := append(append([]any{ReasonSeatOverage}, overageOrderArgs(p)...), p.ID, excess)

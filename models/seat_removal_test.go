@@ -394,7 +394,7 @@ func TestOverageCutLongerThanTheSummary(t *testing.T) {
 				named = append(named, l)
 			}
 		}
-		if len(named) != 1000 || !strings.HasPrefix(named[0], "- @cut1005 ") || !strings.HasPrefix(named[999], "- @cut6 ") {
+		if len(named) != 1000 || !strings.HasPrefix(named[0], "- @cut1005 (Cut 1005): ") || !strings.HasPrefix(named[999], "- @cut6 (Cut 6): ") {
 			t.Errorf("the summary names %d users, from %q to %q; want 1,000 from cut1005 to cut6", len(named), named[0], named[len(named)-1])
 		}
 		if !strings.Contains(body, "… and 3 more") {
