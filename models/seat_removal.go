@@ -141,7 +141,7 @@ func (s *Store) IneligibleRemovals(ctx context.Context, p *AddOnPurchase) ([]Rem
 		// NOT EXISTS, not NOT IN: an anti-join walking the purchase's seats
 		// and the eligible users in user order, rather than hashing every
 		// eligible user of the instance to probe 50,000 seats against.
-		Where("NOT EXISTS (?)", s.eligibleUsers(ctx, p).Select("1").Where("u.id = sa.user_id")).
+		Where("NOT EXISTS (?)", s.eligibleUsersInUserOrder(ctx, p).Select("1").Where("u.id = sa.user_id")).
 		Order("sa.id").Scan(&rows).Error
 	return rows, err
 }
