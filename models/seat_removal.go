@@ -182,8 +182,8 @@ func (s *Store) finishRemovals(ctx context.Context, p *AddOnPurchase, listed []R
 	}
 	if total > 1 {
 		details := map[string]any{"reasons": counts}
-		for reason := range counts {
-			if len(counts) == 1 {
+		if len(counts) == 1 {
+			for reason := range counts {
 				details = map[string]any{"reason": reason}
 			}
 		}
