@@ -262,8 +262,10 @@ func (s *Store) UpdatePurchase(ctx context.Context, actor Actor, id int64, up Pu
 			return err
 		}
 		// A lower quantity or an earlier end removes seats at once, in the
-		// same transaction (GitLab's refresh worker).
-		_, err = tx.refreshInTx(ctx, p)
+		// same transaction (GitLab's refresh worker). The removals are told
+		// (mail, audit, the owners' summary), not answered, so the refresh
+		// need not read them all back (refreshWith).
+		_, err = tx.refreshWith(ctx, p, tx.removeIneligible, false)
 		return err
 	})
 	return out, err

@@ -32,7 +32,7 @@ func (s *Store) RefreshSeatsGuarded(ctx context.Context, purchaseID int64) ([]Re
 			rs, run, err := tx.removeIneligibleGuarded(ctx, p, TriggerRefresh)
 			held = run
 			return rs, err
-		})
+		}, true)
 		return err
 	})
 	return out, held, err

@@ -8,7 +8,8 @@ import (
 )
 
 // removalMailSQL tells each user who lost a seat why: one outbox row per
-// row of from, which has the columns email, reason and ord. The text is
+// row of from, which has the columns email and reason, in from's order
+// (sending order is the outbox's, not the removal's). The text is
 // the same for everyone removed for one reason, so it is written once per
 // reason (removalBodies) and each row points at it, as the welcome mail
 // does: a cut of 40,000 seats writes 40,000 short outbox rows, not 40,000
@@ -26,7 +27,7 @@ func (s *Store) removalMailSQL(p *AddOnPurchase, from string, bodies map[string]
 	args = append(args, now, now)
 	return `INSERT INTO email_outbox (to_address, subject, text_body, html_body, body_id, kind, attempts, last_error, next_attempt_at, created_at)
 		SELECT r.email, ?, '', '', ` + body + `, 'seat_removed', 0, '', ?, ?
-		FROM ` + from + ` AS r ORDER BY r.ord`, args
+		FROM ` + from + ` AS r`, args
 }
 
 // removalBodies writes the removal mail's text once for each of the
@@ -47,29 +48,33 @@ func (s *Store) removalBodies(ctx context.Context, p *AddOnPurchase, reasons []s
 	return out, nil
 }
 
+// summaryListed is how many removals the owners' summary names; it counts
+// the rest.
+const summaryListed = 1000
+
 // queueRemovalSummary sends the purchase's owners (GitLab.com: the
 // top-level group's owners; self-managed: the administrators) one summary
-// of who lost a seat and why.
-func (s *Store) queueRemovalSummary(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
+// of who lost a seat and why: total seats, the first of them (listed, in
+// removal order) by name.
+func (s *Store) queueRemovalSummary(ctx context.Context, p *AddOnPurchase, listed []Removal, total int, now time.Time) error {
 	title := p.AddOn.Title()
 	recipients, err := s.removalRecipients(ctx, p)
 	if err != nil || len(recipients) == 0 {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "GitLab Duo automation removed %d %s seat(s):\n\n", len(rs), title)
-	const listed = 1000
-	for i, r := range rs {
-		if i == listed {
-			fmt.Fprintf(&b, "… and %d more (see the Seat history).\n", len(rs)-listed)
-			break
-		}
+	fmt.Fprintf(&b, "GitLab Duo automation removed %d %s seat(s):\n\n", total, title)
+	named := min(len(listed), summaryListed)
+	for _, r := range listed[:named] {
 		fmt.Fprintf(&b, "- @%s (%s): %s\n", r.Username, r.Name, ReasonText[r.Reason])
+	}
+	if total > named {
+		fmt.Fprintf(&b, "… and %d more (see the Seat history).\n", total-named)
 	}
 	mails := make([]OutboxEmail, len(recipients))
 	for i, to := range recipients {
 		mails[i] = OutboxEmail{ToAddress: to, Kind: "seats_removed_summary",
-			Subject:  fmt.Sprintf("%d %s seat(s) were removed automatically", len(rs), title),
+			Subject:  fmt.Sprintf("%d %s seat(s) were removed automatically", total, title),
 			TextBody: b.String(), NextAttemptAt: now, CreatedAt: now}
 	}
 	return s.q(ctx).Create(&mails).Error

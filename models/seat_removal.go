@@ -141,7 +141,7 @@ func (s *Store) IneligibleRemovals(ctx context.Context, p *AddOnPurchase) ([]Rem
 		// NOT EXISTS, not NOT IN: an anti-join walking the purchase's seats
 		// and the eligible users in user order, rather than hashing every
 		// eligible user of the instance to probe 50,000 seats against.
-		Where("NOT EXISTS (?)", s.eligibleUsers(ctx, p).Select("1").Where("u.id = sa.user_id")).
+		Where("NOT EXISTS (?)", s.eligibleUsersInUserOrder(ctx, p).Select("1").Where("u.id = sa.user_id")).
 		Order("sa.id").Scan(&rows).Error
 	return rows, err
 }
@@ -163,32 +163,41 @@ func (s *Store) applyRemovals(ctx context.Context, p *AddOnPurchase, rs []Remova
 	if err != nil {
 		return err
 	}
-	return s.finishRemovals(ctx, p, rs, now)
+	counts := map[string]int{}
+	for _, r := range rs {
+		counts[r.Reason]++
+	}
+	return s.finishRemovals(ctx, p, rs, counts, now)
 }
 
 // finishRemovals is what follows the seats, ledger and mail of removals:
 // the one audit event of a bulk removal, the owners' summary, the queue.
-func (s *Store) finishRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
-	if len(rs) > 1 {
-		counts := map[string]int{}
-		for _, r := range rs {
-			counts[r.Reason]++
-		}
+// counts are the seats removed per reason; listed are the removals in
+// order, all of them or (an overage whose caller keeps none) the first
+// the owners' summary lists.
+func (s *Store) finishRemovals(ctx context.Context, p *AddOnPurchase, listed []Removal, counts map[string]int, now time.Time) error {
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	if total > 1 {
 		details := map[string]any{"reasons": counts}
 		if len(counts) == 1 {
-			details = map[string]any{"reason": rs[0].Reason}
+			for reason := range counts {
+				details = map[string]any{"reason": reason}
+			}
 		}
-		if err := s.auditSeatAction(ctx, Automation, "seats_unassigned", p, len(rs), details); err != nil {
+		if err := s.auditSeatAction(ctx, Automation, "seats_unassigned", p, total, details); err != nil {
 			return err
 		}
 	}
-	return s.afterRemovals(ctx, p, rs, now)
+	return s.afterRemovals(ctx, p, listed, total, now)
 }
 
 // afterRemovals tells the owners, then gives the freed seats to the
 // oldest seat requests when the purchase says so (seat_requests.go).
-func (s *Store) afterRemovals(ctx context.Context, p *AddOnPurchase, rs []Removal, now time.Time) error {
-	if err := s.queueRemovalSummary(ctx, p, rs, now); err != nil {
+func (s *Store) afterRemovals(ctx context.Context, p *AddOnPurchase, listed []Removal, total int, now time.Time) error {
+	if err := s.queueRemovalSummary(ctx, p, listed, total, now); err != nil {
 		return err
 	}
 	_, err := s.fillFreedSeats(ctx, p)
@@ -208,7 +217,7 @@ func (s *Store) deleteRemovals(ctx context.Context, p *AddOnPurchase, rs []Remov
 		return err
 	}
 	if s.dialect == Postgres {
-		q, args := s.removalStatement(p, set, []any{arg}, bodies, perUser, now, false, false)
+		q, args := s.removalStatement(p, set, []any{arg}, bodies, perUser, now, 0, false)
 		return s.q(ctx).Exec(q, args...).Error
 	}
 	withUsers := `(SELECT r.*, u.username, u.name, u.email FROM (` + set + `) AS r JOIN users u ON u.id = r.user_id)`
@@ -249,35 +258,44 @@ func removalAuditArgs(p *AddOnPurchase, now time.Time) []any {
 // removalStatement is, on Postgres, the removal of the seats of set (a
 // subquery with columns user_id, rank, reason and ord, the removal order;
 // its placeholders setArgs) in one statement: seats, ledger rows, the
-// mail, and, perUser, the audit event. With returning it answers the
-// removed seats' Removals in removal order. withUsers says set already
-// carries the users' columns (removalUserColumns), which the DELETE then
-// returns instead of joining the removed seats to users a second time.
-func (s *Store) removalStatement(p *AddOnPurchase, set string, setArgs []any, bodies map[string]int64, perUser bool, now time.Time, returning, withUsers bool) (string, []any) {
-	mail, mailArgs := s.removalMailSQL(p, "g", bodies, now)
+// mail, and, perUser, the audit event. With answer > 0 it answers the
+// first answer removed seats' Removals in removal order, each row with
+// the count of all removed seats. withUsers says set already carries
+// the users' username and email, what the ledger, the mail and the audit
+// need, which the DELETE then returns instead of joining the removed
+// seats to users a second time; the answer joins only the rows it lists
+// to users for the rest.
+func (s *Store) removalStatement(p *AddOnPurchase, set string, setArgs []any, bodies map[string]int64, perUser bool, now time.Time, answer int, withUsers bool) (string, []any) {
+	// src is the removed seats with their users' columns: the DELETE's
+	// own rows when set carries them (not copied into a second CTE),
+	// otherwise those rows joined to users once.
+	returned, src := "r.user_id, r.rank, r.reason, r.ord", "g"
+	g := `, g AS MATERIALIZED (SELECT gone.*, ` + removalUserColumns + ` FROM gone JOIN users u ON u.id = gone.user_id)`
+	if withUsers {
+		returned, src, g = "r.*", "gone", ""
+	}
+	mail, mailArgs := s.removalMailSQL(p, src, bodies, now)
 	args := append(append(setArgs, p.ID), removalLedgerArgs(p.ID, now)...)
 	auditCTE := ""
 	if perUser {
-		auditCTE = `, a AS (` + removalAuditSQL("g") + `)`
+		auditCTE = `, a AS (` + removalAuditSQL(src) + `)`
 		args = append(args, removalAuditArgs(p, now)...)
 	}
 	final := mail
-	if returning {
-		final = `, m AS (` + mail + `) SELECT user_id, username, name, email, reason, rank, last_code_suggestions_usage_at FROM g ORDER BY ord`
-	}
-	gone := "r.user_id, r.rank, r.reason, r.ord"
-	g := `g AS MATERIALIZED (SELECT gone.*, ` + removalUserColumns + ` FROM gone JOIN users u ON u.id = gone.user_id)`
-	if withUsers {
-		gone = "r.*"
-		g = `g AS (SELECT * FROM gone)`
+	if answer > 0 {
+		final = `, m AS (` + mail + `) SELECT t.user_id, t.username, u.name, t.email, t.reason, t.rank, u.last_code_suggestions_usage_at, t.removed
+			FROM (SELECT user_id, username, email, reason, rank, ord, count(*) OVER () AS removed FROM ` + src + ` ORDER BY ord LIMIT ?) AS t
+			JOIN users u ON u.id = t.user_id ORDER BY t.ord`
+		mailArgs = append(mailArgs, answer)
 	}
 	// The removals come in overage order, which is random to the seats'
 	// and users' tables; joined in user order, the DELETE and the users
-	// lookup read their pages in turn instead of jumping about.
+	// lookup read their pages in turn instead of jumping about, and the
+	// DELETE hands the ledger and the mail their rows in user order too.
 	return `WITH r AS (` + set + `),
 			gone AS (DELETE FROM seat_assignments sa USING (SELECT * FROM r ORDER BY r.user_id) AS r WHERE sa.add_on_purchase_id = ? AND sa.user_id = r.user_id
-				RETURNING ` + gone + `),
-			led AS (` + removalLedgerSQL("gone") + `),
+				RETURNING ` + returned + `),
+			led AS (` + removalLedgerSQL("gone") + `)
 			` + g + `
 			` + auditCTE + `
 			` + final, append(args, mailArgs...)
@@ -285,8 +303,11 @@ func (s *Store) removalStatement(p *AddOnPurchase, set string, setArgs []any, bo
 
 // removeOverage is reconcileOverage on Postgres: the overage is chosen by
 // the removal statement itself (overageOrder), so 40,000 removed seats are
-// not read out and sent back; the statement answers what it removed.
-func (s *Store) removeOverage(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
+// not read out and sent back; the statement answers what it removed: every
+// removal when listAll, otherwise only those the owners' summary names
+// (reading 40,000 removals into Go took a tenth of the cut, for a caller
+// that keeps none of them).
+func (s *Store) removeOverage(ctx context.Context, p *AddOnPurchase, listAll bool) ([]Removal, error) {
 	assigned, err := s.AssignedCount(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -301,10 +322,12 @@ func (s *Store) removeOverage(ctx context.Context, p *AddOnPurchase) ([]Removal,
 	if err := s.q(ctx).Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
 		return nil, err
 	}
-	// The users' columns ride along from the overage order's join to
-	// users to the removed seats (withUsers).
+	// The users' username and email ride along from the overage order's
+	// join to users to the removed seats (withUsers); their other columns,
+	// carried through both sorts and the DELETE for all 40,000, cost more
+	// than joining the answered rows to users again.
 	set := `SELECT o.*, CAST(o.n AS integer) AS rank, CAST(? AS text) AS reason, CAST(o.n AS integer) - 1 AS ord FROM (
-		SELECT sa.user_id, ` + removalUserColumns + `, row_number() OVER (ORDER BY ` + overageOrder + `) AS n
+		SELECT sa.user_id, u.username, u.email, row_number() OVER (ORDER BY ` + overageOrder + `) AS n
 		FROM seat_assignments sa JOIN users u ON u.id = sa.user_id WHERE sa.add_on_purchase_id = ?) AS o
 		WHERE o.n <= ?`
 	setArgs := append(append([]any{ReasonSeatOverage}, overageOrderArgs(p)...), p.ID, excess)
@@ -312,36 +335,44 @@ func (s *Store) removeOverage(ctx context.Context, p *AddOnPurchase) ([]Removal,
 	if err != nil {
 		return nil, err
 	}
+	answer := excess
+	if !listAll {
+		answer = min(excess, summaryListed)
+	}
 	var rs []Removal
+	removed := 0
 	err = s.withSeatHooks(ctx, p.ID, func() error {
-		q, args := s.removalStatement(p, set, setArgs, bodies, excess == 1, now, true, true)
-		rs, err = scanRemovals(s.q(ctx).Raw(q, args...).Rows())
+		q, args := s.removalStatement(p, set, setArgs, bodies, excess == 1, now, answer, true)
+		rows, err := s.q(ctx).Raw(q, args...).Rows()
+		if err != nil {
+			return err
+		}
+		rs, removed, err = scanRemovals(rows, answer)
 		return err
 	})
-	if err != nil || len(rs) == 0 {
+	if err != nil || removed == 0 {
 		return nil, err
 	}
 	markUsedSinceStart(p, rs)
-	return rs, s.finishRemovals(ctx, p, rs, now)
+	return rs, s.finishRemovals(ctx, p, rs, map[string]int{ReasonSeatOverage: removed}, now)
 }
 
 // scanRemovals reads the removal statement's answer (removalStatement's
-// columns, in order) by hand: GORM's reflective scan took longer over
-// 40,000 removed seats than deleting them.
-func scanRemovals(rows *sql.Rows, err error) ([]Removal, error) {
-	if err != nil {
-		return nil, err
-	}
+// columns, in order) by hand, and the count of all removed seats: GORM's
+// reflective scan took longer over 40,000 removed seats than deleting
+// them. want is how many rows to make room for: appended row by row,
+// 40,000 removals were reallocated and copied some thirty times.
+func scanRemovals(rows *sql.Rows, want int) (rs []Removal, removed int, err error) {
 	defer func() { _ = rows.Close() }()
-	var rs []Removal
+	rs = make([]Removal, 0, want)
 	for rows.Next() {
 		var r Removal
-		if err := rows.Scan(&r.UserID, &r.Username, &r.Name, &r.Email, &r.Reason, &r.Rank, &r.LastCodeSuggestionsUsageAt); err != nil {
-			return nil, err
+		if err := rows.Scan(&r.UserID, &r.Username, &r.Name, &r.Email, &r.Reason, &r.Rank, &r.LastCodeSuggestionsUsageAt, &removed); err != nil {
+			return nil, 0, err
 		}
 		rs = append(rs, r)
 	}
-	return rs, rows.Err()
+	return rs, removed, rows.Err()
 }
 
 // RemoveIneligible takes seats from users who may no longer hold them.
@@ -374,15 +405,17 @@ func (s *Store) ReconcileOverage(ctx context.Context, purchaseID int64) ([]Remov
 		if err != nil {
 			return err
 		}
-		out, err = tx.reconcileOverage(ctx, p)
+		out, err = tx.reconcileOverage(ctx, p, true)
 		return err
 	})
 	return out, err
 }
 
-func (s *Store) reconcileOverage(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
+// reconcileOverage removes the overage and answers the removals: all of
+// them when listAll, otherwise at least those the owners' summary names.
+func (s *Store) reconcileOverage(ctx context.Context, p *AddOnPurchase, listAll bool) ([]Removal, error) {
 	if s.dialect == Postgres {
-		return s.removeOverage(ctx, p)
+		return s.removeOverage(ctx, p, listAll)
 	}
 	rs, err := s.OverageRemovals(ctx, p, p.Quantity)
 	if err != nil {
@@ -395,16 +428,18 @@ func (s *Store) reconcileOverage(ctx context.Context, p *AddOnPurchase) ([]Remov
 // reconcile overage; it records when it ran. It is the refresh a person's
 // change runs (a quantity change, an import), which showed what it removes.
 func (s *Store) refreshInTx(ctx context.Context, p *AddOnPurchase) ([]Removal, error) {
-	return s.refreshWith(ctx, p, s.removeIneligible)
+	return s.refreshWith(ctx, p, s.removeIneligible, true)
 }
 
 // refreshWith is the refresh with its ineligible part done by ineligible.
-func (s *Store) refreshWith(ctx context.Context, p *AddOnPurchase, ineligible func(context.Context, *AddOnPurchase) ([]Removal, error)) ([]Removal, error) {
+// It answers every removal when listAll; otherwise (a caller that keeps
+// none) the overage's only as far as the owners' summary names them.
+func (s *Store) refreshWith(ctx context.Context, p *AddOnPurchase, ineligible func(context.Context, *AddOnPurchase) ([]Removal, error), listAll bool) ([]Removal, error) {
 	gone, err := ineligible(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	over, err := s.reconcileOverage(ctx, p)
+	over, err := s.reconcileOverage(ctx, p, listAll)
 	if err != nil {
 		return nil, err
 	}

@@ -109,16 +109,20 @@ func TestOverageOrderAndTheFiftyToThirtyExample(t *testing.T) {
 		if _, err := s.UpdatePurchase(ctx, tester, p.ID, models.PurchaseUpdate{Quantity: &q}); err != nil {
 			t.Fatal(err)
 		}
+		// The ledger has a lost row for each of them (in no particular
+		// order among themselves: they share their time).
 		var removed []string
-		rows, _ := db.Query(`SELECT u.username FROM seat_events e JOIN users u ON u.id = e.user_id WHERE e.event = 'lost' AND e.reason = 'overage' ORDER BY e.id`)
+		rows, _ := db.Query(`SELECT u.username FROM seat_events e JOIN users u ON u.id = e.user_id WHERE e.event = 'lost' AND e.reason = 'overage' ORDER BY u.username`)
 		for rows.Next() {
 			var n string
 			rows.Scan(&n)
 			removed = append(removed, n)
 		}
 		rows.Close()
-		if strings.Join(removed, ",") != strings.Join(usernames(preview), ",") {
-			t.Fatalf("removed %v, preview said %v", removed, usernames(preview))
+		previewed := usernames(preview)
+		sort.Strings(previewed)
+		if strings.Join(removed, ",") != strings.Join(previewed, ",") {
+			t.Fatalf("removed %v, preview said %v", removed, previewed)
 		}
 		if n, _ := s.AssignedCount(ctx, p.ID); n != 30 {
 			t.Fatalf("%d seats left, want 30", n)
@@ -323,6 +327,78 @@ func TestGitLabComMembershipRemovalAndTheGuestWhoKeepsItsSeat(t *testing.T) {
 		rs, err := s.RemoveIneligible(ctx, w.purchase.ID)
 		if err != nil || len(rs) != 1 || rs[0].Reason != models.ReasonUserBanned {
 			t.Fatalf("ban in the group: %+v %v", rs, err)
+		}
+	})
+}
+
+// A cut of more seats than the owners' summary names: every removed user
+// still has a ledger row and a mail, the one audit event counts them all,
+// and the summary counts them all, names the first 1,000 in removal order
+// and says how many more there are.
+func TestOverageCutLongerThanTheSummary(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		db, _ := s.SQLDB()
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.Exec(q, args...); err != nil {
+				t.Fatalf("%v\n%s", err, q)
+			}
+		}
+		exec("UPDATE instance_settings SET plan = 'premium'")
+		if _, err := s.CreateUser(ctx, tester, models.UserInput{Username: "root", Name: "Root", Email: "root@example.com", Admin: true}); err != nil {
+			t.Fatal(err)
+		}
+		const seats, kept = 1005, 2
+		start := models.Today().AddDays(-30)
+		p, err := s.CreatePurchase(ctx, tester, models.SelfManaged, models.PurchaseInput{AddOn: models.AddOnDuoPro, Quantity: seats,
+			StartedAt: &start, ExpiresOn: models.Today().AddDays(300)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1005)
+			INSERT INTO users (username, name, email) SELECT 'cut' || n, 'Cut ' || n, 'cut' || n || '@example.com' FROM g`)
+		// One assignment time for all: the most recently assigned is the
+		// highest assignment id, given here in user order.
+		exec(`INSERT INTO seat_assignments (add_on_purchase_id, user_id, created_at, updated_at)
+			SELECT $1, id, $2, $2 FROM users WHERE username LIKE 'cut%' ORDER BY id`, p.ID, time.Now().UTC())
+		q := kept
+		if _, err := s.UpdatePurchase(ctx, tester, p.ID, models.PurchaseUpdate{Quantity: &q}); err != nil {
+			t.Fatal(err)
+		}
+		removed := seats - kept
+		if n, _ := s.AssignedCount(ctx, p.ID); n != kept {
+			t.Fatalf("%d seats left, want %d", n, kept)
+		}
+		if n := sqlCount(t, s, "SELECT count(*) FROM seat_events WHERE event = 'lost' AND reason = 'overage'"); n != removed {
+			t.Errorf("%d ledger rows, want %d", n, removed)
+		}
+		if n := sqlCount(t, s, "SELECT count(DISTINCT to_address) FROM email_outbox WHERE kind = 'seat_removed'"); n != removed {
+			t.Errorf("%d users mailed, want %d", n, removed)
+		}
+		if n := sqlCount(t, s, `SELECT count(*) FROM audit_events WHERE action = 'seats_unassigned' AND details LIKE '%"count":1003%'`); n != 1 {
+			t.Errorf("%d audit events counting the 1,003 seats, want 1", n)
+		}
+		var subject, body string
+		if err := db.QueryRow("SELECT subject, text_body FROM email_outbox WHERE kind = 'seats_removed_summary'").Scan(&subject, &body); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(subject, "1003 ") || !strings.Contains(body, "removed 1003 ") {
+			t.Errorf("the summary does not count the 1,003 seats: %q\n%s", subject, body)
+		}
+		lines := strings.Split(body, "\n")
+		var named []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "- @") {
+				named = append(named, l)
+			}
+		}
+		if len(named) != 1000 || !strings.HasPrefix(named[0], "- @cut1005 (Cut 1005): ") || !strings.HasPrefix(named[999], "- @cut6 (Cut 6): ") {
+			t.Errorf("the summary names %d users, from %q to %q; want 1,000 from cut1005 to cut6", len(named), named[0], named[len(named)-1])
+		}
+		if !strings.Contains(body, "… and 3 more") {
+			t.Errorf("the summary does not count the users it does not name:\n%s", body[len(body)-200:])
 		}
 	})
 }

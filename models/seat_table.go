@@ -86,7 +86,7 @@ func (sc seatScope) invitedAccess(traversalPath string, level AccessLevel) Acces
 
 // seatQuery is the eligible users of p with their assignment, filtered.
 func (s *Store) seatQuery(ctx context.Context, p *AddOnPurchase, sc seatScope, f SeatFilter) *gorm.DB {
-	q := s.eligibleAmong(ctx, p, sc.invited, sc.bans).
+	q := s.eligibleAmong(ctx, p, sc.invited, sc.bans, false).
 		Joins("LEFT JOIN seat_assignments sa ON sa.user_id = u.id AND sa.add_on_purchase_id = ?", p.ID)
 	if f.Assigned != nil {
 		if *f.Assigned {
