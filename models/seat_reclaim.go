@@ -146,7 +146,10 @@ func (s *Store) idleSinceSQL() string {
 }
 
 // reclaimCandidates lists p's seats idle since cutoff or earlier, less the
-// policy's exclusions, with their notice, oldest idleness first.
+// policy's exclusions, with their notice, oldest idleness first. The
+// excluded groups' members are an anti-join (NOT EXISTS), not a NOT IN
+// list: a large excluded group's list outgrows work_mem and is then
+// scanned once per seat.
 func (s *Store) reclaimCandidates(ctx context.Context, p *AddOnPurchase, pol ReclaimPolicy, cutoff Date) ([]ReclaimCandidate, error) {
 	users, uarg := s.idSet(pol.ExcludedUserIDs)
 	groups, garg := s.idSet(pol.ExcludedGroupIDs)
@@ -158,11 +161,11 @@ func (s *Store) reclaimCandidates(ctx context.Context, p *AddOnPurchase, pol Rec
 		LEFT JOIN seat_reclaim_notices n ON n.add_on_purchase_id = sa.add_on_purchase_id AND n.user_id = sa.user_id
 		WHERE sa.add_on_purchase_id = ? AND `+idle+` <= ?
 			AND sa.user_id NOT IN (`+users+`)
-			AND sa.user_id NOT IN (SELECT m.user_id FROM members m
+			AND NOT EXISTS (SELECT 1 FROM members m
 				JOIN namespaces d ON m.source_type = 'Namespace' AND m.source_id = d.id
 				JOIN namespaces g ON d.traversal_path >= g.traversal_path
 					AND d.traversal_path < substr(g.traversal_path, 1, length(g.traversal_path) - 1) || '0'
-				WHERE NOT m.pending AND g.id IN (`+groups+`))
+				WHERE m.user_id = sa.user_id AND NOT m.pending AND g.id IN (`+groups+`))
 		ORDER BY idle_since, u.id`, p.ID, cutoff, uarg, garg).Scan(&out).Error
 	return out, err
 }
