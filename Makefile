@@ -144,6 +144,6 @@ bench: assets generate ## Time the heavy paths on 100k users (BENCH_SCALES for m
 # BENCH_REPORT: a results file (default: the newest in bench/results).
 # BENCH_REPORT_README=bench/README.md rewrites its generated results section;
 # BENCH_REPORT_SECTION=bench-growth its section of a run over several sizes
-# (bench/results/growth/DATE.json).
+# (bench/results/growth/DATE.json); BENCH_REPORT_GROWTH_ONLY=1 its growth table alone.
 bench-report: ## Print the markdown table of a bench results file (or rewrite README's with BENCH_REPORT_README=bench/README.md)
-	$(GO) run ./cmd/duobench report $(if $(BENCH_REPORT_README),-readme $(BENCH_REPORT_README)) $(if $(BENCH_REPORT_SECTION),-section $(BENCH_REPORT_SECTION)) $(BENCH_REPORT)
+	$(GO) run ./cmd/duobench report $(if $(BENCH_REPORT_README),-readme $(BENCH_REPORT_README)) $(if $(BENCH_REPORT_SECTION),-section $(BENCH_REPORT_SECTION)) $(if $(BENCH_REPORT_GROWTH_ONLY),-growth-only) $(BENCH_REPORT)

@@ -76,6 +76,17 @@ func newBench(ctx context.Context, store *models.Store, cfg config, size seed.Sy
 	return b, b.serve()
 }
 
+// vacuum clears the dead rows of tables a scenario rewrote (and their
+// statistics), untimed, so every run starts from the same table state.
+func (b *bench) vacuum(ctx context.Context, tables ...string) error {
+	for _, t := range tables {
+		if _, err := b.db.ExecContext(ctx, "VACUUM ANALYZE "+t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (b *bench) resetSeats(ctx context.Context) error {
 	if err := seed.ResetSyntheticSeats(ctx, b.store, b.syn.Purchase.ID, b.size.Seats, b.size.Assigned); err != nil {
 		return err

@@ -43,6 +43,7 @@ func runReport(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	readme := fs.String("readme", "", "rewrite this file's generated results section instead of printing")
 	section := fs.String("section", "bench-report", "the generated section's name in the -readme file: bench-report, or bench-growth for a run over several sizes")
+	growthOnly := fs.Bool("growth-only", false, "only the growth table (for a run over several sizes)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,6 +63,9 @@ func runReport(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	table := renderReport(filepath.ToSlash(path), rf)
+	if *growthOnly {
+		table = renderGrowth(filepath.ToSlash(path), rf)
+	}
 	if *readme == "" {
 		_, err := io.WriteString(stdout, table)
 		return err
@@ -128,18 +132,32 @@ func renderReport(path string, rf ResultsFile) string {
 		}
 	}
 	b.WriteString("\n")
-	// Growth is computed again from the results, so a file written before
-	// a column existed shows it too.
-	if growth := growthOf(rf.Results); len(growth) > 0 {
-		b.WriteString("\nGrowth with the organisation's size (p50 ms at each size; factor per 10x: 1 flat, 10 linear, 100 quadratic):\n\n")
-		b.WriteString("| Scenario | p50 ms by users | Growth per 10x | Floor's growth per 10x |\n|---|---|---|---|\n")
-		for _, g := range growth {
-			var at []string
-			for i, n := range g.Scales {
-				at = append(at, fmt.Sprintf("%s: %s", users(n), num(g.P50ms[i])))
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", g.Name, strings.Join(at, ", "), factors(g.Per10x), factors(g.BaselinePer10x))
+	b.WriteString(growthTable(rf.Results))
+	return b.String()
+}
+
+// renderGrowth is the growth table of a run over several sizes alone.
+func renderGrowth(path string, rf ResultsFile) string {
+	return fmt.Sprintf("Growth of `%s` (%s; %s; %s).\n", path, rf.Date, rf.Machine, rf.Config) + growthTable(rf.Results)
+}
+
+// growthTable is the growth of the results that ran at more than one
+// size ("" when none did). It is computed again from the results, so a
+// file written before a column existed shows it too.
+func growthTable(results []Result) string {
+	growth := growthOf(results)
+	if len(growth) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\nGrowth with the organisation's size (p50 ms at each size; factor per 10x: 1 flat, 10 linear, 100 quadratic):\n\n")
+	b.WriteString("| Scenario | p50 ms by users | Growth per 10x | Floor's growth per 10x |\n|---|---|---|---|\n")
+	for _, g := range growth {
+		var at []string
+		for i, n := range g.Scales {
+			at = append(at, fmt.Sprintf("%s: %s", users(n), num(g.P50ms[i])))
 		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", g.Name, strings.Join(at, ", "), factors(g.Per10x), factors(g.BaselinePer10x))
 	}
 	return b.String()
 }
