@@ -67,7 +67,7 @@ func RowBar(label string, max int64, parts ...int64) string {
 			continue
 		}
 		pw := float64(w) * float64(p) / float64(max)
-		fmt.Fprintf(&b, `<rect x="%.1f" y="0" width="%.1f" height="%d" fill="%s"/>`, x, pw, h, Color(i+1))
+		fmt.Fprintf(&b, `<rect x="%.1f" y="0" width="%.1f" height="%d" fill="%s"/>`, x, pw, h, Color(i))
 		x += pw
 	}
 	b.WriteString(`</svg>`)

@@ -59,3 +59,15 @@ func TestNiceMax(t *testing.T) {
 		}
 	}
 }
+
+// The per-group table's text says "active (blue) then idle (orange)": the
+// row bar's parts take the palette from its first colour, as the charts'
+// series and legends do.
+func TestRowBarPartsTakeThePaletteInOrder(t *testing.T) {
+	t.Parallel()
+	svg := RowBar("acme: 3 active, 2 idle", 10, 3, 2)
+	first, second := strings.Index(svg, `fill="`+Color(0)+`"`), strings.Index(svg, `fill="`+Color(1)+`"`)
+	if first < 0 || second < first {
+		t.Errorf("row bar %s: want the first part %s, then %s", svg, Color(0), Color(1))
+	}
+}
