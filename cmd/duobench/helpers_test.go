@@ -143,15 +143,15 @@ func TestReportTableAndReadmeSection(t *testing.T) {
 		}
 	}
 	doc := "# Bench\n\n" + reportBegin + "\nold table\n" + reportEnd + "\n\nafter\n"
-	out, err := replaceSection(doc, table)
+	out, err := replaceNamedSection(doc, "bench-report", table)
 	if err != nil || strings.Contains(out, "old table") || !strings.Contains(out, table) || !strings.HasSuffix(out, reportEnd+"\n\nafter\n") {
-		t.Errorf("replaceSection = %q, %v", out, err)
+		t.Errorf("replaceNamedSection = %q, %v", out, err)
 	}
-	again, _ := replaceSection(out, table)
+	again, _ := replaceNamedSection(out, "bench-report", table)
 	if again != out {
 		t.Error("rewriting the same table changed the README")
 	}
-	if _, err := replaceSection("no markers", table); err == nil {
+	if _, err := replaceNamedSection("no markers", "bench-report", table); err == nil {
 		t.Error("a README without markers was accepted")
 	}
 	// The growth section has its own markers: writing it leaves the
@@ -161,6 +161,10 @@ func TestReportTableAndReadmeSection(t *testing.T) {
 	grown, err := replaceNamedSection(both, "bench-growth", "new growth\n")
 	if err != nil || !strings.Contains(grown, "old table") || strings.Contains(grown, "old growth") || !strings.Contains(grown, gBegin+"\nnew growth\n"+gEnd) {
 		t.Errorf("replaceNamedSection(bench-growth) = %q, %v", grown, err)
+	}
+	// -growth-only: the growth table without the results table.
+	if g := renderGrowth("bench/results/growth/x.json", rf); !strings.Contains(g, "| cascade | 10k: 10.00, 100k: 100.00 | 10.00 | 100.00 |") || strings.Contains(g, "| access_api |") {
+		t.Errorf("renderGrowth = %q, want the growth table alone", g)
 	}
 }
 

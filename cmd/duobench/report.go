@@ -193,12 +193,8 @@ func users(n int) string {
 // cell keeps a value from breaking the table's row.
 func cell(s string) string { return strings.ReplaceAll(s, "|", "/") }
 
-// replaceSection puts section between the README's markers, which stay.
-func replaceSection(doc, section string) (string, error) {
-	return replaceNamedSection(doc, "bench-report", section)
-}
-
-// replaceNamedSection is replaceSection between the markers named name.
+// replaceNamedSection puts section between the README's markers named
+// name (bench-report, bench-growth), which stay.
 func replaceNamedSection(doc, name, section string) (string, error) {
 	begin, end := sectionMarkers(name)
 	i := strings.Index(doc, begin)
